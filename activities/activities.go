@@ -1,0 +1,34 @@
+// Package activities is everything callcycle does to the outside world:
+// PostgreSQL (the system of record), SMTP and Excel files. Activities are
+// methods on Activities, which holds one pool and one mailer per process.
+// Each is safe to retry: rows carry business keys under UNIQUE constraints.
+package activities
+
+import (
+	"log/slog"
+
+	"github.com/callcycle/callcycle/internal/mailer"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Activities holds the dependencies.
+type Activities struct {
+	DB        *pgxpool.Pool
+	Mailer    *mailer.Mailer
+	OutputDir string
+	Log       *slog.Logger
+}
+
+// Error types of permanent failures (temporal.NewNonRetryableApplicationError).
+const (
+	ErrTypeNotFound     = "NotFound"
+	ErrTypeInboxMissing = "InboxMissing"
+	ErrTypeInvalid      = "Invalid"
+)
+
+func (a *Activities) log() *slog.Logger {
+	if a.Log != nil {
+		return a.Log
+	}
+	return slog.Default()
+}

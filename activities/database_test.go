@@ -1,0 +1,82 @@
+package activities_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/callcycle/callcycle/activities"
+	"github.com/callcycle/callcycle/internal/intake"
+	"github.com/callcycle/callcycle/internal/money"
+	"go.temporal.io/sdk/temporal"
+)
+
+func batch(tokens ...string) activities.RecordApplicationsInput {
+	in := activities.RecordApplicationsInput{CallID: "AP-TEST-2024", SubmittedAt: time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)}
+	for i, tok := range tokens {
+		title := "Projet " + string(rune('A'+i))
+		in.Applications = append(in.Applications, activities.AcceptedApplication{
+			Reference: "AP-TEST-2024-000" + string(rune('1'+i)), Seq: i + 1, Token: tok, Association: "Twende",
+			Title: title, Region: "Ville-Province de Kinshasa", Amount: money.Euros(15000), DupKey: intake.DuplicateKey("Twende", title)})
+	}
+	return in
+}
+
+const (
+	tok1 = "11111111-1111-4111-8111-111111111111"
+	tok2 = "22222222-2222-4222-8222-222222222222"
+)
+
+func TestRecordApplicationsIsIdempotent(t *testing.T) {
+	f := newFixture(t)
+	f.stage(t, tok1, "awa@twende.example", "fr")
+	f.stage(t, tok2, "jan@twende.example", "nl")
+	var res activities.RecordApplicationsResult
+	f.run(t, f.acts.RecordApplications, batch(tok1, tok2), &res)
+	if res.Recorded != 2 || res.MailsQueued != 2 {
+		t.Fatalf("first attempt: %+v", res)
+	}
+	// A retry after the commit (worker died before reporting) writes nothing.
+	f.run(t, f.acts.RecordApplications, batch(tok1, tok2), &res)
+	if res.Recorded != 0 || res.MailsQueued != 0 {
+		t.Fatalf("retry wrote again: %+v", res)
+	}
+	if n := f.count(t, `SELECT count(*) FROM applications`); n != 2 {
+		t.Fatalf("applications = %d", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM applicants`); n != 1 {
+		t.Fatalf("one organisation, got %d applicants", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM intake_inbox`); n != 0 {
+		t.Fatalf("inbox not emptied: %d", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM mail_log WHERE kind = 'receipt' AND language = 'nl' AND recipient = 'jan@twende.example'`); n != 1 {
+		t.Fatalf("nl receipt rows = %d", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM applications WHERE email = 'awa@twende.example' AND amount_cents = 1500000 AND reference = 'AP-TEST-2024-0001'`); n != 1 {
+		t.Fatal("personal data not moved from the inbox")
+	}
+}
+
+func TestRecordApplicationsWithoutInboxRowFailsForGood(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.env.ExecuteActivity(f.acts.RecordApplications, batch(tok1))
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeInboxMissing || !appErr.NonRetryable() {
+		t.Fatalf("want non-retryable %s, got %v", activities.ErrTypeInboxMissing, err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM applications`) + f.count(t, `SELECT count(*) FROM mail_log`) + f.count(t, `SELECT count(*) FROM applicants`); n != 0 {
+		t.Fatalf("a failed batch left %d rows", n)
+	}
+}
+
+func TestRecordApplicationsUnknownCall(t *testing.T) {
+	f := newFixture(t)
+	in := batch(tok1)
+	in.CallID = "AP-NOPE-2024"
+	_, err := f.env.ExecuteActivity(f.acts.RecordApplications, in)
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeNotFound {
+		t.Fatalf("want %s, got %v", activities.ErrTypeNotFound, err)
+	}
+}

@@ -1,0 +1,234 @@
+package activities
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/callcycle/callcycle/internal/callspec"
+	"github.com/callcycle/callcycle/internal/mailer"
+	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/mailtemplates"
+	"github.com/jackc/pgx/v5"
+	"go.temporal.io/sdk/activity"
+)
+
+// How mail is sent exactly once
+//
+// A mail is first *enqueued*: a mail_log row whose business_key (call,
+// application, event) is UNIQUE, written in the same transaction as the
+// fact it announces (an application, a decision...). Enqueueing twice is a
+// no-op, so a retried activity cannot create a second mail.
+//
+// DeliverMail then claims unsent rows (status 'sending' with a claim token
+// and time), hands each to the SMTP relay and marks it 'sent' at once.
+//
+// The window that remains: if the worker dies after the relay accepted a
+// message and before the 'sent' update commits (one local round trip), the
+// row stays 'sending'; after claimLease it is sent again. SMTP has no
+// transaction we could join, so this cannot be closed on our side. The
+// resent copy carries the same Message-ID (derived from the business key),
+// which lets the receiving side and our tests recognise it.
+
+// claimLease is how long a claimed row is left alone before another
+// attempt may send it. It exceeds the activity's heartbeat timeout so a
+// live attempt is never overtaken.
+const claimLease = 2 * time.Minute
+
+type outgoing struct {
+	key, callID, ref, kind, to, lang string
+	r                                mailtemplates.Rendered
+}
+
+func render(key, kind, lang, to, callID, ref string, data any) (outgoing, error) {
+	r, err := mailtemplates.Render(kind, lang, data)
+	if err != nil {
+		return outgoing{}, err
+	}
+	return outgoing{key: key, callID: callID, ref: ref, kind: kind, to: to, lang: lang, r: r}, nil
+}
+
+// MessageID is derived from the business key so a resend is recognisable.
+func MessageID(businessKey string) string {
+	h := sha256.Sum256([]byte(businessKey))
+	return hex.EncodeToString(h[:16]) + "@callcycle"
+}
+
+// enqueue writes mails to the outbox; existing business keys are skipped.
+func enqueue(ctx context.Context, tx pgx.Tx, mails []outgoing) (int, error) {
+	if len(mails) == 0 {
+		return 0, nil
+	}
+	cols := make([][]string, 10)
+	for _, m := range mails {
+		vals := []string{m.key, m.callID, m.ref, m.kind, m.to, m.lang, m.r.Subject, m.r.Text, m.r.HTML, MessageID(m.key)}
+		for i, v := range vals {
+			cols[i] = append(cols[i], v)
+		}
+	}
+	tag, err := tx.Exec(ctx, `
+		INSERT INTO mail_log (business_key, call_id, reference, kind, recipient, language, subject, body_text, body_html, message_id)
+		SELECT k, c, NULLIF(r, ''), kd, rc, l, s, bt, bh, mid
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+			AS t(k, c, r, kd, rc, l, s, bt, bh, mid)
+		ON CONFLICT (business_key) DO NOTHING`,
+		cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8], cols[9])
+	if err != nil {
+		return 0, fmt.Errorf("enqueue mail: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// AnnounceLaunchInput names the call.
+type AnnounceLaunchInput struct{ CallID string }
+
+// AnnounceLaunchResult counts queued mails.
+type AnnounceLaunchResult struct{ Queued int }
+
+// AnnounceLaunch queues the launch announcement to the call's list.
+func (a *Activities) AnnounceLaunch(ctx context.Context, in AnnounceLaunchInput) (AnnounceLaunchResult, error) {
+	var res AnnounceLaunchResult
+	err := pgx.BeginFunc(ctx, a.DB, func(tx pgx.Tx) error {
+		call, err := loadCall(ctx, tx, in.CallID)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT email, language FROM call_contacts WHERE call_id = $1 AND role = 'announce' ORDER BY email`, in.CallID)
+		if err != nil {
+			return err
+		}
+		contacts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[callspec.Contact])
+		if err != nil {
+			return err
+		}
+		data := launchData(call)
+		var mails []outgoing
+		for _, c := range contacts {
+			m, err := render(in.CallID+"/launch/"+strings.ToLower(c.Email), mailtemplates.KindLaunch, c.Language, c.Email, in.CallID, "", data)
+			if err != nil {
+				return err
+			}
+			mails = append(mails, m)
+		}
+		res.Queued, err = enqueue(ctx, tx, mails)
+		return err
+	})
+	return res, err
+}
+
+func launchData(c callspec.Call) map[string]any {
+	return map[string]any{
+		"CallID": c.ID, "CallTitle": c.Title, "Theme": c.Theme, "Envelope": totalEnvelope(c).String(),
+		"MinGrant": c.MinGrant.String(), "MaxGrant": c.MaxGrant.String(), "Regions": strings.Join(c.Regions, ", "),
+		"Deadline": c.Deadline.In(callspec.Brussels).Format("02/01/2006 15:04"),
+	}
+}
+
+func totalEnvelope(c callspec.Call) money.Cents {
+	t := c.Envelope
+	for _, r := range c.Reserved {
+		t += r.Amount
+	}
+	return t
+}
+
+// DeliverMailInput names the call whose outbox to drain.
+type DeliverMailInput struct{ CallID string }
+
+// DeliverMailResult counts what this attempt did.
+type DeliverMailResult struct {
+	Sent     int
+	Rejected int
+}
+
+const deliverBatch = 200
+
+// DeliverMail sends every unsent mail of a call over one SMTP connection,
+// marking each sent as soon as the relay accepts it (see the note at the
+// top of this file). A relay that is down fails the attempt and Temporal
+// retries; a recipient the relay refuses for good is marked failed.
+func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (DeliverMailResult, error) {
+	var res DeliverMailResult
+	var sess *mailer.Session
+	defer func() {
+		if sess != nil {
+			_ = sess.Close()
+		}
+	}()
+	token := newToken()
+	for {
+		batch, err := a.claim(ctx, in.CallID, token)
+		if err != nil || len(batch) == 0 {
+			return res, err
+		}
+		if sess == nil {
+			if sess, err = a.Mailer.Open(ctx); err != nil {
+				return res, a.release(ctx, token, err)
+			}
+		}
+		for _, m := range batch {
+			activity.RecordHeartbeat(ctx, res)
+			err := sess.Send(m.msg)
+			switch {
+			case errors.Is(err, mailer.ErrRejected):
+				res.Rejected++
+				a.log().Warn("mail rejected", "mail_id", m.id, "error", err)
+				_, err = a.DB.Exec(ctx, `UPDATE mail_log SET status = 'failed', last_error = $2 WHERE mail_id = $1 AND claim_token = $3`, m.id, err.Error(), token)
+			case err != nil:
+				return res, a.release(ctx, token, err)
+			default:
+				res.Sent++
+				_, err = a.DB.Exec(ctx, `UPDATE mail_log SET status = 'sent', sent_at = now() WHERE mail_id = $1 AND claim_token = $2`, m.id, token)
+			}
+			if err != nil {
+				return res, err
+			}
+		}
+	}
+}
+
+type claimed struct {
+	id  int64
+	msg mailer.Message
+}
+
+func (a *Activities) claim(ctx context.Context, callID, token string) ([]claimed, error) {
+	rows, err := a.DB.Query(ctx, `
+		UPDATE mail_log m SET status = 'sending', claim_token = $2, claimed_at = now(), attempts = attempts + 1
+		WHERE mail_id IN (
+			SELECT mail_id FROM mail_log
+			WHERE call_id = $1 AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - $3::interval))
+			ORDER BY mail_id LIMIT $4 FOR UPDATE SKIP LOCKED)
+		RETURNING mail_id, message_id, recipient, subject, body_text, body_html, language`,
+		callID, token, claimLease.String(), deliverBatch)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (claimed, error) {
+		var c claimed
+		err := r.Scan(&c.id, &c.msg.MessageID, &c.msg.To, &c.msg.Subject, &c.msg.Text, &c.msg.HTML, &c.msg.Language)
+		return c, err
+	})
+}
+
+// release hands unsent claimed rows back so the retry need not wait for
+// the lease; cause is returned for Temporal to retry.
+func (a *Activities) release(ctx context.Context, token string, cause error) error {
+	_, err := a.DB.Exec(context.WithoutCancel(ctx), `UPDATE mail_log SET status = 'pending', claim_token = NULL, last_error = $2
+		WHERE claim_token = $1 AND status = 'sending'`, token, cause.Error())
+	return errors.Join(cause, err)
+}
+
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -1,0 +1,95 @@
+// Package callspec is a call for projects as the officer writes it (YAML)
+// and as the workflow carries it (Call: no personal data, only rules).
+package callspec
+
+import (
+	"time"
+
+	"github.com/callcycle/callcycle/internal/money"
+)
+
+// Kinds of call, as in the report.
+const (
+	KindSud       = "sud"        // projects in partner regions
+	KindCMS       = "cms"        // global citizenship in Brussels ("Nord")
+	KindHorsAppel = "hors-appel" // grants outside a call
+)
+
+// Tranche triggers.
+const (
+	OnSignature   = "signature"
+	OnFinalReport = "final-report"
+)
+
+// Languages applicants are written to in.
+var Languages = []string{"fr", "nl", "en"}
+
+// Call is everything a workflow needs to enforce the call's rules. It holds
+// no e-mail address: contacts live in PostgreSQL (see Contacts).
+type Call struct {
+	ID       string             `json:"id"`
+	Kind     string             `json:"kind"`
+	Year     int                `json:"year"`
+	Title    string             `json:"title"`
+	Theme    string             `json:"theme"`
+	Envelope money.Cents        `json:"envelope"`
+	Reserved []ReservedEnvelope `json:"reserved,omitempty"`
+	MinGrant money.Cents        `json:"minGrant"`
+	MaxGrant money.Cents        `json:"maxGrant"`
+	Regions  []string           `json:"regions"`
+	Criteria []Criterion        `json:"criteria"`
+	Deadline time.Time          `json:"deadline"`
+	Tranches []Tranche          `json:"tranches"`
+	Report   ReportRules        `json:"report"`
+}
+
+// ReservedEnvelope is money kept for one region (2024: the Palestinian
+// territory), spent before the general envelope.
+type ReservedEnvelope struct {
+	Region string      `json:"region"`
+	Amount money.Cents `json:"amount"`
+}
+
+// Criterion is one scoring column of the committee workbook.
+type Criterion struct {
+	Key    string `json:"key"`
+	Name   string `json:"name"`
+	Weight int    `json:"weight"`
+	Min    int    `json:"min"`
+	Max    int    `json:"max"`
+}
+
+// Tranche is a share of a grant paid when its trigger happens.
+type Tranche struct {
+	Percent int    `json:"percent"`
+	On      string `json:"on"`
+}
+
+// ReportRules say when final reports are due and when to remind.
+type ReportRules struct {
+	DelayDays    int   `json:"delayDays"`    // after the project end
+	ReminderDays []int `json:"reminderDays"` // days before the due date
+}
+
+// Contact is someone the office writes to about a call.
+type Contact struct {
+	Email    string
+	Language string
+}
+
+// Contacts are the call's addresses, stored in PostgreSQL only.
+type Contacts struct {
+	Officer    Contact
+	Secretary  Contact // committee secretariat
+	AnnounceTo []Contact
+}
+
+// HasRegion reports whether applications may come from region.
+func (c Call) HasRegion(region string) bool {
+	for _, r := range c.Regions {
+		if r == region {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,151 @@
+// Package config turns environment variables into typed settings. It never
+// reads the environment itself: main passes os.LookupEnv, tests pass a map.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Lookup is os.LookupEnv's signature.
+type Lookup func(string) (string, bool)
+
+// Temporal is how to reach the Temporal frontend.
+type Temporal struct {
+	Address    string // TEMPORAL_ADDRESS
+	Namespace  string // TEMPORAL_NAMESPACE
+	TLSCert    string // TEMPORAL_TLS_CERT (file)
+	TLSKey     string // TEMPORAL_TLS_KEY (file)
+	TLSCA      string // TEMPORAL_TLS_CA (file)
+	APIKey     string // TEMPORAL_API_KEY
+	ServerName string // TEMPORAL_TLS_SERVER_NAME
+}
+
+// SMTP is the outgoing mail relay.
+type SMTP struct {
+	Host     string // SMTP_HOST
+	Port     int    // SMTP_PORT
+	User     string // SMTP_USER
+	Password string // SMTP_PASSWORD
+	TLS      string // SMTP_TLS: none | starttls | tls
+	From     string // SMTP_FROM
+}
+
+// Config is everything both programs need.
+type Config struct {
+	Temporal    Temporal
+	DatabaseURL string // DATABASE_URL
+	SMTP        SMTP
+	OutputDir   string // OUTPUT_DIR: where workbooks are written
+	LogLevel    string // LOG_LEVEL: debug | info | warn | error
+}
+
+// Defaults match the local stack started by `make dev`.
+var Defaults = map[string]string{
+	"TEMPORAL_ADDRESS":   "localhost:7233",
+	"TEMPORAL_NAMESPACE": "default",
+	"DATABASE_URL":       "postgres://callcycle:callcycle@localhost:5432/callcycle?sslmode=disable",
+	"SMTP_HOST":          "localhost",
+	"SMTP_PORT":          "1025",
+	"SMTP_TLS":           "none",
+	"SMTP_FROM":          "callcycle <noreply@callcycle.local>",
+	"OUTPUT_DIR":         "out",
+	"LOG_LEVEL":          "info",
+}
+
+// Names lists every variable read, for documentation and the compose test.
+var Names = []string{
+	"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY",
+	"TEMPORAL_TLS_CA", "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_API_KEY",
+	"DATABASE_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS",
+	"SMTP_FROM", "OUTPUT_DIR", "LOG_LEVEL",
+}
+
+// Load reads and checks every setting; the error names each bad variable.
+func Load(lookup Lookup) (Config, error) {
+	get := func(name string) string {
+		if v, ok := lookup(name); ok {
+			return strings.TrimSpace(v)
+		}
+		return Defaults[name]
+	}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	}
+	c := Config{
+		Temporal: Temporal{
+			Address: get("TEMPORAL_ADDRESS"), Namespace: get("TEMPORAL_NAMESPACE"),
+			TLSCert: get("TEMPORAL_TLS_CERT"), TLSKey: get("TEMPORAL_TLS_KEY"),
+			TLSCA: get("TEMPORAL_TLS_CA"), APIKey: get("TEMPORAL_API_KEY"),
+			ServerName: get("TEMPORAL_TLS_SERVER_NAME"),
+		},
+		DatabaseURL: get("DATABASE_URL"),
+		SMTP: SMTP{Host: get("SMTP_HOST"), User: get("SMTP_USER"), Password: get("SMTP_PASSWORD"),
+			TLS: strings.ToLower(get("SMTP_TLS")), From: get("SMTP_FROM")},
+		OutputDir: get("OUTPUT_DIR"),
+		LogLevel:  strings.ToLower(get("LOG_LEVEL")),
+	}
+	if c.Temporal.Address == "" || !strings.Contains(c.Temporal.Address, ":") {
+		bad("TEMPORAL_ADDRESS", "want host:port, got %q", c.Temporal.Address)
+	}
+	if c.Temporal.Namespace == "" {
+		bad("TEMPORAL_NAMESPACE", "must not be empty")
+	}
+	if (c.Temporal.TLSCert == "") != (c.Temporal.TLSKey == "") {
+		bad("TEMPORAL_TLS_CERT", "TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together")
+	}
+	for _, f := range [][2]string{{"TEMPORAL_TLS_CERT", c.Temporal.TLSCert}, {"TEMPORAL_TLS_KEY", c.Temporal.TLSKey}, {"TEMPORAL_TLS_CA", c.Temporal.TLSCA}} {
+		if name, path := f[0], f[1]; path != "" {
+			if _, err := os.Stat(path); err != nil {
+				bad(name, "cannot read %q: %v", path, err)
+			}
+		}
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		bad("DATABASE_URL", "want postgres://user:password@host:port/db, got %q", redact(c.DatabaseURL))
+	}
+	if c.SMTP.Host == "" {
+		bad("SMTP_HOST", "must not be empty")
+	}
+	port, err := strconv.Atoi(get("SMTP_PORT"))
+	if err != nil || port < 1 || port > 65535 {
+		bad("SMTP_PORT", "want a port number 1-65535, got %q", get("SMTP_PORT"))
+	}
+	c.SMTP.Port = port
+	switch c.SMTP.TLS {
+	case "none", "starttls", "tls":
+	default:
+		bad("SMTP_TLS", "want none, starttls or tls, got %q", c.SMTP.TLS)
+	}
+	if (c.SMTP.User == "") != (c.SMTP.Password == "") {
+		bad("SMTP_USER", "SMTP_USER and SMTP_PASSWORD must be set together")
+	}
+	if !strings.Contains(c.SMTP.From, "@") || strings.ContainsAny(c.SMTP.From, "\r\n") {
+		bad("SMTP_FROM", "want an address such as \"callcycle <noreply@example.org>\", got %q", c.SMTP.From)
+	}
+	if c.OutputDir == "" {
+		bad("OUTPUT_DIR", "must not be empty")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("LOG_LEVEL", "want debug, info, warn or error, got %q", c.LogLevel)
+	}
+	return c, errors.Join(errs...)
+}
+
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxx")
+	}
+	return u.String()
+}

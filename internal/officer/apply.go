@@ -1,0 +1,148 @@
+package officer
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/callcycle/callcycle/internal/intake"
+	"github.com/callcycle/callcycle/workflows"
+	"github.com/jackc/pgx/v5"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Apply submits one application file. The personal data goes to the
+// PostgreSQL inbox, the rest through the call's update; a refusal deletes
+// the inbox row again, so a rejected application leaves nothing behind.
+func (e Env) Apply(ctx context.Context, callID, path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", usage("%v", err)
+	}
+	app, err := intake.ParseYAML(data)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s:\n%v", ErrUsage, path, err)
+	}
+	refs, rows, err := e.submit(ctx, callID, []intake.Application{app})
+	if err != nil {
+		return "", err
+	}
+	if len(rows) > 0 {
+		return "", fmt.Errorf("%w: %s: application refused:\n%s", ErrUsage, path, rows[0].Reason)
+	}
+	fmt.Fprintf(e.Out, "accepted %s: %s — %s; receipt mailed to the applicant\n", refs[0], app.Association, app.Title)
+	return refs[0], nil
+}
+
+// submit stages apps in the inbox, sends them in batches, and returns a
+// reference per app ("" when refused) and the refusals, indexed into apps.
+func (e Env) submit(ctx context.Context, callID string, apps []intake.Application) ([]string, []workflows.RowReason, error) {
+	return e.submitBatches(ctx, callID, apps, len(apps), nil)
+}
+
+func (e Env) stage(ctx context.Context, callID string, apps []intake.Application) ([]string, error) {
+	tokens := make([]string, len(apps))
+	rows := make([][]any, len(apps))
+	for i, a := range apps {
+		tokens[i] = uuid()
+		var iban any
+		if a.IBAN != "" {
+			iban = intake.NormalizeIBAN(a.IBAN)
+		}
+		rows[i] = []any{tokens[i], callID, a.ContactName, a.Email, a.Language, a.Summary, a.DurationMonths, iban}
+	}
+	// COPY: one round trip for the whole file, not one per row.
+	_, err := e.DB.CopyFrom(ctx, pgx.Identifier{"intake_inbox"},
+		[]string{"token", "call_id", "contact_name", "email", "language", "summary", "duration_months", "iban"},
+		pgx.CopyFromRows(rows))
+	if err != nil {
+		return nil, fmt.Errorf("stage applications: %w", err)
+	}
+	return tokens, nil
+}
+
+func (e Env) unstage(ctx context.Context, tokens []string) error {
+	if len(tokens) == 0 {
+		return nil
+	}
+	_, err := e.DB.Exec(context.WithoutCancel(ctx), `DELETE FROM intake_inbox WHERE token = ANY($1::uuid[])`, tokens)
+	return err
+}
+
+// sendBatch submits one batch, dropping rows the validator refuses and
+// resubmitting the rest, until the batch is accepted or empty. It returns
+// the references of the batch (by position) and the refusals.
+func (e Env) sendBatch(ctx context.Context, callID string, subs []intake.Submission) ([]string, map[int]string, error) {
+	refs := make([]string, len(subs))
+	refused := map[int]string{}
+	idx := make([]int, len(subs)) // position in subs of each element of pending
+	pending := append([]intake.Submission(nil), subs...)
+	for i := range idx {
+		idx[i] = i
+	}
+	for len(pending) > 0 {
+		var res workflows.SubmitResult
+		err := e.update(ctx, callID, workflows.UpdateSubmit, workflows.SubmitInput{Submissions: pending, By: e.By}, &res)
+		if err == nil {
+			for j, ref := range res.References {
+				refs[idx[j]] = ref
+			}
+			for _, r := range res.Refused {
+				refused[idx[r.Index]] = r.Reason
+			}
+			return refs, refused, nil
+		}
+		var rej workflows.Rejection
+		if !rejectionDetails(err, &rej) || len(rej.Rows) == 0 {
+			if errors.Is(err, ErrUsage) { // the whole batch is refused (closed, unknown call)
+				for _, i := range idx {
+					refused[i] = trimCall(callID, err)
+				}
+				return refs, refused, nil
+			}
+			return nil, nil, err
+		}
+		bad := map[int]bool{}
+		for _, r := range rej.Rows {
+			bad[r.Index] = true
+			refused[idx[r.Index]] = r.Reason
+		}
+		var keepSubs []intake.Submission
+		var keepIdx []int
+		for j := range pending {
+			if !bad[j] {
+				keepSubs, keepIdx = append(keepSubs, pending[j]), append(keepIdx, idx[j])
+			}
+		}
+		pending, idx = keepSubs, keepIdx
+	}
+	return refs, refused, nil
+}
+
+func rejectionDetails(err error, rej *workflows.Rejection) bool {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != workflows.ErrTypeRejected || !appErr.HasDetails() {
+		return false
+	}
+	return appErr.Details(rej) == nil
+}
+
+func trimCall(callID string, err error) string {
+	msg := err.Error()
+	for _, p := range []string{ErrUsage.Error() + ": ", callID + ": "} {
+		for len(msg) >= len(p) && msg[:len(p)] == p {
+			msg = msg[len(p):]
+		}
+	}
+	return msg
+}
+
+func uuid() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,67 @@
+package officer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/callcycle/callcycle/internal/callspec"
+	"github.com/callcycle/callcycle/workflows"
+)
+
+// Close ends the submission window before the deadline.
+func (e Env) Close(ctx context.Context, callID, reason string) (workflows.CloseResult, error) {
+	var res workflows.CloseResult
+	if err := e.update(ctx, callID, workflows.UpdateClose, workflows.CloseInput{By: e.By, Reason: reason}, &res); err != nil {
+		return res, err
+	}
+	fmt.Fprintf(e.Out, "%s: submissions closed at %s with %d applications\n", callID, res.ClosedAt.In(callspec.Brussels).Format("2006-01-02 15:04 MST"), res.Submitted)
+	return res, nil
+}
+
+// Extend moves the deadline; the call's timer follows.
+func (e Env) Extend(ctx context.Context, callID, deadline string) (workflows.ExtendResult, error) {
+	t, err := callspec.ParseTime(deadline)
+	if err != nil {
+		return workflows.ExtendResult{}, usage("new deadline: %v", err)
+	}
+	var res workflows.ExtendResult
+	if err := e.update(ctx, callID, workflows.UpdateExtend, workflows.ExtendInput{Deadline: t, By: e.By}, &res); err != nil {
+		return res, err
+	}
+	fmt.Fprintf(e.Out, "%s: deadline moved from %s to %s\n", callID, fmtTime(res.Previous), fmtTime(res.Deadline))
+	return res, nil
+}
+
+// Status queries the call workflow.
+func (e Env) Status(ctx context.Context, callID string, asJSON bool) (workflows.StatusResult, error) {
+	var s workflows.StatusResult
+	v, err := e.Temporal.QueryWorkflow(ctx, workflows.CallWorkflowID(callID), "", workflows.QueryStatus, workflows.StatusQuery{})
+	if err != nil {
+		return s, e.explain(callID, err)
+	}
+	if err := v.Get(&s); err != nil {
+		return s, err
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.Out)
+		enc.SetIndent("", "  ")
+		return s, enc.Encode(s)
+	}
+	fmt.Fprintf(e.Out, "%s — %s (%s %d)\n", s.CallID, s.Title, s.Kind, s.Year)
+	fmt.Fprintf(e.Out, "  stage:        %s\n  waiting for:  %s\n  applications: %d\n  deadline:     %s\n  envelope:     %s\n  launched:     %s\n",
+		s.Stage, s.WaitingFor, s.Submitted, fmtTime(s.Deadline), s.Envelope, fmtTime(s.LaunchedAt))
+	if !s.ClosedAt.IsZero() {
+		fmt.Fprintf(e.Out, "  closed:       %s (%s)\n", fmtTime(s.ClosedAt), s.CloseReason)
+	}
+	fmt.Fprintf(e.Out, "  workflow:     %s (run %d)\n", workflows.CallWorkflowID(callID), s.Runs)
+	return s, nil
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.In(callspec.Brussels).Format("2006-01-02 15:04 MST")
+}

@@ -1,0 +1,68 @@
+// Package officer is what the officer CLI (starter) does, one function per
+// command, so end-to-end tests drive exactly the code officers run.
+package officer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/callcycle/callcycle/workflows"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Env is what every command needs.
+type Env struct {
+	Temporal client.Client
+	DB       *pgxpool.Pool
+	Out      io.Writer // results for the officer
+	Progress io.Writer // progress bars; nil for none
+	By       string    // the officer, recorded with every change
+}
+
+// ErrUsage marks input errors (exit code 2 in the CLI).
+var ErrUsage = errors.New("invalid input")
+
+func usage(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrUsage}, args...)...)
+}
+
+// update sends a named update to a call and waits for its result. A
+// validator's refusal comes back as an error carrying its reason.
+func (e Env) update(ctx context.Context, callID, name string, arg, result any) error {
+	h, err := e.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.CallWorkflowID(callID), UpdateName: name,
+		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, result)
+	}
+	return e.explain(callID, err)
+}
+
+// explain turns Temporal errors into sentences an officer can act on.
+func (e Env) explain(callID string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return usage("no call %q: launch it first with `starter launch <call.yaml>`", callID)
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		switch appErr.Type() {
+		case workflows.ErrTypeRejected, workflows.ErrTypeWrongStage:
+			return fmt.Errorf("%w: %s: %s", ErrUsage, callID, appErr.Message())
+		}
+	}
+	if strings.Contains(err.Error(), "workflow execution already completed") {
+		return usage("call %q has ended", callID)
+	}
+	return err
+}

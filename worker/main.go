@@ -1,0 +1,79 @@
+// Command worker runs callcycle's workflows and activities. It applies the
+// database migrations at start, then polls the task queue until SIGINT or
+// SIGTERM, finishing in-flight tasks before it exits.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // Brussels time must not depend on the host's zoneinfo
+
+	"github.com/callcycle/callcycle/activities"
+	"github.com/callcycle/callcycle/internal/app"
+	"github.com/callcycle/callcycle/internal/config"
+	"github.com/callcycle/callcycle/internal/mailer"
+	"github.com/callcycle/callcycle/migrations"
+	"github.com/callcycle/callcycle/workflows"
+	"go.temporal.io/sdk/worker"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	cfg, err := config.Load(os.LookupEnv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := app.Logger(cfg.LogLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	pool, err := app.OpenDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	applied, err := migrations.Up(ctx, pool)
+	if err != nil {
+		return err
+	}
+	log.Info("database ready", "migrations_applied", applied)
+
+	m, err := mailer.New(mailer.Config(cfg.SMTP))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.OutputDir, 0o750); err != nil {
+		return fmt.Errorf("OUTPUT_DIR: %w", err)
+	}
+	c, err := app.Dial(cfg.Temporal, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	workflows.Register(w)
+	w.RegisterActivity(&activities.Activities{DB: pool, Mailer: m, OutputDir: cfg.OutputDir, Log: log})
+	log.Info("worker started", "task_queue", workflows.TaskQueue, "temporal", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace)
+	// worker.Run stops polling on the signal and waits for running tasks.
+	if err := w.Run(ctxInterrupt(ctx)); err != nil {
+		return err
+	}
+	log.Info("worker stopped")
+	return nil
+}
+
+func ctxInterrupt(ctx context.Context) <-chan interface{} {
+	ch := make(chan interface{})
+	go func() { <-ctx.Done(); close(ch) }()
+	return ch
+}

@@ -1,0 +1,60 @@
+// Package workflows orchestrates calls for projects. Workflows here are
+// pure: no I/O, no wall clock, no goroutines, no map ranging. Everything
+// they touch outside goes through package activities.
+package workflows
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// TaskQueue is the one queue callcycle's worker polls.
+const TaskQueue = "callcycle"
+
+// Workflow, update and query names. Clients use these constants, never
+// string literals, so a rename is a compile error.
+const (
+	CallWorkflowName = "Call"
+
+	UpdateSubmit = "submit-applications"
+	UpdateClose  = "close-submissions"
+	UpdateExtend = "extend-deadline"
+
+	QueryStatus = "status"
+)
+
+// CallWorkflowID is the workflow id of a call: one workflow per call id,
+// which is also what refuses a second launch.
+func CallWorkflowID(callID string) string { return "call-" + callID }
+
+// Reference is an application's reference, e.g. AP-SUD-2024-0007.
+func Reference(callID string, seq int) string { return fmt.Sprintf("%s-%04d", callID, seq) }
+
+// Search attributes, registered on the server (see scripts/stack.sh).
+var (
+	SACallID     = temporal.NewSearchAttributeKeyKeyword("CallId")
+	SACallKind   = temporal.NewSearchAttributeKeyKeyword("CallKind")
+	SACallYear   = temporal.NewSearchAttributeKeyInt64("CallYear")
+	SACallStage  = temporal.NewSearchAttributeKeyKeyword("CallStage")
+	SACallPaused = temporal.NewSearchAttributeKeyBool("CallPaused")
+)
+
+// SearchAttributeTypes lists every custom attribute and its server type,
+// for `temporal server start-dev --search-attribute` and test servers.
+var SearchAttributeTypes = []struct{ Name, Type string }{
+	{"CallId", "Keyword"}, {"CallKind", "Keyword"}, {"CallYear", "Int"}, {"CallStage", "Keyword"},
+	{"CallPaused", "Bool"}, {"GrantId", "Keyword"}, {"GrantStage", "Keyword"},
+}
+
+// Stages of a call, as shown in CallStage and `starter status`.
+const (
+	StageOpen   = "open"   // taking applications until the deadline
+	StageClosed = "closed" // window closed; screening comes next
+)
+
+// Error types the validators return, so clients can tell them apart.
+const (
+	ErrTypeRejected   = "Rejected"   // the input breaks a rule; details say which
+	ErrTypeWrongStage = "WrongStage" // the call is not at the step this needs
+)

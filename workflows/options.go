@@ -1,0 +1,29 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/callcycle/callcycle/activities"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Database activities are short; PostgreSQL being down is retried for as
+// long as it takes (the call must not fail because of an outage).
+var dbOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
+		NonRetryableErrorTypes: []string{activities.ErrTypeNotFound, activities.ErrTypeInboxMissing, activities.ErrTypeInvalid},
+	},
+}
+
+// Mail delivery heartbeats per message; a stuck relay connection is
+// noticed within HeartbeatTimeout and the attempt retried.
+var mailOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Minute,
+	HeartbeatTimeout:    time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
+	},
+}

@@ -1,0 +1,11 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Register adds every workflow under its constant name.
+func Register(r worker.WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(CallWorkflow, workflow.RegisterOptions{Name: CallWorkflowName})
+}
