@@ -80,6 +80,7 @@ func (w *callWF) launch(ctx workflow.Context) error {
 	if err := workflow.ExecuteActivity(actx, act.SaveCall, activities.SaveCallInput{Call: w.call, LaunchedAt: w.st.LaunchedAt}).Get(ctx, nil); err != nil {
 		return fmt.Errorf("save call: %w", err)
 	}
+	w.st.Saved = true
 	var res activities.AnnounceLaunchResult
 	if err := workflow.ExecuteActivity(actx, act.AnnounceLaunch, activities.AnnounceLaunchInput{CallID: w.call.ID}).Get(ctx, &res); err != nil {
 		return fmt.Errorf("announce launch: %w", err)

@@ -31,6 +31,7 @@ type CallState struct {
 	Stage       string
 	Deadline    time.Time
 	LaunchedAt  time.Time
+	Saved       bool // the calls row exists; applications may be recorded
 	Announced   bool
 	ClosedAt    time.Time
 	CloseReason string

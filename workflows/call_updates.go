@@ -89,6 +89,10 @@ func (w *callWF) submit(ctx workflow.Context, in SubmitInput) (SubmitResult, err
 		return res, nil
 	}
 	w.st.Submitted += len(batch)
+	// An application sent right after the launch waits for the call's row.
+	if err := workflow.Await(ctx, func() bool { return w.st.Saved }); err != nil {
+		return SubmitResult{}, err
+	}
 	actx := workflow.WithActivityOptions(ctx, dbOptions)
 	err := workflow.ExecuteActivity(actx, act.RecordApplications, activities.RecordApplicationsInput{
 		CallID: w.call.ID, SubmittedAt: workflow.Now(ctx), Applications: batch}).Get(ctx, nil)

@@ -17,12 +17,12 @@ import (
 
 // File is the YAML an officer writes; see examples/call-ap-sud-2024.yaml.
 type File struct {
-	ID       string     `yaml:"id"`
-	Kind     string     `yaml:"kind"`
-	Year     int        `yaml:"year"`
-	Title    string     `yaml:"title"`
-	Theme    string     `yaml:"theme"`
-	Envelope Amount     `yaml:"envelope"`
+	ID       string `yaml:"id"`
+	Kind     string `yaml:"kind"`
+	Year     int    `yaml:"year"`
+	Title    string `yaml:"title"`
+	Theme    string `yaml:"theme"`
+	Envelope Amount `yaml:"envelope"`
 	Reserved []struct {
 		Region   string `yaml:"region"`
 		Envelope Amount `yaml:"envelope"`

@@ -58,7 +58,7 @@ func (e Env) explain(callID string, err error) error {
 	if errors.As(err, &appErr) {
 		switch appErr.Type() {
 		case workflows.ErrTypeRejected, workflows.ErrTypeWrongStage:
-			return fmt.Errorf("%w: %s: %s", ErrUsage, callID, appErr.Message())
+			return refusal{msg: fmt.Sprintf("%s: %s: %s", ErrUsage, callID, appErr.Message()), cause: appErr}
 		}
 	}
 	if strings.Contains(err.Error(), "workflow execution already completed") {
@@ -66,3 +66,13 @@ func (e Env) explain(callID string, err error) error {
 	}
 	return err
 }
+
+// refusal is a validator's answer: an ErrUsage that keeps the Temporal
+// error (and its details) in the chain.
+type refusal struct {
+	msg   string
+	cause error
+}
+
+func (r refusal) Error() string   { return r.msg }
+func (r refusal) Unwrap() []error { return []error{ErrUsage, r.cause} }

@@ -20,11 +20,11 @@ func Temporal(t testing.TB) (client.Client, *testsuite.DevServer) {
 		args = append(args, "--search-attribute", sa.Name+"="+sa.Type)
 	}
 	srv, err := testsuite.StartDevServer(context.Background(), testsuite.DevServerOptions{
-		ExistingPath: bin,
-		LogLevel:     "error",
-		ExtraArgs:    args,
-		Stdout:       io.Discard,
-		Stderr:       io.Discard,
+		ExistingPath:  bin,
+		LogLevel:      "error",
+		ExtraArgs:     args,
+		Stdout:        io.Discard,
+		Stderr:        io.Discard,
 		ClientOptions: &client.Options{Namespace: "default"},
 	})
 	if err != nil {
