@@ -41,6 +41,18 @@ type Call struct {
 	Deadline time.Time          `json:"deadline"`
 	Tranches []Tranche          `json:"tranches"`
 	Report   ReportRules        `json:"report"`
+	// Screening are the automatic eligibility checks run when the window
+	// closes, before the officer's verdicts.
+	Screening ScreeningRules `json:"screening"`
+	// Reviewers are the committee members' short codes (no names or
+	// addresses): one sheet each in the scoring workbook.
+	Reviewers []string `json:"reviewers"`
+}
+
+// ScreeningRules are the automatic checks a call names.
+type ScreeningRules struct {
+	RequireIBAN       bool `json:"requireIban"`       // a bank account is needed to pay
+	MaxDurationMonths int  `json:"maxDurationMonths"` // 0: no limit
 }
 
 // ReservedEnvelope is money kept for one region (2024: the Palestinian

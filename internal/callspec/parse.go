@@ -17,19 +17,19 @@ import (
 
 // File is the YAML an officer writes; see examples/call-ap-sud-2024.yaml.
 type File struct {
-	ID       string `yaml:"id"`
-	Kind     string `yaml:"kind"`
-	Year     int    `yaml:"year"`
-	Title    string `yaml:"title"`
-	Theme    string `yaml:"theme"`
-	Envelope Amount `yaml:"envelope"`
+	ID       string      `yaml:"id"`
+	Kind     string      `yaml:"kind"`
+	Year     int         `yaml:"year"`
+	Title    string      `yaml:"title"`
+	Theme    string      `yaml:"theme"`
+	Envelope amountField `yaml:"envelope"`
 	Reserved []struct {
-		Region   string `yaml:"region"`
-		Envelope Amount `yaml:"envelope"`
+		Region   string      `yaml:"region"`
+		Envelope amountField `yaml:"envelope"`
 	} `yaml:"reserved"`
-	MinGrant Amount   `yaml:"min_grant"`
-	MaxGrant Amount   `yaml:"max_grant"`
-	Regions  []string `yaml:"regions"`
+	MinGrant amountField `yaml:"min_grant"`
+	MaxGrant amountField `yaml:"max_grant"`
+	Regions  []string    `yaml:"regions"`
 	Criteria []struct {
 		Key    string `yaml:"key"`
 		Name   string `yaml:"name"`
@@ -46,6 +46,13 @@ type File struct {
 		DelayDays    int   `yaml:"delay_days"`
 		ReminderDays []int `yaml:"reminder_days"`
 	} `yaml:"report"`
+	Screening struct {
+		RequireIBAN       bool `yaml:"require_iban"`
+		MaxDurationMonths int  `yaml:"max_duration_months"`
+	} `yaml:"screening"`
+	Committee struct {
+		Reviewers []string `yaml:"reviewers"`
+	} `yaml:"committee"`
 	Officer    *ContactYAML  `yaml:"officer"`
 	Secretary  *ContactYAML  `yaml:"committee_secretariat"`
 	AnnounceTo []ContactYAML `yaml:"announce_to"`
@@ -89,6 +96,23 @@ func (a *Amount) UnmarshalYAML(n *yaml.Node) error {
 	}
 }
 
+// amountField is an Amount in the call file. Its format error is kept for
+// Validate instead of stopping the decoder, so that the error names the
+// field (envelope: line 6: amount 125.000 is ambiguous ...) and the other
+// problems of the file are still reported.
+type amountField struct {
+	Amount
+	Err error
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (a *amountField) UnmarshalYAML(n *yaml.Node) error {
+	if err := a.Amount.UnmarshalYAML(n); err != nil {
+		a.Amount, a.Err = Amount{}, err
+	}
+	return nil
+}
+
 // MaxConfigBytes bounds a call file; real ones are a few kilobytes.
 const MaxConfigBytes = 1 << 20
 
@@ -129,13 +153,19 @@ func (f File) Validate() (Call, Contacts, error) {
 	}
 	checkText(bad, "title", c.Title, true)
 	checkText(bad, "theme", c.Theme, true)
-	if !f.Envelope.Set || c.Envelope <= 0 {
+	if f.Envelope.Err != nil {
+		bad("envelope: %v", f.Envelope.Err)
+	} else if !f.Envelope.Set || c.Envelope <= 0 {
 		bad("envelope: want a positive amount such as \"625.346 €\"")
 	}
-	if !f.MinGrant.Set || c.MinGrant <= 0 {
+	if f.MinGrant.Err != nil {
+		bad("min_grant: %v", f.MinGrant.Err)
+	} else if !f.MinGrant.Set || c.MinGrant <= 0 {
 		bad("min_grant: want a positive amount")
 	}
-	if !f.MaxGrant.Set || c.MaxGrant <= 0 {
+	if f.MaxGrant.Err != nil {
+		bad("max_grant: %v", f.MaxGrant.Err)
+	} else if !f.MaxGrant.Set || c.MaxGrant <= 0 {
 		bad("max_grant: want a positive amount")
 	} else if c.MaxGrant < c.MinGrant {
 		bad("max_grant: %s is below min_grant %s", c.MaxGrant, c.MinGrant)
@@ -157,7 +187,9 @@ func (f File) Validate() (Call, Contacts, error) {
 		if !c.HasRegion(r.Region) {
 			bad("reserved[%d].region: %q is not one of the call's regions", i, r.Region)
 		}
-		if !r.Envelope.Set || r.Envelope.Cents <= 0 {
+		if r.Envelope.Err != nil {
+			bad("reserved[%d].envelope: %v", i, r.Envelope.Err)
+		} else if !r.Envelope.Set || r.Envelope.Cents <= 0 {
 			bad("reserved[%d].envelope: want a positive amount", i)
 		}
 		for _, prev := range c.Reserved {
@@ -223,6 +255,23 @@ func (f File) Validate() (Call, Contacts, error) {
 		}
 	}
 	c.Report = ReportRules{DelayDays: f.Report.DelayDays, ReminderDays: f.Report.ReminderDays}
+
+	if d := f.Screening.MaxDurationMonths; d < 0 || d > 60 {
+		bad("screening.max_duration_months: want 0 (no limit) to 60, got %d", d)
+	}
+	c.Screening = ScreeningRules{RequireIBAN: f.Screening.RequireIBAN, MaxDurationMonths: f.Screening.MaxDurationMonths}
+	reviewerPattern := regexp.MustCompile(`^[A-Z][A-Z0-9]{1,9}$`)
+	if len(f.Committee.Reviewers) == 0 || len(f.Committee.Reviewers) > 20 {
+		bad("committee.reviewers: list 1 to 20 reviewer codes such as AB, got %d", len(f.Committee.Reviewers))
+	}
+	for i, r := range f.Committee.Reviewers {
+		if !reviewerPattern.MatchString(r) {
+			bad("committee.reviewers[%d]: want a short upper-case code such as AB (it names a sheet), got %q", i, r)
+		} else if slices.Contains(c.Reviewers, r) {
+			bad("committee.reviewers[%d]: %q is listed twice", i, r)
+		}
+		c.Reviewers = append(c.Reviewers, r)
+	}
 
 	var ct Contacts
 	ct.Officer = checkContact(bad, "officer", f.Officer)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -139,9 +140,21 @@ func Load(lookup Lookup) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
+// redact hides the password of a DATABASE_URL shown in an error. A value
+// that is not a plain URL is shown by its scheme only: its password could
+// be anywhere (a bad port, an unescaped % or /, the key=value form).
 func redact(s string) string {
+	if s == "" {
+		return s
+	}
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if err != nil || u.Scheme == "" || u.Opaque != "" || strings.Contains(strings.ToLower(u.RawQuery), "password") {
+		if scheme, _, ok := strings.Cut(s, "://"); ok && schemePattern.MatchString(scheme) {
+			return scheme + "://(rest hidden)"
+		}
+		return "(hidden: not a URL)"
+	}
+	if u.User == nil {
 		return s
 	}
 	if _, ok := u.User.Password(); ok {
@@ -149,3 +162,5 @@ func redact(s string) string {
 	}
 	return u.String()
 }
+
+var schemePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)

@@ -153,6 +153,9 @@ func normalize(s string) string {
 	space := false
 	for _, r := range strings.ToLower(s) {
 		switch {
+		case unicode.Is(unicode.Mn, r):
+			// A combining accent (decomposed text, as macOS writes it):
+			// dropped like the accents fold removes, not a word break.
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			if space && b.Len() > 0 {
 				b.WriteByte(' ')

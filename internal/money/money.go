@@ -35,7 +35,13 @@ func (c Cents) String() string {
 		b.WriteRune(r)
 	}
 	if cents != 0 {
-		fmt.Fprintf(&b, ",%02d", cents)
+		// strconv, not fmt.Fprintf: workflows print amounts and
+		// workflowcheck treats writers as possible I/O.
+		b.WriteByte(',')
+		if cents < 10 {
+			b.WriteByte('0')
+		}
+		b.WriteString(strconv.FormatInt(cents, 10))
 	}
 	b.WriteString(" €")
 	return b.String()

@@ -1,0 +1,49 @@
+# Developer entry points. The stack itself lives in scripts/stack.sh so that
+# it can be used without make; these targets only name the common paths.
+
+STACK := scripts/stack.sh
+TOOLS ?= $(or $(CALLCYCLE_TOOLS),$(CURDIR)/.tools)
+export CALLCYCLE_TOOLS := $(TOOLS)
+
+VET := go vet ./...
+# workflowcheck flags non-deterministic calls reachable from workflow code.
+WORKFLOWCHECK := $(TOOLS)/workflowcheck ./workflows/...
+GOTEST := go test -count=1 -timeout 30m ./...
+
+.PHONY: dev up down status logs build test lint tools bench
+
+## dev: start the whole local stack, then run the demo if there is one
+dev: up
+	@if [ -x scripts/demo.sh ]; then scripts/demo.sh; else echo "scripts/demo.sh not found; stack is up"; fi
+
+up:
+	$(STACK) up
+
+down:
+	$(STACK) down
+
+status:
+	$(STACK) status
+
+logs:
+	$(STACK) logs
+
+build:
+	go build -o bin/worker ./worker
+	go build -o bin/starter ./starter
+
+tools:
+	$(STACK) tools
+
+## test: tools + PostgreSQL (tests start their own Temporal and SMTP servers),
+## then lint and the whole suite with the CALLCYCLE_* variables exported.
+## One shell line rather than a sub-make, so `make -n test` stays a dry run.
+test:
+	$(STACK) test-env sh -c '$(VET) && $(WORKFLOWCHECK) && $(GOTEST)'
+
+lint: tools
+	$(VET)
+	$(WORKFLOWCHECK)
+
+bench:
+	go test -run '^$$' -bench . ./...
