@@ -42,6 +42,7 @@ const claimLease = 2 * time.Minute
 
 type outgoing struct {
 	key, callID, ref, kind, to, lang string
+	attach                           string // file path, or ""
 	r                                mailtemplates.Rendered
 }
 
@@ -64,20 +65,20 @@ func enqueue(ctx context.Context, tx pgx.Tx, mails []outgoing) (int, error) {
 	if len(mails) == 0 {
 		return 0, nil
 	}
-	cols := make([][]string, 10)
+	cols := make([][]string, 11)
 	for _, m := range mails {
-		vals := []string{m.key, m.callID, m.ref, m.kind, m.to, m.lang, m.r.Subject, m.r.Text, m.r.HTML, MessageID(m.key)}
+		vals := []string{m.key, m.callID, m.ref, m.kind, m.to, m.lang, m.r.Subject, m.r.Text, m.r.HTML, MessageID(m.key), m.attach}
 		for i, v := range vals {
 			cols[i] = append(cols[i], v)
 		}
 	}
 	tag, err := tx.Exec(ctx, `
-		INSERT INTO mail_log (business_key, call_id, reference, kind, recipient, language, subject, body_text, body_html, message_id)
-		SELECT k, c, NULLIF(r, ''), kd, rc, l, s, bt, bh, mid
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-			AS t(k, c, r, kd, rc, l, s, bt, bh, mid)
+		INSERT INTO mail_log (business_key, call_id, reference, kind, recipient, language, subject, body_text, body_html, message_id, attachment_path)
+		SELECT k, c, NULLIF(r, ''), kd, rc, l, s, bt, bh, mid, NULLIF(att, '')
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+			AS t(k, c, r, kd, rc, l, s, bt, bh, mid, att)
 		ON CONFLICT (business_key) DO NOTHING`,
-		cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8], cols[9])
+		cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8], cols[9], cols[10])
 	if err != nil {
 		return 0, fmt.Errorf("enqueue mail: %w", err)
 	}
@@ -204,14 +205,14 @@ func (a *Activities) claim(ctx context.Context, callID, token string) ([]claimed
 			SELECT mail_id FROM mail_log
 			WHERE call_id = $1 AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - $3::interval))
 			ORDER BY mail_id LIMIT $4 FOR UPDATE SKIP LOCKED)
-		RETURNING mail_id, message_id, recipient, subject, body_text, body_html, language`,
+		RETURNING mail_id, message_id, recipient, subject, body_text, body_html, language, COALESCE(attachment_path, '')`,
 		callID, token, claimLease.String(), deliverBatch)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (claimed, error) {
 		var c claimed
-		err := r.Scan(&c.id, &c.msg.MessageID, &c.msg.To, &c.msg.Subject, &c.msg.Text, &c.msg.HTML, &c.msg.Language)
+		err := r.Scan(&c.id, &c.msg.MessageID, &c.msg.To, &c.msg.Subject, &c.msg.Text, &c.msg.HTML, &c.msg.Language, &c.msg.Attachment)
 		return c, err
 	})
 }

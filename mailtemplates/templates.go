@@ -19,8 +19,10 @@ var files embed.FS
 
 // Kinds of mail.
 const (
-	KindLaunch  = "launch"
-	KindReceipt = "receipt"
+	KindLaunch     = "launch"
+	KindReceipt    = "receipt"
+	KindIneligible = "ineligible"
+	KindScoring    = "scoring"
 )
 
 // Rendered is a mail ready for the outbox.

@@ -217,7 +217,7 @@ up_mailpit() {
 	fi
 	log "starting Mailpit"
 	start mailpit "$TOOLS/mailpit" --smtp "127.0.0.1:$MAILPIT_SMTP_PORT" --listen "127.0.0.1:$MAILPIT_UI_PORT" \
-		--database "$RUN/mailpit.db" --disable-version-check
+		--database "$RUN/mailpit.db" --disable-version-check --max 50000
 	wait_for mailpit 30 mailpit_ready
 }
 

@@ -92,6 +92,8 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 			},
 		}),
 		statusCmd(withEnv, &env),
+		screenCmd(withEnv, &env),
+		reviewCmd(withEnv, &env),
 		withEnv(&cobra.Command{
 			Use: "migrate", Short: "apply database migrations (the worker also does this at start)",
 			Args: cobra.NoArgs,

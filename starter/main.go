@@ -40,3 +40,5 @@ func defaultOfficer() string {
 	}
 	return ""
 }
+
+func usageErr(msg string) error { return fmt.Errorf("%w: %s", officer.ErrUsage, msg) }

@@ -19,6 +19,8 @@ var act *activities.Activities
 // callWF is one run of a call workflow.
 type callWF struct {
 	call      callspec.Call
+	inFlight  int  // verdict batches being recorded
+	importing bool // a scores import is being applied
 	st        *CallState
 	maxUpd    int
 	updates   int  // updates accepted by this run
@@ -48,31 +50,64 @@ func CallWorkflow(ctx workflow.Context, in CallInput) (CallResult, error) {
 			return CallResult{}, err
 		}
 	}
+	// Each stage runs its entry step once (flags in the state survive
+	// continue-as-new), then waits for people. errContinue hands over to a
+	// fresh run.
+	for {
+		var err error
+		switch w.st.Stage {
+		case StageOpen:
+			err = w.runOpen(ctx)
+		case StageScreening:
+			err = w.runScreening(ctx)
+		case StageReview:
+			err = w.runReview(ctx)
+		case StageProposed:
+			// The government's decision builds on this; the call waits.
+			_, err = w.waitFor(ctx, func() bool { return w.st.Stage != StageProposed })
+		default:
+			return CallResult{Stage: w.st.Stage, Submitted: w.st.Submitted}, nil
+		}
+		if errors.Is(err, errContinue) {
+			return CallResult{}, w.continueAsNew(ctx, in)
+		}
+		if err != nil {
+			return CallResult{}, err
+		}
+	}
+}
+
+// errContinue tells the main loop the run should continue as new.
+var errContinue = errors.New("continue as new")
+
+// waitFor blocks until cond holds, or returns errContinue when the run
+// has grown enough to hand over.
+func (w *callWF) waitFor(ctx workflow.Context, cond func() bool) (bool, error) {
+	if err := workflow.Await(ctx, func() bool { return cond() || w.continueSuggested(ctx) }); err != nil {
+		return false, err
+	}
+	if cond() {
+		return true, nil
+	}
+	return false, errContinue
+}
+
+func (w *callWF) runOpen(ctx workflow.Context) error {
 	for w.st.Stage == StageOpen {
 		wait := w.st.Deadline.Sub(workflow.Now(ctx))
 		if wait <= 0 {
 			w.closeWindow(ctx, "deadline", "")
-			break
+			return nil
 		}
 		w.wake = false
 		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.wake || w.continueSuggested(ctx) }); err != nil {
-			return CallResult{}, err
+			return err
 		}
 		if w.continueSuggested(ctx) {
-			return CallResult{}, w.continueAsNew(ctx, in)
+			return errContinue
 		}
 	}
-	// Screening and later steps build on this; until then the call waits
-	// here, closed, answering queries, and rolling over if it must.
-	for w.st.Stage == StageClosed {
-		if err := workflow.Await(ctx, func() bool { return w.st.Stage != StageClosed || w.continueSuggested(ctx) }); err != nil {
-			return CallResult{}, err
-		}
-		if w.continueSuggested(ctx) {
-			return CallResult{}, w.continueAsNew(ctx, in)
-		}
-	}
-	return CallResult{Stage: w.st.Stage, Submitted: w.st.Submitted}, nil
+	return nil
 }
 
 func (w *callWF) launch(ctx workflow.Context) error {
@@ -112,7 +147,8 @@ func (w *callWF) mailLoop(ctx workflow.Context) {
 }
 
 func (w *callWF) closeWindow(ctx workflow.Context, reason, by string) {
-	w.st.Stage = StageClosed
+	w.st.Stage = StageScreening
+	w.st.DupKeys = nil // duplicates only matter while the window is open
 	w.st.ClosedAt = workflow.Now(ctx)
 	w.st.CloseReason = reason
 	if by != "" {
@@ -148,19 +184,28 @@ func (w *callWF) publish(ctx workflow.Context) {
 		SACallYear.ValueSet(int64(w.call.Year)), SACallStage.ValueSet(w.st.Stage),
 		SACallPaused.ValueSet(false))
 	s := w.status(ctx)
-	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**Stage:** %s  \n**Waiting for:** %s  \n**Applications:** %d  \n**Deadline:** %s",
-		s.Stage, s.WaitingFor, s.Submitted, brussels(s.Deadline)))
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**Stage:** %s  \n**Waiting for:** %s  \n**Applications:** %d (eligible %d, ineligible %d, to screen %d)  \n**Deadline:** %s",
+		s.Stage, s.WaitingFor, s.Submitted, s.Screening.Eligible, s.Screening.Ineligible, s.Screening.Pending, brussels(s.Deadline)))
 }
 
 func (w *callWF) status(ctx workflow.Context) StatusResult {
 	s := StatusResult{CallID: w.call.ID, Kind: w.call.Kind, Year: w.call.Year, Title: w.call.Title,
 		Stage: w.st.Stage, Deadline: w.st.Deadline, LaunchedAt: w.st.LaunchedAt, ClosedAt: w.st.ClosedAt,
 		CloseReason: w.st.CloseReason, Submitted: w.st.Submitted, Envelope: envelope(w.call).String(), Runs: w.st.Runs}
+	s.Screening = ScreeningStatus{Screened: w.st.ScreenedCount, Eligible: w.st.EligibleCount,
+		Ineligible: w.st.ScreenedCount - w.st.EligibleCount, Pending: w.st.Submitted - w.st.ScreenedCount}
+	s.ScoringPath, s.Proposal = w.st.ScoringPath, w.st.Proposal
 	switch w.st.Stage {
 	case StageOpen:
 		s.WaitingFor = "applications until " + brussels(w.st.Deadline)
-	case StageClosed:
-		s.WaitingFor = "eligibility screening (submissions closed: " + w.st.CloseReason + ")"
+	case StageScreening:
+		s.WaitingFor = fmt.Sprintf("eligibility verdicts: %d of %d applications still to screen (`starter screen`)", s.Screening.Pending, w.st.Submitted)
+	case StageReview:
+		s.WaitingFor = fmt.Sprintf("the committee's scoring workbook for %d eligible applications (`starter review import`)", w.st.EligibleCount)
+	case StageProposed:
+		s.WaitingFor = fmt.Sprintf("the government's decision on the proposal: %d projects, %s", w.st.Proposal.Selected, w.st.Proposal.SelectedTotal)
+	case StageNoEligible:
+		s.WaitingFor = "nothing: no eligible application"
 	}
 	return s
 }
@@ -187,6 +232,9 @@ func (w *callWF) register(ctx workflow.Context) error {
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateSubmit, w.submit, workflow.UpdateHandlerOptions{Validator: w.validateSubmit}),
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateClose, w.close, workflow.UpdateHandlerOptions{Validator: w.validateClose}),
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateExtend, w.extend, workflow.UpdateHandlerOptions{Validator: w.validateExtend}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateScreen, w.screen, workflow.UpdateHandlerOptions{Validator: w.validateScreen}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateEndScreening, w.endScreening, workflow.UpdateHandlerOptions{Validator: w.validateEndScreening}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateImportScores, w.importScores, workflow.UpdateHandlerOptions{Validator: w.validateImportScores}),
 	)
 	return err
 }

@@ -53,8 +53,8 @@ func newHarness(t *testing.T) *harness {
 		Regions:  []string{"Territoire palestinien occupé", "Région de Rabat-Salé-Kénitra", "Ville-Province de Kinshasa"},
 		Criteria: []callspec.Criterion{{Key: "pertinence", Name: "Pertinence", Weight: 100, Min: 0, Max: 10}},
 		Deadline: start.AddDate(0, 0, 30), Tranches: []callspec.Tranche{{Percent: 100, On: callspec.OnSignature}},
-		Report: callspec.ReportRules{DelayDays: 60}}
-	if _, err := db.Exec(context.Background(), `INSERT INTO call_contacts VALUES ($1, 'announce', 'fed@ngo.example', 'nl')`, call.ID); err != nil {
+		Report: callspec.ReportRules{DelayDays: 60}, Reviewers: []string{"AB"}}
+	if _, err := db.Exec(context.Background(), `INSERT INTO call_contacts VALUES ($1, 'announce', 'fed@ngo.example', 'nl'), ($1, 'secretariat', 'comite@cooperation.example', 'fr')`, call.ID); err != nil {
 		t.Fatal(err)
 	}
 	return &harness{t: t, env: env, db: db, call: call, sink: sink}
@@ -64,8 +64,8 @@ func newHarness(t *testing.T) *harness {
 func (h *harness) app(assoc, title, region string, euros int64) intake.Submission {
 	h.seq++
 	tok := fmt.Sprintf("00000000-0000-4000-8000-%012d", h.seq)
-	_, err := h.db.Exec(context.Background(), `INSERT INTO intake_inbox (token, call_id, contact_name, email, language, summary, duration_months)
-		VALUES ($1, $2, 'Contact', $3, 'fr', 'résumé', 24)`, tok, h.call.ID, fmt.Sprintf("c%d@ngo.example", h.seq))
+	_, err := h.db.Exec(context.Background(), `INSERT INTO intake_inbox (token, call_id, contact_name, email, language, summary, duration_months, iban)
+		VALUES ($1, $2, 'Contact', $3, 'fr', 'résumé', 24, 'BE68539007547034')`, tok, h.call.ID, fmt.Sprintf("c%d@ngo.example", h.seq))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestDeadlineClosesTheWindow(t *testing.T) {
 	if after.rejected == nil || !strings.Contains(after.rejected.Error(), "closed") {
 		t.Fatalf("after the deadline want a refusal naming the closed window, got %+v", after)
 	}
-	if closed.Stage != workflows.StageClosed || closed.CloseReason != "deadline" || !closed.ClosedAt.Equal(h.call.Deadline) {
+	if closed.Stage != workflows.StageScreening || closed.CloseReason != "deadline" || !closed.ClosedAt.Equal(h.call.Deadline) {
 		t.Fatalf("day 31: %+v", closed)
 	}
 	var n int
@@ -169,7 +169,7 @@ func TestExtensionMovesTheTimer(t *testing.T) {
 	if late.rejected != nil || late.err != nil {
 		t.Fatalf("day 35 is within the extended window: %+v", late)
 	}
-	if s35.Stage != workflows.StageOpen || s41.Stage != workflows.StageClosed || !s41.ClosedAt.Equal(start.AddDate(0, 0, 40)) {
+	if s35.Stage != workflows.StageOpen || s41.Stage != workflows.StageScreening || !s41.ClosedAt.Equal(start.AddDate(0, 0, 40)) {
 		t.Fatalf("day 35 %s, day 41 %s closed at %s", s35.Stage, s41.Stage, s41.ClosedAt)
 	}
 }
@@ -178,6 +178,8 @@ func TestEarlyClose(t *testing.T) {
 	h := newHarness(t)
 	var cl, again, sub, ext outcome
 	var s workflows.StatusResult
+	var first outcome
+	h.update(day, workflows.UpdateSubmit, submit(h.app("Solsoc", "Économie sociale", "Territoire palestinien occupé", 125000)), &first)
 	h.update(2*day, workflows.UpdateClose, workflows.CloseInput{By: "officer", Reason: "envelope exhausted"}, &cl)
 	h.update(3*day, workflows.UpdateClose, workflows.CloseInput{By: "officer"}, &again)
 	h.update(3*day, workflows.UpdateSubmit, submit(h.app("Solsoc", "X", "Territoire palestinien occupé", 20000)), &sub)
@@ -192,7 +194,7 @@ func TestEarlyClose(t *testing.T) {
 			t.Errorf("%s after an early close must be refused", name)
 		}
 	}
-	if s.Stage != workflows.StageClosed || !strings.Contains(s.CloseReason, "envelope exhausted") || !strings.Contains(s.CloseReason, "officer") {
+	if s.Stage != workflows.StageScreening || !strings.Contains(s.CloseReason, "envelope exhausted") || !strings.Contains(s.CloseReason, "officer") {
 		t.Fatalf("status after close: %+v", s)
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/intake"
+	"github.com/callcycle/callcycle/internal/money"
 )
 
 // CallInput starts (or continues) a call workflow.
@@ -42,7 +43,73 @@ type CallState struct {
 	DupKeys     map[string]string
 	MailPending bool
 	Runs        int
+
+	// Screening: bit seq set once the application has a verdict, and
+	// whether it was eligible.
+	Screened        bitset
+	Eligible        bitset
+	ScreenedCount   int
+	EligibleCount   int
+	AutoScreened    bool
+	ScreeningEnded  bool
+	ScreeningEndBy  string
+	ScoringExported bool
+	ScoringPath     string
+	Proposal        *ProposalSummary
 }
+
+// ProposalSummary is the committee's proposal as the call carries it; the
+// ranking itself is in PostgreSQL.
+type ProposalSummary struct {
+	Ranked        int
+	Selected      int
+	SelectedTotal money.Cents
+	Envelopes     []EnvelopeUse
+	Path          string
+	ImportedBy    string
+	ImportedAt    time.Time
+}
+
+// EnvelopeUse is one envelope of the proposal ("" = general envelope).
+type EnvelopeUse struct {
+	Region string
+	Amount money.Cents
+	Used   money.Cents
+}
+
+// ScreenInput is a batch of the officer's eligibility verdicts.
+type ScreenInput struct {
+	Verdicts []Verdict
+	By       string
+}
+
+// Verdict is one application's eligibility.
+type Verdict struct {
+	Reference string
+	Eligible  bool
+	Reason    string // required when not eligible; sent to the applicant
+}
+
+// ScreenResult counts where screening stands after the batch.
+type ScreenResult struct {
+	Recorded int
+	Pending  int
+}
+
+// EndScreeningInput ends screening before every application has a verdict.
+type EndScreeningInput struct{ By string }
+
+// EndScreeningResult says how many had no verdict (declared eligible).
+type EndScreeningResult struct{ Pending int }
+
+// ImportScoresInput names a workbook import the CLI validated and staged.
+type ImportScoresInput struct {
+	ImportID string
+	By       string
+}
+
+// ImportScoresResult is the proposal that came out of it.
+type ImportScoresResult struct{ Proposal ProposalSummary }
 
 // SubmitInput is a batch of applications (one for `starter apply`, up to
 // MaxBatch for `starter import`).
@@ -115,4 +182,15 @@ type StatusResult struct {
 	Submitted   int
 	Envelope    string
 	Runs        int
+	Screening   ScreeningStatus
+	ScoringPath string
+	Proposal    *ProposalSummary
+}
+
+// ScreeningStatus counts verdicts.
+type ScreeningStatus struct {
+	Screened   int
+	Eligible   int
+	Ineligible int
+	Pending    int
 }

@@ -51,12 +51,18 @@ func (w *callWF) validateSubmit(ctx workflow.Context, in SubmitInput) error {
 			rows = append(rows, RowReason{Index: i, Reason: strings.Join(reasons, "; ")})
 		}
 	}
+	return rowsRejected("submission", rows)
+}
+
+// rowsRejected refuses a batch, listing every bad row in the message and,
+// for the CLI, in the error's details.
+func rowsRejected(what string, rows []RowReason) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	var msg []string
 	for _, r := range rows {
-		msg = append(msg, fmt.Sprintf("submission %d: %s", r.Index+1, r.Reason))
+		msg = append(msg, fmt.Sprintf("%s %d: %s", what, r.Index+1, r.Reason))
 	}
 	return temporal.NewApplicationErrorWithOptions(strings.Join(msg, "\n"), ErrTypeRejected,
 		temporal.ApplicationErrorOptions{Details: []any{Rejection{Rows: rows}}})

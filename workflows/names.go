@@ -21,6 +21,10 @@ const (
 	UpdateClose  = "close-submissions"
 	UpdateExtend = "extend-deadline"
 
+	UpdateScreen       = "screen-applications"
+	UpdateEndScreening = "end-screening"
+	UpdateImportScores = "import-scores"
+
 	QueryStatus = "status"
 )
 
@@ -49,8 +53,11 @@ var SearchAttributeTypes = []struct{ Name, Type string }{
 
 // Stages of a call, as shown in CallStage and `starter status`.
 const (
-	StageOpen   = "open"   // taking applications until the deadline
-	StageClosed = "closed" // window closed; screening comes next
+	StageOpen       = "open"        // taking applications until the deadline
+	StageScreening  = "screening"   // window closed; eligibility verdicts
+	StageReview     = "review"      // committee scoring
+	StageProposed   = "proposed"    // selection proposal ready for the government
+	StageNoEligible = "no-eligible" // ended: nothing to review
 )
 
 // Error types the validators return, so clients can tell them apart.

@@ -27,3 +27,9 @@ var mailOptions = workflow.ActivityOptions{
 		InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
 	},
 }
+
+// Workbook activities read and write files of up to 10,000 rows.
+var fileOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 10 * time.Minute,
+	RetryPolicy:         dbOptions.RetryPolicy,
+}

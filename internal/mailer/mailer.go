@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/textproto"
+	"os"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -66,6 +67,8 @@ type Message struct {
 	Text      string
 	HTML      string
 	Language  string
+	// Attachment is a file path (a workbook written by an activity), or "".
+	Attachment string
 }
 
 // Session is one SMTP connection.
@@ -104,6 +107,12 @@ func (s *Session) Send(msg Message) error {
 	gm.SetGenHeader(gomail.HeaderContentLang, msg.Language)
 	gm.SetBodyString(gomail.TypeTextPlain, msg.Text)
 	gm.AddAlternativeString(gomail.TypeTextHTML, msg.HTML)
+	if msg.Attachment != "" {
+		if _, err := os.Stat(msg.Attachment); err != nil {
+			return fmt.Errorf("%w: attachment: %v", ErrRejected, err)
+		}
+		gm.AttachFile(msg.Attachment)
+	}
 	if err := s.m.client.SendWithSMTPClient(s.sc, gm); err != nil {
 		var se *gomail.SendError
 		var tp *textproto.Error

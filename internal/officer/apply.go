@@ -71,52 +71,29 @@ func (e Env) unstage(ctx context.Context, tokens []string) error {
 	return err
 }
 
-// sendBatch submits one batch, dropping rows the validator refuses and
-// resubmitting the rest, until the batch is accepted or empty. It returns
-// the references of the batch (by position) and the refusals.
+// sendBatch submits one batch through batchUpdate and returns the
+// references by position and the refusals.
 func (e Env) sendBatch(ctx context.Context, callID string, subs []intake.Submission) ([]string, map[int]string, error) {
 	refs := make([]string, len(subs))
-	refused := map[int]string{}
-	idx := make([]int, len(subs)) // position in subs of each element of pending
-	pending := append([]intake.Submission(nil), subs...)
-	for i := range idx {
-		idx[i] = i
-	}
-	for len(pending) > 0 {
+	raced := map[int]string{}
+	refused, err := batchUpdate(ctx, callID, subs, func(idx []int, batch []intake.Submission) error {
 		var res workflows.SubmitResult
-		err := e.update(ctx, callID, workflows.UpdateSubmit, workflows.SubmitInput{Submissions: pending, By: e.By}, &res)
-		if err == nil {
-			for j, ref := range res.References {
-				refs[idx[j]] = ref
-			}
-			for _, r := range res.Refused {
-				refused[idx[r.Index]] = r.Reason
-			}
-			return refs, refused, nil
+		if err := e.update(ctx, callID, workflows.UpdateSubmit, workflows.SubmitInput{Submissions: batch, By: e.By}, &res); err != nil {
+			return err
 		}
-		var rej workflows.Rejection
-		if !rejectionDetails(err, &rej) || len(rej.Rows) == 0 {
-			if errors.Is(err, ErrUsage) { // the whole batch is refused (closed, unknown call)
-				for _, i := range idx {
-					refused[i] = trimCall(callID, err)
-				}
-				return refs, refused, nil
-			}
-			return nil, nil, err
+		for j, ref := range res.References {
+			refs[idx[j]] = ref
 		}
-		bad := map[int]bool{}
-		for _, r := range rej.Rows {
-			bad[r.Index] = true
-			refused[idx[r.Index]] = r.Reason
+		for _, r := range res.Refused {
+			refs[idx[r.Index]], raced[idx[r.Index]] = "", r.Reason
 		}
-		var keepSubs []intake.Submission
-		var keepIdx []int
-		for j := range pending {
-			if !bad[j] {
-				keepSubs, keepIdx = append(keepSubs, pending[j]), append(keepIdx, idx[j])
-			}
-		}
-		pending, idx = keepSubs, keepIdx
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, reason := range raced {
+		refused[i] = reason
 	}
 	return refs, refused, nil
 }

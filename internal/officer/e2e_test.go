@@ -13,9 +13,11 @@ import (
 	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/mailer"
 	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/scoring"
 	"github.com/callcycle/callcycle/internal/testenv"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/xuri/excelize/v2"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 )
@@ -173,7 +175,7 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 	}
 	waitUntil(t, 30*time.Second, func() bool {
 		st, err := env.Status(ctx, "AP-SUD-2024", true)
-		return err == nil && st.Stage == workflows.StageClosed && st.CloseReason == "deadline"
+		return err == nil && st.Stage == workflows.StageScreening && st.CloseReason == "deadline"
 	})
 	late := strings.Replace(mustRead(t, example("application.yaml")), "title: Développement", "title: Projet tardif", 1)
 	_, err = s.env.Apply(ctx, "AP-SUD-2024", writeFile(t, "late.yaml", late))
@@ -182,16 +184,128 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 		t.Fatalf("refused applications left %d inbox rows", n)
 	}
 
-	// Mails: 3 launch announcements + 10 receipts, each exactly once, in
-	// the applicant's language, HTML and text.
-	if n := s.count(t, "SELECT count(*) FROM applications WHERE call_id = 'AP-SUD-2024'"); n != 10 {
-		t.Fatalf("applications stored: %d", n)
+	s.screenAndReview(t, env)
+	s.checkMails(t)
+}
+
+// screenAndReview takes the closed call through screening (automatic
+// check, single and bulk verdicts, end of screening) and committee review
+// (workbook out, a bad workbook refused, the corrected one ranked).
+func (s *stack) screenAndReview(t *testing.T, env officer.Env) {
+	ctx := context.Background()
+	const call = "AP-SUD-2024"
+	// Twende (0010) gave no IBAN: the automatic check screened it out.
+	waitUntil(t, 30*time.Second, func() bool {
+		st, err := env.Status(ctx, call, true)
+		return err == nil && st.Screening.Ineligible == 1
+	})
+	if err := s.env.Screen(ctx, call, "AP-SUD-2024-0004", true, ""); err != nil {
+		t.Fatal(err)
 	}
-	msgs := s.sink.WaitFor(t, 13, 30*time.Second)
+	wantUsage(t, "ineligible without reason", s.env.Screen(ctx, call, "AP-SUD-2024-0005", false, ""), "needs a reason")
+	wantUsage(t, "verdict twice", s.env.Screen(ctx, call, "AP-SUD-2024-0004", false, "x"), "already has a verdict")
+	wantUsage(t, "unknown reference", s.env.Screen(ctx, call, "AP-SUD-2024-0999", true, ""), "not an application")
+	verdicts := writeFile(t, "verdicts.csv", "reference;verdict;reason\n"+
+		"AP-SUD-2024-0002;eligible;\nAP-SUD-2024-0003;eligible;\nAP-SUD-2024-0005;ineligible;statuts non fournis\n"+
+		"AP-SUD-2024-0010;eligible;\nAP-SUD-2024-0006;maybe;\nAP-SUD-2024-0999;eligible;\n")
+	res, err := s.env.ScreenImport(ctx, call, verdicts)
+	if err != nil || len(res.Accepted) != 3 || len(res.Rejected) != 3 {
+		t.Fatalf("screen import: %+v %v", res, err)
+	}
+	if err := s.env.EndScreening(ctx, call); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 30*time.Second, func() bool {
+		st, err := env.Status(ctx, call, true)
+		return err == nil && st.Stage == workflows.StageReview && st.ScoringPath != ""
+	})
+	st, _ := env.Status(ctx, call, true)
+	if st.Screening.Eligible != 8 || st.Screening.Ineligible != 2 {
+		t.Fatalf("screening: %+v", st.Screening)
+	}
+
+	// The committee fills the exported workbook; one cell is out of range.
+	scoringFile := filepath.Join(t.TempDir(), "scoring.xlsx")
+	if err := s.env.ReviewExport(ctx, call, scoringFile); err != nil {
+		t.Fatal(err)
+	}
+	fillScores(t, scoringFile, "F2", 12)
+	before := s.snapshot(t)
+	_, err = s.env.ReviewImport(ctx, call, scoringFile)
+	wantUsage(t, "score out of range", err, `Scores-AB!F2: 12 is above the maximum 10 for "pertinence"`)
+	if n := s.count(t, "SELECT count(*) FROM scores") + s.count(t, "SELECT count(*) FROM score_staging"); n != 0 || !equal(before, s.snapshot(t)) {
+		t.Fatalf("a refused workbook stored %d score rows", n)
+	}
+	fillScores(t, scoringFile, "F2", 10)
+	p, err := s.env.ReviewImport(ctx, call, scoringFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Four Tpo projects fit the reserve (399.946 €), four others the
+	// general envelope (185.400 €).
+	if p.Ranked != 8 || p.Selected != 8 || p.SelectedTotal != 58534600 {
+		t.Fatalf("proposal: %+v", p)
+	}
+	if n := s.count(t, "SELECT count(*) FROM scores"); n != 24 {
+		t.Fatalf("scores stored: %d, want 8 applications × 3 reviewers", n)
+	}
+	st, _ = env.Status(ctx, call, true)
+	if st.Stage != workflows.StageProposed {
+		t.Fatalf("stage %s", st.Stage)
+	}
+	proposal := filepath.Join(t.TempDir(), "proposal.xlsx")
+	if err := s.env.ReviewProposal(ctx, call, proposal); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fillScores gives every application of every reviewer sheet a score per
+// criterion (higher for earlier rows), then puts value in cell of Scores-AB.
+func fillScores(t *testing.T, path, cell string, value int) {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, r := range []string{"AB", "CD", "EF"} {
+		sheet := scoring.SheetName(r)
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < len(rows); i++ {
+			for c := 0; c < 4; c++ {
+				name, _ := excelize.CoordinatesToCellName(6+c, i+1)
+				if err := f.SetCellInt(sheet, name, int64(10-i%8)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if err := f.SetCellInt(scoring.SheetName("AB"), cell, int64(value)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkMails: every mail in the outbox was delivered exactly once, in the
+// applicant's language, with HTML and text; the scoring workbook reached
+// the secretariat as an attachment.
+func (s *stack) checkMails(t *testing.T) {
+	want := s.count(t, "SELECT count(*) FROM mail_log")
+	// 3 launch + 10 receipts + 2 ineligibility notices + 1 scoring workbook
+	if want != 16 {
+		t.Fatalf("outbox holds %d mails, want 16", want)
+	}
+	waitUntil(t, 30*time.Second, func() bool { return s.count(t, "SELECT count(*) FROM mail_log WHERE status = 'sent'") == want })
+	msgs := s.sink.WaitFor(t, want, 30*time.Second)
 	time.Sleep(500 * time.Millisecond)
 	msgs = s.sink.Messages(t)
-	if len(msgs) != 13 {
-		t.Fatalf("delivered %d mails, want 13", len(msgs))
+	if len(msgs) != want {
+		t.Fatalf("delivered %d mails, want %d", len(msgs), want)
 	}
 	seen := map[string]bool{}
 	byTo := map[string]testenv.Message{}
@@ -200,22 +314,34 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 			t.Errorf("mail %s delivered twice", m.MessageID)
 		}
 		seen[m.MessageID] = true
-		byTo[m.Recipient()] = m
+		if _, dup := byTo[m.Recipient()]; !dup || strings.HasPrefix(m.Subject, "Accusé") || strings.HasPrefix(m.Subject, "Receipt") {
+			byTo[m.Recipient()] = m
+		}
 	}
 	for to, prefix := range map[string]string{
 		"projets@solsoc.example": "Accusé de réception AP-SUD-2024-0001", "info@vivasalud.example": "Ontvangstbevestiging",
 		"hello@adcb.example": "Receipt", "info@ngo-federatie.be": "Lancering", "contact@acodev.be": "Lancement",
+		"comite@cooperation.brussels": "Grille de cotation AP-SUD-2024",
 	} {
 		if m, ok := byTo[to]; !ok || !strings.HasPrefix(m.Subject, prefix) {
 			t.Errorf("%s: want subject %q..., got %q", to, prefix, m.Subject)
 		}
 	}
+	if byTo["comite@cooperation.brussels"].Attachments != 1 {
+		t.Error("the scoring workbook must be attached to the secretariat's mail")
+	}
 	full := s.sink.Get(t, byTo["projets@solsoc.example"].ID)
 	if !strings.Contains(full.Text, "125.000 €") || !strings.Contains(full.HTML, "AP-SUD-2024-0001") {
 		t.Errorf("receipt body lacks the amount or reference:\n%s", full.Text)
 	}
-	if n := s.count(t, "SELECT count(*) FROM mail_log WHERE status <> 'sent'"); n != 0 {
-		t.Errorf("%d mails not marked sent", n)
+	n := 0
+	for _, m := range msgs {
+		if m.Recipient() == "hello@adcb.example" && strings.Contains(m.Subject, "not eligible") && strings.Contains(s.sink.Get(t, m.ID).Text, "statuts non fournis") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("ADCB must get one ineligibility notice in English with the reason, got %d", n)
 	}
 }
 

@@ -54,6 +54,15 @@ func (e Env) Status(ctx context.Context, callID string, asJSON bool) (workflows.
 		s.Stage, s.WaitingFor, s.Submitted, fmtTime(s.Deadline), s.Envelope, fmtTime(s.LaunchedAt))
 	if !s.ClosedAt.IsZero() {
 		fmt.Fprintf(e.Out, "  closed:       %s (%s)\n", fmtTime(s.ClosedAt), s.CloseReason)
+		sc := s.Screening
+		fmt.Fprintf(e.Out, "  screening:    %d eligible, %d ineligible, %d to screen\n", sc.Eligible, sc.Ineligible, sc.Pending)
+	}
+	if s.ScoringPath != "" {
+		fmt.Fprintf(e.Out, "  scoring:      %s\n", s.ScoringPath)
+	}
+	if p := s.Proposal; p != nil {
+		fmt.Fprintf(e.Out, "  proposal:     %d of %d ranked projects, %s (scores imported by %s)\n", p.Selected, p.Ranked, p.SelectedTotal, p.ImportedBy)
+		printEnvelopes(e, *p)
 	}
 	fmt.Fprintf(e.Out, "  workflow:     %s (run %d)\n", workflows.CallWorkflowID(callID), s.Runs)
 	return s, nil

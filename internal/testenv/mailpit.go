@@ -49,10 +49,11 @@ func StartMailpit(t testing.TB) *Mailpit {
 
 // Message is a delivered mail as the sink's API lists it.
 type Message struct {
-	ID        string `json:"ID"`
-	MessageID string `json:"MessageID"`
-	Subject   string `json:"Subject"`
-	To        []struct {
+	ID          string `json:"ID"`
+	MessageID   string `json:"MessageID"`
+	Subject     string `json:"Subject"`
+	Attachments int    `json:"Attachments"`
+	To          []struct {
 		Address string `json:"Address"`
 	} `json:"To"`
 }
