@@ -108,6 +108,7 @@ type ApplyScoresResult struct {
 	Selected      int
 	SelectedTotal money.Cents
 	Envelopes     []selection.EnvelopeBalance
+	Picks         []selection.Pick
 	ProposalPath  string
 }
 
@@ -178,7 +179,7 @@ func (a *Activities) ApplyScores(ctx context.Context, in ApplyScoresInput) (Appl
 		if _, err := tx.Exec(ctx, `DELETE FROM score_staging WHERE import_id = $1`, in.ImportID); err != nil {
 			return err
 		}
-		res.Ranked, res.Selected, res.Envelopes = len(ranked), len(prop.Picks), prop.Remaining
+		res.Ranked, res.Selected, res.Envelopes, res.Picks = len(ranked), len(prop.Picks), prop.Remaining, prop.Picks
 		return nil
 	})
 	if err != nil {

@@ -23,6 +23,11 @@ const (
 	KindReceipt    = "receipt"
 	KindIneligible = "ineligible"
 	KindScoring    = "scoring"
+	KindLapsed     = "lapsed"
+	KindPostponed  = "postponed"
+	KindGranted    = "granted"
+	KindRejected   = "rejected"
+	KindCancelled  = "cancelled"
 )
 
 // Rendered is a mail ready for the outbox.

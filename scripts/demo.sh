@@ -7,10 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 starter=bin/starter
-call=AP-SUD-2024
+call=AP-SUD-2030
 
 echo "== launch $call"
-$starter launch examples/call-ap-sud-2024.yaml || echo "(already launched: fine for a demo re-run)"
+$starter launch examples/call-ap-sud-2030.yaml || echo "(already launched: fine for a demo re-run)"
 
 echo "== one application"
 $starter apply "$call" examples/application.yaml || true

@@ -44,6 +44,7 @@ func CallWorkflow(ctx workflow.Context, in CallInput) (CallResult, error) {
 	}
 	w.publish(ctx)
 	workflow.Go(ctx, w.mailLoop)
+	workflow.Go(ctx, w.receiveGovernment)
 
 	if !w.st.Announced {
 		if err := w.launch(ctx); err != nil {
@@ -63,9 +64,17 @@ func CallWorkflow(ctx workflow.Context, in CallInput) (CallResult, error) {
 		case StageReview:
 			err = w.runReview(ctx)
 		case StageProposed:
-			// The government's decision builds on this; the call waits.
-			_, err = w.waitFor(ctx, func() bool { return w.st.Stage != StageProposed })
-		default:
+			err = w.runApproval(ctx)
+		case StageLapsed:
+			_, err = w.waitFor(ctx, func() bool { return w.st.Stage != StageLapsed })
+		case StageDecided:
+			// Grant execution builds on this; the call waits.
+			_, err = w.waitFor(ctx, func() bool { return w.st.Stage != StageDecided })
+		default: // cancelled, no eligible application: the call ends
+			w.unsubscribe(ctx)
+			if err := workflow.Await(ctx, func() bool { return !w.st.MailPending && !w.mailBusy && workflow.AllHandlersFinished(ctx) }); err != nil {
+				return CallResult{}, err
+			}
 			return CallResult{Stage: w.st.Stage, Submitted: w.st.Submitted}, nil
 		}
 		if errors.Is(err, errContinue) {
@@ -170,6 +179,7 @@ func (w *callWF) continueAsNew(ctx workflow.Context, in CallInput) error {
 		return err
 	}
 	w.st.MailPending = w.st.MailPending || w.mailBusy
+	w.drainGovernment(ctx)
 	workflow.GetLogger(ctx).Info("continuing as new", "updates", w.updates, "history", workflow.GetInfo(ctx).GetCurrentHistoryLength())
 	in.State = w.st
 	in.Call = w.call
@@ -182,7 +192,7 @@ func (w *callWF) publish(ctx workflow.Context) {
 	_ = workflow.UpsertTypedSearchAttributes(ctx,
 		SACallID.ValueSet(w.call.ID), SACallKind.ValueSet(w.call.Kind),
 		SACallYear.ValueSet(int64(w.call.Year)), SACallStage.ValueSet(w.st.Stage),
-		SACallPaused.ValueSet(false))
+		SACallPaused.ValueSet(w.paused()))
 	s := w.status(ctx)
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**Stage:** %s  \n**Waiting for:** %s  \n**Applications:** %d (eligible %d, ineligible %d, to screen %d)  \n**Deadline:** %s",
 		s.Stage, s.WaitingFor, s.Submitted, s.Screening.Eligible, s.Screening.Ineligible, s.Screening.Pending, brussels(s.Deadline)))
@@ -203,9 +213,23 @@ func (w *callWF) status(ctx workflow.Context) StatusResult {
 	case StageReview:
 		s.WaitingFor = fmt.Sprintf("the committee's scoring workbook for %d eligible applications (`starter review import`)", w.st.EligibleCount)
 	case StageProposed:
-		s.WaitingFor = fmt.Sprintf("the government's decision on the proposal: %d projects, %s", w.st.Proposal.Selected, w.st.Proposal.SelectedTotal)
+		s.WaitingFor = fmt.Sprintf("the government's decision on the proposal: %d projects, %s (budget %d, lapses %s)",
+			w.st.Proposal.Selected, w.st.Proposal.SelectedTotal, w.st.BudgetYear, brussels(w.st.LapseAt))
+		if w.paused() {
+			s.WaitingFor = "paused: caretaker mode since " + day(w.st.Gov.Since) + "; " + s.WaitingFor
+		}
+	case StageLapsed:
+		s.WaitingFor = fmt.Sprintf("the officer: the call lapsed with the %d budget (`starter carry-over` or `starter cancel`)", w.st.BudgetYear)
+	case StageDecided:
+		s.WaitingFor = fmt.Sprintf("grant execution: %d grants, %s (decree %s)", len(w.st.Decision.Grants), w.st.Decision.Total, w.st.Decision.Decree)
 	case StageNoEligible:
 		s.WaitingFor = "nothing: no eligible application"
+	case StageCancelled:
+		s.WaitingFor = "nothing: cancelled — " + w.st.EndReason
+	}
+	s.Paused, s.BudgetYear, s.LapseAt, s.Decision, s.EndReason = w.paused(), w.st.BudgetYear, w.st.LapseAt, w.st.Decision, w.st.EndReason
+	if w.st.GovKnown {
+		s.Government = w.st.Gov.Describe()
 	}
 	return s
 }
@@ -235,6 +259,9 @@ func (w *callWF) register(ctx workflow.Context) error {
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateScreen, w.screen, workflow.UpdateHandlerOptions{Validator: w.validateScreen}),
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateEndScreening, w.endScreening, workflow.UpdateHandlerOptions{Validator: w.validateEndScreening}),
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateImportScores, w.importScores, workflow.UpdateHandlerOptions{Validator: w.validateImportScores}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide, w.decide, workflow.UpdateHandlerOptions{Validator: w.validateDecide}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateCarryOver, w.carryOver, workflow.UpdateHandlerOptions{Validator: w.validateCarryOver}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateCancel, w.cancel, workflow.UpdateHandlerOptions{Validator: w.validateCancel}),
 	)
 	return err
 }

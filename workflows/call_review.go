@@ -219,6 +219,9 @@ func (w *callWF) importScores(ctx workflow.Context, in ImportScoresInput) (Impor
 	for _, e := range res.Envelopes {
 		p.Envelopes = append(p.Envelopes, EnvelopeUse{Region: e.Region, Amount: e.Amount, Used: e.Used})
 	}
+	for _, k := range res.Picks {
+		p.Picks = append(p.Picks, Pick{Reference: k.Reference, Region: k.Region, Amount: k.Amount, Envelope: k.Envelope})
+	}
 	w.st.Proposal = &p
 	w.publish(ctx)
 	return ImportScoresResult{Proposal: p}, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/callcycle/callcycle/internal/testenv"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -31,6 +32,9 @@ type harness struct {
 	call callspec.Call
 	sink *testenv.Mailpit
 	seq  int
+
+	gov        workflows.GovernmentStatus
+	subscribed int
 }
 
 var start = time.Date(2024, 2, 1, 9, 0, 0, 0, callspec.Brussels)
@@ -54,10 +58,40 @@ func newHarness(t *testing.T) *harness {
 		Criteria: []callspec.Criterion{{Key: "pertinence", Name: "Pertinence", Weight: 100, Min: 0, Max: 10}},
 		Deadline: start.AddDate(0, 0, 30), Tranches: []callspec.Tranche{{Percent: 100, On: callspec.OnSignature}},
 		Report: callspec.ReportRules{DelayDays: 60}, Reviewers: []string{"AB"}}
-	if _, err := db.Exec(context.Background(), `INSERT INTO call_contacts VALUES ($1, 'announce', 'fed@ngo.example', 'nl'), ($1, 'secretariat', 'comite@cooperation.example', 'fr')`, call.ID); err != nil {
+	if _, err := db.Exec(context.Background(), `INSERT INTO call_contacts VALUES ($1, 'announce', 'fed@ngo.example', 'nl'), ($1, 'secretariat', 'comite@cooperation.example', 'fr'), ($1, 'officer', 'officer@cooperation.example', 'fr')`, call.ID); err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, env: env, db: db, call: call, sink: sink}
+	h := &harness{t: t, env: env, db: db, call: call, sink: sink}
+	h.fakeGovernment()
+	return h
+}
+
+// fakeGovernment stands in for the government entity workflow (tested on
+// its own and end to end): it answers a subscription with the current
+// status, as the real one does.
+func (h *harness) fakeGovernment() {
+	h.env.OnSignalExternalWorkflow(mock.Anything, workflows.GovernmentWorkflowID, "", mock.Anything, mock.Anything).Return(
+		func(_, _, _, name string, _ any) error {
+			if name == workflows.SignalSubscribe {
+				h.subscribed++
+				h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(workflows.SignalGovernmentStatus, h.gov) }, time.Second)
+			}
+			return nil
+		})
+}
+
+// setGov changes the government's status at virtual time at and tells
+// the call, like a real status change.
+func (h *harness) setGov(at time.Duration, caretaker bool, since time.Time) {
+	h.env.RegisterDelayedCallback(func() {
+		h.gov = workflows.GovernmentStatus{Caretaker: caretaker, Since: since, Version: h.gov.Version + 1}
+		if !caretaker {
+			h.gov.Installed = since
+		}
+		if h.subscribed > 0 {
+			h.env.SignalWorkflow(workflows.SignalGovernmentStatus, h.gov)
+		}
+	}, at)
 }
 
 // app stages an inbox row and returns the submission that names it.

@@ -56,6 +56,26 @@ type CallState struct {
 	ScoringExported bool
 	ScoringPath     string
 	Proposal        *ProposalSummary
+
+	// Approval: the budget year bounding the wait, the last government
+	// status received, the decision.
+	BudgetYear int
+	LapseAt    time.Time
+	Gov        GovernmentStatus
+	GovKnown   bool
+	Subscribed bool
+	Decision   *DecisionSummary
+	EndReason  string
+}
+
+// DecisionSummary is the government's decision as the call carries it.
+type DecisionSummary struct {
+	Decree     string
+	By         string
+	At         time.Time
+	Grants     []DecisionGrant
+	Total      money.Cents
+	BudgetYear int
 }
 
 // ProposalSummary is the committee's proposal as the call carries it; the
@@ -66,8 +86,17 @@ type ProposalSummary struct {
 	SelectedTotal money.Cents
 	Envelopes     []EnvelopeUse
 	Path          string
+	Picks         []Pick
 	ImportedBy    string
 	ImportedAt    time.Time
+}
+
+// Pick is one project of the proposal.
+type Pick struct {
+	Reference string
+	Region    string
+	Amount    money.Cents
+	Envelope  string // reserved region, or "" for the general envelope
 }
 
 // EnvelopeUse is one envelope of the proposal ("" = general envelope).
@@ -185,6 +214,12 @@ type StatusResult struct {
 	Screening   ScreeningStatus
 	ScoringPath string
 	Proposal    *ProposalSummary
+	Paused      bool
+	Government  string
+	BudgetYear  int
+	LapseAt     time.Time
+	Decision    *DecisionSummary
+	EndReason   string
 }
 
 // ScreeningStatus counts verdicts.
@@ -194,3 +229,44 @@ type ScreeningStatus struct {
 	Ineligible int
 	Pending    int
 }
+
+// DecideInput is the government's decision, entered by the officer.
+type DecideInput struct {
+	Decree string // reference of the government decree
+	By     string
+	Grants []DecisionGrant
+	// Override allows granting a project that is not in the proposal.
+	Override bool
+}
+
+// DecisionGrant is one approved project. Region matters only for a
+// project outside the proposal (the CLI fills it from the database).
+type DecisionGrant struct {
+	Reference string
+	Amount    money.Cents
+	Region    string
+}
+
+// DecideResult summarises the decision.
+type DecideResult struct {
+	Granted int
+	Total   money.Cents
+}
+
+// CarryOverInput continues a lapsed call under a later budget.
+type CarryOverInput struct {
+	BudgetYear int
+	By         string
+}
+
+// CarryOverResult gives the new lapse moment.
+type CarryOverResult struct{ LapseAt time.Time }
+
+// CancelInput ends the call; every applicant is told.
+type CancelInput struct {
+	Reason string
+	By     string
+}
+
+// CancelResult is empty.
+type CancelResult struct{}

@@ -25,6 +25,10 @@ const (
 	UpdateEndScreening = "end-screening"
 	UpdateImportScores = "import-scores"
 
+	UpdateDecide    = "decide"
+	UpdateCarryOver = "carry-over"
+	UpdateCancel    = "cancel"
+
 	QueryStatus = "status"
 )
 
@@ -58,6 +62,9 @@ const (
 	StageReview     = "review"      // committee scoring
 	StageProposed   = "proposed"    // selection proposal ready for the government
 	StageNoEligible = "no-eligible" // ended: nothing to review
+	StageLapsed     = "lapsed"      // budget year closed before a decision
+	StageDecided    = "decided"     // government decided; grants follow
+	StageCancelled  = "cancelled"   // ended by the officer
 )
 
 // Error types the validators return, so clients can tell them apart.

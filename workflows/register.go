@@ -8,4 +8,5 @@ import (
 // Register adds every workflow under its constant name.
 func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(CallWorkflow, workflow.RegisterOptions{Name: CallWorkflowName})
+	r.RegisterWorkflowWithOptions(GovernmentWorkflow, workflow.RegisterOptions{Name: GovernmentWorkflowName})
 }

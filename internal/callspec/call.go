@@ -47,6 +47,21 @@ type Call struct {
 	// Reviewers are the committee members' short codes (no names or
 	// addresses): one sheet each in the scoring workbook.
 	Reviewers []string `json:"reviewers"`
+	// BudgetCloses is the month and day the budget year closes ("12-31"):
+	// a call still waiting for the government then lapses.
+	BudgetCloses string `json:"budgetCloses"`
+}
+
+// BudgetClose is the moment budget year y closes: the end of the
+// configured day, Brussels time (default 31 December).
+func (c Call) BudgetClose(y int) time.Time {
+	m, d := 12, 31
+	if c.BudgetCloses != "" {
+		if t, err := time.Parse("01-02", c.BudgetCloses); err == nil {
+			m, d = int(t.Month()), t.Day()
+		}
+	}
+	return time.Date(y, time.Month(m), d+1, 0, 0, 0, 0, Brussels)
 }
 
 // ScreeningRules are the automatic checks a call names.

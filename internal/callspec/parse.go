@@ -53,9 +53,10 @@ type File struct {
 	Committee struct {
 		Reviewers []string `yaml:"reviewers"`
 	} `yaml:"committee"`
-	Officer    *ContactYAML  `yaml:"officer"`
-	Secretary  *ContactYAML  `yaml:"committee_secretariat"`
-	AnnounceTo []ContactYAML `yaml:"announce_to"`
+	BudgetCloses string        `yaml:"budget_closes"`
+	Officer      *ContactYAML  `yaml:"officer"`
+	Secretary    *ContactYAML  `yaml:"committee_secretariat"`
+	AnnounceTo   []ContactYAML `yaml:"announce_to"`
 }
 
 // ContactYAML is an address with the language to write in.
@@ -272,6 +273,13 @@ func (f File) Validate() (Call, Contacts, error) {
 		}
 		c.Reviewers = append(c.Reviewers, r)
 	}
+
+	if f.BudgetCloses != "" {
+		if _, err := time.Parse("01-02", f.BudgetCloses); err != nil {
+			bad("budget_closes: want the month and day the budget year closes, such as \"12-31\", got %q", f.BudgetCloses)
+		}
+	}
+	c.BudgetCloses = f.BudgetCloses
 
 	var ct Contacts
 	ct.Officer = checkContact(bad, "officer", f.Officer)

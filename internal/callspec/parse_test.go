@@ -88,22 +88,22 @@ func TestParseValid(t *testing.T) {
 }
 
 func TestParseExampleFile(t *testing.T) {
-	data, err := os.ReadFile("../../examples/call-ap-sud-2024.yaml")
+	data, err := os.ReadFile("../../examples/call-ap-sud-2030.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	call, contacts, err := Parse(data)
 	if err != nil {
-		t.Fatalf("examples/call-ap-sud-2024.yaml refused:\n%v", err)
+		t.Fatalf("examples/call-ap-sud-2030.yaml refused:\n%v", err)
 	}
 	const opt = "Territoire palestinien occupé"
 	checks := []struct {
 		name      string
 		got, want any
 	}{
-		{"id", call.ID, "AP-SUD-2024"},
+		{"id", call.ID, "AP-SUD-2030"},
 		{"kind", call.Kind, KindSud},
-		{"year", call.Year, 2024},
+		{"year", call.Year, 2030},
 		{"envelope", call.Envelope, money.Euros(200400)},
 		{"envelope printed", call.Envelope.String(), "200.400 €"},
 		{"reserved count", len(call.Reserved), 1},

@@ -226,7 +226,7 @@ func TestExampleFiles(t *testing.T) {
 		t.Errorf("application.yaml: got %s for %q", app.Amount, app.Association)
 	}
 
-	callData, err := os.ReadFile("../../examples/call-ap-sud-2024.yaml")
+	callData, err := os.ReadFile("../../examples/call-ap-sud-2030.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 	ctx := context.Background()
 
 	// Launch: a bad config starts nothing; the example starts; twice is refused.
-	_, err := s.env.Launch(ctx, writeFile(t, "bad.yaml", "id: AP-SUD-2024\nkind: sud\nenvelope: 125.000\n"), officer.LaunchOptions{})
+	_, err := s.env.Launch(ctx, writeFile(t, "bad.yaml", "id: AP-SUD-2030\nkind: sud\nenvelope: 125.000\n"), officer.LaunchOptions{})
 	wantUsage(t, "malformed call", err, "ambiguous")
 	_, err = s.env.Launch(ctx, writeFile(t, "bad.yaml", "id: [unclosed\n"), officer.LaunchOptions{})
 	wantUsage(t, "invalid YAML", err, "not valid YAML")
@@ -103,18 +103,18 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 		t.Fatalf("a refused launch stored %d contacts", n)
 	}
 	// A low threshold makes the call continue-as-new several times below.
-	if _, err := s.env.Launch(ctx, example("call-ap-sud-2024.yaml"), officer.LaunchOptions{MaxUpdatesPerRun: 1}); err != nil {
+	if _, err := s.env.Launch(ctx, example("call-ap-sud-2030.yaml"), officer.LaunchOptions{MaxUpdatesPerRun: 1}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.env.Launch(ctx, example("call-ap-sud-2024.yaml"), officer.LaunchOptions{})
+	_, err = s.env.Launch(ctx, example("call-ap-sud-2030.yaml"), officer.LaunchOptions{})
 	wantUsage(t, "second launch", err, "already launched")
 
 	// One application, then the bulk file with its bad rows.
-	ref, err := s.env.Apply(ctx, "AP-SUD-2024", example("application.yaml"))
-	if err != nil || ref != "AP-SUD-2024-0001" {
+	ref, err := s.env.Apply(ctx, "AP-SUD-2030", example("application.yaml"))
+	if err != nil || ref != "AP-SUD-2030-0001" {
 		t.Fatalf("apply: %q %v", ref, err)
 	}
-	res, err := s.env.Import(ctx, "AP-SUD-2024", example("applications-2024.csv"))
+	res, err := s.env.Import(ctx, "AP-SUD-2030", example("applications-2024.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,14 +133,14 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 
 	// Refusals change nothing.
 	before := s.snapshot(t)
-	_, err = s.env.Apply(ctx, "AP-SUD-2024", example("application.yaml"))
+	_, err = s.env.Apply(ctx, "AP-SUD-2030", example("application.yaml"))
 	wantUsage(t, "duplicate", err, "duplicate")
 	_, err = s.env.Apply(ctx, "AP-NOPE-2024", example("application.yaml"))
 	wantUsage(t, "unknown call", err, "no call")
 	crlf := strings.Replace(mustRead(t, example("application.yaml")), "name: Sophie Lambert", "name: \"Sophie\\r\\nBcc: victim@evil.example\"", 1)
-	_, err = s.env.Apply(ctx, "AP-SUD-2024", writeFile(t, "crlf.yaml", crlf))
+	_, err = s.env.Apply(ctx, "AP-SUD-2030", writeFile(t, "crlf.yaml", crlf))
 	wantUsage(t, "CR/LF in a name", err, "single line")
-	_, err = s.env.Apply(ctx, "AP-SUD-2024", writeFile(t, "bad.yaml", "association: [x\n"))
+	_, err = s.env.Apply(ctx, "AP-SUD-2030", writeFile(t, "bad.yaml", "association: [x\n"))
 	wantUsage(t, "malformed application", err, "not valid YAML")
 	for _, mod := range [][2]string{
 		{"region: Territoire palestinien occupé", "region: Dakar"},
@@ -151,7 +151,7 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 	} {
 		bad := strings.Replace(mustRead(t, example("application.yaml")), mod[0], mod[1], 1)
 		bad = strings.Replace(bad, "title: Développement", "title: Autre développement", 1)
-		if _, err := s.env.Apply(ctx, "AP-SUD-2024", writeFile(t, "bad.yaml", bad)); !errors.Is(err, officer.ErrUsage) {
+		if _, err := s.env.Apply(ctx, "AP-SUD-2030", writeFile(t, "bad.yaml", bad)); !errors.Is(err, officer.ErrUsage) {
 			t.Errorf("%s: want refusal, got %v", mod[1], err)
 		}
 	}
@@ -163,22 +163,22 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 	var out bytes.Buffer
 	env := s.env
 	env.Out = &out
-	st, err := env.Status(ctx, "AP-SUD-2024", true)
+	st, err := env.Status(ctx, "AP-SUD-2030", true)
 	if err != nil || st.Submitted != 10 || st.Stage != workflows.StageOpen || st.Runs < 3 {
 		t.Fatalf("status: %+v %v", st, err)
 	}
 
 	// The deadline passes on its durable timer: moved to a few seconds away.
 	soon := time.Now().Add(3 * time.Second).In(time.UTC).Format(time.RFC3339)
-	if _, err := s.env.Extend(ctx, "AP-SUD-2024", soon); err != nil {
+	if _, err := s.env.Extend(ctx, "AP-SUD-2030", soon); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, 30*time.Second, func() bool {
-		st, err := env.Status(ctx, "AP-SUD-2024", true)
+		st, err := env.Status(ctx, "AP-SUD-2030", true)
 		return err == nil && st.Stage == workflows.StageScreening && st.CloseReason == "deadline"
 	})
 	late := strings.Replace(mustRead(t, example("application.yaml")), "title: Développement", "title: Projet tardif", 1)
-	_, err = s.env.Apply(ctx, "AP-SUD-2024", writeFile(t, "late.yaml", late))
+	_, err = s.env.Apply(ctx, "AP-SUD-2030", writeFile(t, "late.yaml", late))
 	wantUsage(t, "after the deadline", err, "closed")
 	if n := s.count(t, "SELECT count(*) FROM intake_inbox"); n != 0 {
 		t.Fatalf("refused applications left %d inbox rows", n)
@@ -193,21 +193,21 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 // (workbook out, a bad workbook refused, the corrected one ranked).
 func (s *stack) screenAndReview(t *testing.T, env officer.Env) {
 	ctx := context.Background()
-	const call = "AP-SUD-2024"
+	const call = "AP-SUD-2030"
 	// Twende (0010) gave no IBAN: the automatic check screened it out.
 	waitUntil(t, 30*time.Second, func() bool {
 		st, err := env.Status(ctx, call, true)
 		return err == nil && st.Screening.Ineligible == 1
 	})
-	if err := s.env.Screen(ctx, call, "AP-SUD-2024-0004", true, ""); err != nil {
+	if err := s.env.Screen(ctx, call, "AP-SUD-2030-0004", true, ""); err != nil {
 		t.Fatal(err)
 	}
-	wantUsage(t, "ineligible without reason", s.env.Screen(ctx, call, "AP-SUD-2024-0005", false, ""), "needs a reason")
-	wantUsage(t, "verdict twice", s.env.Screen(ctx, call, "AP-SUD-2024-0004", false, "x"), "already has a verdict")
-	wantUsage(t, "unknown reference", s.env.Screen(ctx, call, "AP-SUD-2024-0999", true, ""), "not an application")
+	wantUsage(t, "ineligible without reason", s.env.Screen(ctx, call, "AP-SUD-2030-0005", false, ""), "needs a reason")
+	wantUsage(t, "verdict twice", s.env.Screen(ctx, call, "AP-SUD-2030-0004", false, "x"), "already has a verdict")
+	wantUsage(t, "unknown reference", s.env.Screen(ctx, call, "AP-SUD-2030-0999", true, ""), "not an application")
 	verdicts := writeFile(t, "verdicts.csv", "reference;verdict;reason\n"+
-		"AP-SUD-2024-0002;eligible;\nAP-SUD-2024-0003;eligible;\nAP-SUD-2024-0005;ineligible;statuts non fournis\n"+
-		"AP-SUD-2024-0010;eligible;\nAP-SUD-2024-0006;maybe;\nAP-SUD-2024-0999;eligible;\n")
+		"AP-SUD-2030-0002;eligible;\nAP-SUD-2030-0003;eligible;\nAP-SUD-2030-0005;ineligible;statuts non fournis\n"+
+		"AP-SUD-2030-0010;eligible;\nAP-SUD-2030-0006;maybe;\nAP-SUD-2030-0999;eligible;\n")
 	res, err := s.env.ScreenImport(ctx, call, verdicts)
 	if err != nil || len(res.Accepted) != 3 || len(res.Rejected) != 3 {
 		t.Fatalf("screen import: %+v %v", res, err)
@@ -319,9 +319,9 @@ func (s *stack) checkMails(t *testing.T) {
 		}
 	}
 	for to, prefix := range map[string]string{
-		"projets@solsoc.example": "Accusé de réception AP-SUD-2024-0001", "info@vivasalud.example": "Ontvangstbevestiging",
+		"projets@solsoc.example": "Accusé de réception AP-SUD-2030-0001", "info@vivasalud.example": "Ontvangstbevestiging",
 		"hello@adcb.example": "Receipt", "info@ngo-federatie.be": "Lancering", "contact@acodev.be": "Lancement",
-		"comite@cooperation.brussels": "Grille de cotation AP-SUD-2024",
+		"comite@cooperation.brussels": "Grille de cotation AP-SUD-2030",
 	} {
 		if m, ok := byTo[to]; !ok || !strings.HasPrefix(m.Subject, prefix) {
 			t.Errorf("%s: want subject %q..., got %q", to, prefix, m.Subject)
@@ -331,7 +331,7 @@ func (s *stack) checkMails(t *testing.T) {
 		t.Error("the scoring workbook must be attached to the secretariat's mail")
 	}
 	full := s.sink.Get(t, byTo["projets@solsoc.example"].ID)
-	if !strings.Contains(full.Text, "125.000 €") || !strings.Contains(full.HTML, "AP-SUD-2024-0001") {
+	if !strings.Contains(full.Text, "125.000 €") || !strings.Contains(full.HTML, "AP-SUD-2030-0001") {
 		t.Errorf("receipt body lacks the amount or reference:\n%s", full.Text)
 	}
 	n := 0

@@ -1,0 +1,260 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/callcycle/callcycle/activities"
+	"github.com/callcycle/callcycle/internal/callspec"
+	"go.temporal.io/sdk/workflow"
+)
+
+// The government's status is one long-lived entity workflow that every
+// call waiting for a decision subscribes to. Why this design, and why no
+// call can miss a change:
+//
+//   - A call at the approval step signals Subscribe. The government answers
+//     every subscription with its current status, and sends every later
+//     change to every subscriber. So whatever the timing (a change just
+//     before, during or after the subscription) the call ends up with the
+//     latest status: signals are durable, and the Version in each status
+//     lets the call ignore an older one arriving late.
+//   - Changes arrive as Updates with validators on this one workflow, so
+//     they are ordered, a refused change never enters history, and the
+//     officer hears at once why.
+//   - Calls that are not waiting are not subscribed: payments of existing
+//     grants never consult the government (caretaker mode blocks new
+//     commitments only).
+//
+// Polling PostgreSQL from each call, or a query per call, would either
+// lag or miss a change between two polls; this pushes each change to
+// exactly the calls that wait.
+
+// GovernmentWorkflowID is the single government entity.
+const GovernmentWorkflowID = "government"
+
+// Names of the government workflow and its messages.
+const (
+	GovernmentWorkflowName = "Government"
+	UpdateCaretaker        = "government-caretaker"
+	UpdateInstalled        = "government-installed"
+	QueryGovernment        = "government-status"
+	SignalSubscribe        = "government-subscribe"
+	SignalUnsubscribe      = "government-unsubscribe"
+	SignalGovernmentStatus = "government-status" // sent to calls
+)
+
+// GovernmentStatus is what calls receive.
+type GovernmentStatus struct {
+	Caretaker bool
+	Since     time.Time // caretaker since
+	Installed time.Time // last installation date
+	ChangedBy string
+	ChangedAt time.Time
+	Version   int // increases with every change
+}
+
+// Describe is the status as managers read it.
+func (g GovernmentStatus) Describe() string {
+	if g.Caretaker {
+		return "caretaker mode since " + g.Since.In(callspec.Brussels).Format("2006-01-02")
+	}
+	if !g.Installed.IsZero() {
+		return "in office (installed " + g.Installed.In(callspec.Brussels).Format("2006-01-02") + ")"
+	}
+	return "in office"
+}
+
+// GovernmentInput carries the state across continue-as-new.
+type GovernmentInput struct {
+	State *GovernmentState
+	// MaxUpdatesPerRun: see CallInput. 0 means the default.
+	MaxUpdatesPerRun int
+}
+
+// GovernmentState is the entity's state.
+type GovernmentState struct {
+	Status      GovernmentStatus
+	Subscribers []string // workflow ids, sorted
+}
+
+// GovernmentResult is never returned in practice: the entity lives on.
+type GovernmentResult struct{}
+
+// CaretakerInput puts the government in caretaker mode.
+type CaretakerInput struct {
+	Since time.Time
+	By    string
+}
+
+// InstalledInput ends caretaker mode.
+type InstalledInput struct {
+	On time.Time
+	By string
+}
+
+// GovernmentChangeResult tells how many waiting calls were told.
+type GovernmentChangeResult struct {
+	Status   GovernmentStatus
+	Notified int
+}
+
+// SubscribeSignal asks for the status now and at every change.
+type SubscribeSignal struct{ WorkflowID string }
+
+// GovernmentQuery has no parameters.
+type GovernmentQuery struct{}
+
+// GovernmentQueryResult is the status and who waits on it.
+type GovernmentQueryResult struct {
+	Status      GovernmentStatus
+	Description string
+	Waiting     []string // call workflow ids subscribed
+}
+
+type govWF struct {
+	st      *GovernmentState
+	updates int
+	max     int
+}
+
+// GovernmentWorkflow is the government status entity.
+func GovernmentWorkflow(ctx workflow.Context, in GovernmentInput) (GovernmentResult, error) {
+	g := &govWF{st: in.State, max: in.MaxUpdatesPerRun}
+	if g.st == nil {
+		g.st = &GovernmentState{}
+	}
+	if g.max <= 0 {
+		g.max = DefaultMaxUpdatesPerRun
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryGovernment, func(GovernmentQuery) (GovernmentQueryResult, error) {
+		return GovernmentQueryResult{Status: g.st.Status, Description: g.st.Status.Describe(), Waiting: g.st.Subscribers}, nil
+	}); err != nil {
+		return GovernmentResult{}, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCaretaker, g.caretaker, workflow.UpdateHandlerOptions{Validator: g.validateCaretaker}); err != nil {
+		return GovernmentResult{}, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateInstalled, g.installed, workflow.UpdateHandlerOptions{Validator: g.validateInstalled}); err != nil {
+		return GovernmentResult{}, err
+	}
+	g.publish(ctx)
+	subs := workflow.GetSignalChannel(ctx, SignalSubscribe)
+	unsubs := workflow.GetSignalChannel(ctx, SignalUnsubscribe)
+	received := 0
+	for {
+		tooLong := func() bool {
+			return g.updates >= g.max || received >= 5000 || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+		}
+		if err := workflow.Await(ctx, func() bool { return subs.Len() > 0 || unsubs.Len() > 0 || tooLong() }); err != nil {
+			return GovernmentResult{}, err
+		}
+		var s SubscribeSignal
+		for subs.ReceiveAsync(&s) {
+			received++
+			g.subscribe(ctx, s.WorkflowID)
+		}
+		for unsubs.ReceiveAsync(&s) {
+			received++
+			if i := slices.Index(g.st.Subscribers, s.WorkflowID); i >= 0 {
+				g.st.Subscribers = slices.Delete(g.st.Subscribers, i, i+1)
+			}
+		}
+		g.publish(ctx)
+		if tooLong() && subs.Len() == 0 && unsubs.Len() == 0 {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return GovernmentResult{}, err
+			}
+			if subs.Len() > 0 || unsubs.Len() > 0 {
+				continue // a signal came in while handlers finished
+			}
+			return GovernmentResult{}, workflow.NewContinueAsNewError(ctx, GovernmentWorkflow, GovernmentInput{State: g.st, MaxUpdatesPerRun: in.MaxUpdatesPerRun})
+		}
+	}
+}
+
+func (g *govWF) subscribe(ctx workflow.Context, id string) {
+	if id == "" {
+		return
+	}
+	if !slices.Contains(g.st.Subscribers, id) {
+		g.st.Subscribers = append(g.st.Subscribers, id)
+		slices.Sort(g.st.Subscribers)
+	}
+	// The answer goes out even to a known subscriber: it may be a new run.
+	_ = workflow.SignalExternalWorkflow(ctx, id, "", SignalGovernmentStatus, g.st.Status).Get(ctx, nil)
+}
+
+func (g *govWF) validateCaretaker(ctx workflow.Context, in CaretakerInput) error {
+	if g.st.Status.Caretaker {
+		return wrongStage("the government is already in caretaker mode since %s", g.st.Status.Since.In(callspec.Brussels).Format("2006-01-02"))
+	}
+	if in.Since.IsZero() || in.Since.After(workflow.Now(ctx)) {
+		return rejected("--since: give the date caretaker mode began (not in the future)")
+	}
+	if !g.st.Status.Installed.IsZero() && in.Since.Before(g.st.Status.Installed) {
+		return rejected(fmt.Sprintf("--since: %s is before the last installation (%s)", day(in.Since), day(g.st.Status.Installed)))
+	}
+	return officer(in.By)
+}
+
+func (g *govWF) caretaker(ctx workflow.Context, in CaretakerInput) (GovernmentChangeResult, error) {
+	return g.change(ctx, GovernmentStatus{Caretaker: true, Since: in.Since, Installed: g.st.Status.Installed}, in.By, in.Since)
+}
+
+func (g *govWF) validateInstalled(ctx workflow.Context, in InstalledInput) error {
+	if !g.st.Status.Caretaker {
+		return wrongStage("the government is not in caretaker mode (%s)", g.st.Status.Describe())
+	}
+	if in.On.IsZero() || in.On.After(workflow.Now(ctx)) {
+		return rejected("--on: give the date the government was installed (not in the future)")
+	}
+	if in.On.Before(g.st.Status.Since) {
+		return rejected(fmt.Sprintf("--on: %s is before caretaker mode began (%s)", day(in.On), day(g.st.Status.Since)))
+	}
+	return officer(in.By)
+}
+
+func (g *govWF) installed(ctx workflow.Context, in InstalledInput) (GovernmentChangeResult, error) {
+	return g.change(ctx, GovernmentStatus{Installed: in.On}, in.By, in.On)
+}
+
+// change records a new status, then tells every waiting call.
+func (g *govWF) change(ctx workflow.Context, s GovernmentStatus, by string, effective time.Time) (GovernmentChangeResult, error) {
+	g.updates++
+	s.ChangedBy, s.ChangedAt, s.Version = by, workflow.Now(ctx), g.st.Status.Version+1
+	g.st.Status = s
+	g.publish(ctx)
+	actx := workflow.WithActivityOptions(ctx, dbOptions)
+	rec := workflow.ExecuteActivity(actx, act.RecordGovernmentChange, activities.RecordGovernmentChangeInput{
+		Version: s.Version, Caretaker: s.Caretaker, Effective: effective, By: by, At: s.ChangedAt})
+	var sent []workflow.Future
+	for _, id := range g.st.Subscribers {
+		sent = append(sent, workflow.SignalExternalWorkflow(ctx, id, "", SignalGovernmentStatus, s))
+	}
+	notified := 0
+	var gone []string
+	for i, f := range sent {
+		if err := f.Get(ctx, nil); err != nil {
+			gone = append(gone, g.st.Subscribers[i]) // the call ended meanwhile
+			continue
+		}
+		notified++
+	}
+	for _, id := range gone {
+		if i := slices.Index(g.st.Subscribers, id); i >= 0 {
+			g.st.Subscribers = slices.Delete(g.st.Subscribers, i, i+1)
+		}
+	}
+	if err := rec.Get(ctx, nil); err != nil {
+		return GovernmentChangeResult{}, fmt.Errorf("record change: %w", err)
+	}
+	return GovernmentChangeResult{Status: s, Notified: notified}, nil
+}
+
+func (g *govWF) publish(ctx workflow.Context) {
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**Government:** %s  \n**Calls waiting for a decision:** %d", g.st.Status.Describe(), len(g.st.Subscribers)))
+}
+
+func day(t time.Time) string { return t.In(callspec.Brussels).Format("2006-01-02") }
