@@ -174,3 +174,34 @@ func forEachApplicant(rows pgx.Rows, fn func(ref, name, email, lang, title strin
 	}
 	return nil
 }
+
+// LatestGovernmentChangeInput is empty.
+type LatestGovernmentChangeInput struct{}
+
+// LatestGovernmentChangeResult is the last recorded status, if any.
+type LatestGovernmentChangeResult struct {
+	Found     bool
+	Version   int
+	Caretaker bool
+	Effective time.Time
+	By        string
+	At        time.Time
+}
+
+// LatestGovernmentChange lets a freshly started government workflow
+// resume from the recorded history rather than assume "in office".
+func (a *Activities) LatestGovernmentChange(ctx context.Context, _ LatestGovernmentChangeInput) (LatestGovernmentChangeResult, error) {
+	var r LatestGovernmentChangeResult
+	err := a.DB.QueryRow(ctx, `SELECT version, caretaker, effective::timestamp, changed_by, changed_at FROM government_changes ORDER BY version DESC LIMIT 1`).
+		Scan(&r.Version, &r.Caretaker, &r.Effective, &r.By, &r.At)
+	if err == pgx.ErrNoRows {
+		return r, nil
+	}
+	if err != nil {
+		return r, err
+	}
+	r.Found = true
+	// effective is a Brussels calendar day.
+	r.Effective = time.Date(r.Effective.Year(), r.Effective.Month(), r.Effective.Day(), 0, 0, 0, 0, callspec.Brussels)
+	return r, nil
+}

@@ -94,6 +94,10 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 		statusCmd(withEnv, &env),
 		screenCmd(withEnv, &env),
 		reviewCmd(withEnv, &env),
+		governmentCmd(withEnv, &env),
+		decideCmd(withEnv, &env),
+		carryOverCmd(withEnv, &env),
+		cancelCmd(withEnv, &env),
 		withEnv(&cobra.Command{
 			Use: "migrate", Short: "apply database migrations (the worker also does this at start)",
 			Args: cobra.NoArgs,

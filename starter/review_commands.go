@@ -52,7 +52,9 @@ func reviewCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *c
 	proposal := &cobra.Command{
 		Use: "proposal <call-id> -o proposal.xlsx", Short: "write the selection proposal (\"Liste des projets financés\" layout)",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, a []string) error { return env.ReviewProposal(cmd.Context(), a[0], proposalOut) },
+		RunE: func(cmd *cobra.Command, a []string) error {
+			return env.ReviewProposal(cmd.Context(), a[0], proposalOut)
+		},
 	}
 	proposal.Flags().StringVarP(&proposalOut, "output", "o", "proposal.xlsx", "file to write")
 	c.AddCommand(withEnv(export), withEnv(&cobra.Command{

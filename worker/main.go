@@ -15,6 +15,7 @@ import (
 	"github.com/callcycle/callcycle/internal/app"
 	"github.com/callcycle/callcycle/internal/config"
 	"github.com/callcycle/callcycle/internal/mailer"
+	"github.com/callcycle/callcycle/internal/officer"
 	"github.com/callcycle/callcycle/migrations"
 	"github.com/callcycle/callcycle/workflows"
 	"go.temporal.io/sdk/worker"
@@ -63,6 +64,9 @@ func run() error {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	workflows.Register(w)
 	w.RegisterActivity(&activities.Activities{DB: pool, Mailer: m, OutputDir: cfg.OutputDir, Log: log})
+	if err := officer.EnsureGovernment(ctx, c); err != nil {
+		return err
+	}
 	log.Info("worker started", "task_queue", workflows.TaskQueue, "temporal", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace)
 	// worker.Run stops polling on the signal and waits for running tasks.
 	if err := w.Run(ctxInterrupt(ctx)); err != nil {

@@ -185,8 +185,11 @@ func (w *callWF) endScreening(ctx workflow.Context, in EndScreeningInput) (EndSc
 }
 
 func (w *callWF) validateImportScores(_ workflow.Context, in ImportScoresInput) error {
-	if w.st.Stage != StageReview || !w.st.ScoringExported {
+	if w.st.Stage != StageReview {
 		return wrongStage("%s is at stage %q; scores are imported during committee review", w.call.ID, w.st.Stage)
+	}
+	if !w.st.ScoringExported {
+		return wrongStage("%s: the scoring workbook is still being written; try again in a moment", w.call.ID)
 	}
 	if w.importing {
 		return wrongStage("%s: another scores import is being applied", w.call.ID)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/callspec"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -114,6 +115,7 @@ type GovernmentQueryResult struct {
 }
 
 type govWF struct {
+	loaded  bool // the status was read back (first run of a new entity)
 	st      *GovernmentState
 	updates int
 	max     int
@@ -122,12 +124,6 @@ type govWF struct {
 // GovernmentWorkflow is the government status entity.
 func GovernmentWorkflow(ctx workflow.Context, in GovernmentInput) (GovernmentResult, error) {
 	g := &govWF{st: in.State, max: in.MaxUpdatesPerRun}
-	if g.st == nil {
-		g.st = &GovernmentState{}
-	}
-	if g.max <= 0 {
-		g.max = DefaultMaxUpdatesPerRun
-	}
 	if err := workflow.SetQueryHandler(ctx, QueryGovernment, func(GovernmentQuery) (GovernmentQueryResult, error) {
 		return GovernmentQueryResult{Status: g.st.Status, Description: g.st.Status.Describe(), Waiting: g.st.Subscribers}, nil
 	}); err != nil {
@@ -138,6 +134,30 @@ func GovernmentWorkflow(ctx workflow.Context, in GovernmentInput) (GovernmentRes
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateInstalled, g.installed, workflow.UpdateHandlerOptions{Validator: g.validateInstalled}); err != nil {
 		return GovernmentResult{}, err
+	}
+	g.loaded = g.st != nil
+	if g.st == nil {
+		g.st = &GovernmentState{}
+		// A new entity (first start, or restarted after an operator ended
+		// it) takes the last status recorded in PostgreSQL.
+		var last activities.LatestGovernmentChangeResult
+		actx := workflow.WithActivityOptions(ctx, dbOptions)
+		if err := workflow.ExecuteActivity(actx, act.LatestGovernmentChange, activities.LatestGovernmentChangeInput{}).Get(ctx, &last); err != nil {
+			return GovernmentResult{}, err
+		}
+		if last.Found {
+			s := GovernmentStatus{Caretaker: last.Caretaker, ChangedBy: last.By, ChangedAt: last.At, Version: last.Version}
+			if s.Caretaker {
+				s.Since = last.Effective
+			} else {
+				s.Installed = last.Effective
+			}
+			g.st.Status = s
+		}
+		g.loaded = true
+	}
+	if g.max <= 0 {
+		g.max = DefaultMaxUpdatesPerRun
 	}
 	g.publish(ctx)
 	subs := workflow.GetSignalChannel(ctx, SignalSubscribe)
@@ -186,7 +206,17 @@ func (g *govWF) subscribe(ctx workflow.Context, id string) {
 	_ = workflow.SignalExternalWorkflow(ctx, id, "", SignalGovernmentStatus, g.st.Status).Get(ctx, nil)
 }
 
+// ErrTypeStarting: the entity is reading its last status; retry shortly.
+const ErrTypeStarting = "Starting"
+
+func (g *govWF) starting() error {
+	return temporal.NewApplicationError("the government workflow is reading its last recorded status; try again in a moment", ErrTypeStarting)
+}
+
 func (g *govWF) validateCaretaker(ctx workflow.Context, in CaretakerInput) error {
+	if !g.loaded {
+		return g.starting()
+	}
 	if g.st.Status.Caretaker {
 		return wrongStage("the government is already in caretaker mode since %s", g.st.Status.Since.In(callspec.Brussels).Format("2006-01-02"))
 	}
@@ -204,6 +234,9 @@ func (g *govWF) caretaker(ctx workflow.Context, in CaretakerInput) (GovernmentCh
 }
 
 func (g *govWF) validateInstalled(ctx workflow.Context, in InstalledInput) error {
+	if !g.loaded {
+		return g.starting()
+	}
 	if !g.st.Status.Caretaker {
 		return wrongStage("the government is not in caretaker mode (%s)", g.st.Status.Describe())
 	}

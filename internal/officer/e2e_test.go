@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,6 +49,9 @@ func newStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
+	if err := officer.EnsureGovernment(context.Background(), tc); err != nil {
+		t.Fatal(err)
+	}
 	out := &bytes.Buffer{}
 	return &stack{env: officer.Env{Temporal: tc, DB: db, Out: out, By: "e2e-officer"}, out: out, db: db, tc: tc, sink: sink}
 }
@@ -285,6 +289,23 @@ func fillScores(t *testing.T, path, cell string, value int) {
 	}
 	if err := f.SetCellInt(scoring.SheetName("AB"), cell, int64(value)); err != nil {
 		t.Fatal(err)
+	}
+	if err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fillOne scores the single-reviewer, single-criterion workbook.
+func fillOne(t *testing.T, path string) {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows(scoring.SheetName("AB"))
+	for i := 1; i < len(rows); i++ {
+		_ = f.SetCellInt(scoring.SheetName("AB"), fmt.Sprintf("F%d", i+1), int64(9-i))
 	}
 	if err := f.Save(); err != nil {
 		t.Fatal(err)

@@ -64,6 +64,18 @@ func (e Env) Status(ctx context.Context, callID string, asJSON bool) (workflows.
 		fmt.Fprintf(e.Out, "  proposal:     %d of %d ranked projects, %s (scores imported by %s)\n", p.Selected, p.Ranked, p.SelectedTotal, p.ImportedBy)
 		printEnvelopes(e, *p)
 	}
+	if s.Government != "" {
+		fmt.Fprintf(e.Out, "  government:   %s\n", s.Government)
+	}
+	if s.BudgetYear != 0 {
+		fmt.Fprintf(e.Out, "  budget year:  %d (lapses %s without a decision)\n", s.BudgetYear, fmtTime(s.LapseAt))
+	}
+	if d := s.Decision; d != nil {
+		fmt.Fprintf(e.Out, "  decision:     decree %s, %d grants, %s (entered by %s on %s)\n", d.Decree, len(d.Grants), d.Total, d.By, fmtTime(d.At))
+	}
+	if s.EndReason != "" {
+		fmt.Fprintf(e.Out, "  ended:        %s\n", s.EndReason)
+	}
 	fmt.Fprintf(e.Out, "  workflow:     %s (run %d)\n", workflows.CallWorkflowID(callID), s.Runs)
 	return s, nil
 }

@@ -68,8 +68,12 @@ func (e Env) ReviewExport(ctx context.Context, callID, out string) error {
 // An invalid workbook changes nothing and every problem is reported.
 func (e Env) ReviewImport(ctx context.Context, callID, path string) (workflows.ProposalSummary, error) {
 	var zero workflows.ProposalSummary
-	if _, err := e.requireStage(ctx, callID, workflows.StageReview); err != nil {
+	st, err := e.requireStage(ctx, callID, workflows.StageReview)
+	if err != nil {
 		return zero, err
+	}
+	if st.ScoringPath == "" {
+		return zero, usage("%s: the scoring workbook is still being written; try again in a moment", callID)
 	}
 	call, err := activities.LoadCall(ctx, e.DB, callID)
 	if err != nil {
