@@ -153,15 +153,21 @@ const deliverBatch = 200
 // marking each sent as soon as the relay accepts it (see the note at the
 // top of this file). A relay that is down fails the attempt and Temporal
 // retries; a recipient the relay refuses for good is marked failed.
-func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (DeliverMailResult, error) {
-	var res DeliverMailResult
+func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res DeliverMailResult, err error) {
 	var sess *mailer.Session
+	token := newToken()
 	defer func() {
 		if sess != nil {
 			_ = sess.Close()
 		}
+		// Whatever ends this attempt early (relay down, the workflow run
+		// that scheduled it continued as new and cancelled it, a query cut
+		// short after its UPDATE committed) hands the unsent rows it
+		// claimed back at once instead of after the lease.
+		if err != nil {
+			err = a.release(ctx, token, err)
+		}
 	}()
-	token := newToken()
 	for {
 		batch, err := a.claim(ctx, in.CallID, token)
 		if err != nil || len(batch) == 0 {
@@ -169,7 +175,7 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (Deli
 		}
 		if sess == nil {
 			if sess, err = a.Mailer.Open(ctx); err != nil {
-				return res, a.release(ctx, token, err)
+				return res, err
 			}
 		}
 		for _, m := range batch {
@@ -181,10 +187,12 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (Deli
 				a.log().Warn("mail rejected", "mail_id", m.id, "error", err)
 				_, err = a.DB.Exec(ctx, `UPDATE mail_log SET status = 'failed', last_error = $2 WHERE mail_id = $1 AND claim_token = $3`, m.id, err.Error(), token)
 			case err != nil:
-				return res, a.release(ctx, token, err)
+				return res, err
 			default:
 				res.Sent++
-				_, err = a.DB.Exec(ctx, `UPDATE mail_log SET status = 'sent', sent_at = now() WHERE mail_id = $1 AND claim_token = $2`, m.id, token)
+				// Not the activity's context: once the relay has the mail,
+				// recording it must not be cut short by a cancellation.
+				_, err = a.DB.Exec(context.WithoutCancel(ctx), `UPDATE mail_log SET status = 'sent', sent_at = now() WHERE mail_id = $1 AND claim_token = $2`, m.id, token)
 			}
 			if err != nil {
 				return res, err

@@ -190,6 +190,7 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 
 	s.screenAndReview(t, env)
 	s.checkMails(t)
+	testenv.SaveHistory(t, s.tc, workflows.CallWorkflowID("AP-SUD-2030"), "call-submission-to-proposal")
 }
 
 // screenAndReview takes the closed call through screening (automatic
@@ -321,7 +322,20 @@ func (s *stack) checkMails(t *testing.T) {
 	if want != 16 {
 		t.Fatalf("outbox holds %d mails, want 16", want)
 	}
-	waitUntil(t, 30*time.Second, func() bool { return s.count(t, "SELECT count(*) FROM mail_log WHERE status = 'sent'") == want })
+	waitUntil(t, 30*time.Second, func() bool {
+		ok := s.count(t, "SELECT count(*) FROM mail_log WHERE status = 'sent'") == want
+		if !ok {
+			rows, _ := s.db.Query(context.Background(), "SELECT business_key, status, attempts, COALESCE(last_error, '') FROM mail_log WHERE status <> 'sent'")
+			for rows.Next() {
+				var k, st, e string
+				var n int
+				_ = rows.Scan(&k, &st, &n, &e)
+				t.Logf("unsent: %s %s attempts=%d %s", k, st, n, e)
+			}
+			rows.Close()
+		}
+		return ok
+	})
 	msgs := s.sink.WaitFor(t, want, 30*time.Second)
 	time.Sleep(500 * time.Millisecond)
 	msgs = s.sink.Messages(t)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/testenv"
 	"github.com/callcycle/callcycle/workflows"
 	"go.temporal.io/api/workflowservice/v1"
 )
@@ -147,6 +148,8 @@ func TestEndToEndCaretakerPausesAndInstallationResumes(t *testing.T) {
 			t.Errorf("%s received %d decision mails, want 1", to, granted[to])
 		}
 	}
+	testenv.SaveHistory(t, s.tc, workflows.CallWorkflowID("AP-CMS-A"), "call-caretaker-to-decision")
+	testenv.SaveHistory(t, s.tc, workflows.GovernmentWorkflowID, "government")
 	if len(msgs) != s.count(t, "SELECT count(*) FROM mail_log") {
 		t.Errorf("sink holds %d mails, outbox %d", len(msgs), s.count(t, "SELECT count(*) FROM mail_log"))
 	}
