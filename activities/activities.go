@@ -9,11 +9,13 @@ import (
 
 	"github.com/callcycle/callcycle/internal/mailer"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
 )
 
 // Activities holds the dependencies.
 type Activities struct {
 	DB        *pgxpool.Pool
+	Temporal  client.Client // starts grant workflows in batches
 	Mailer    *mailer.Mailer
 	OutputDir string
 	Log       *slog.Logger

@@ -138,8 +138,12 @@ func totalEnvelope(c callspec.Call) money.Cents {
 	return t
 }
 
-// DeliverMailInput names the call whose outbox to drain.
-type DeliverMailInput struct{ CallID string }
+// DeliverMailInput names the call whose outbox to drain, or only the
+// mails about one application (a grant delivers its own).
+type DeliverMailInput struct {
+	CallID    string
+	Reference string
+}
 
 // DeliverMailResult counts what this attempt did.
 type DeliverMailResult struct {
@@ -169,7 +173,7 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 		}
 	}()
 	for {
-		batch, err := a.claim(ctx, in.CallID, token)
+		batch, err := a.claim(ctx, in.CallID, in.Reference, token)
 		if err != nil || len(batch) == 0 {
 			return res, err
 		}
@@ -206,15 +210,16 @@ type claimed struct {
 	msg mailer.Message
 }
 
-func (a *Activities) claim(ctx context.Context, callID, token string) ([]claimed, error) {
+func (a *Activities) claim(ctx context.Context, callID, ref, token string) ([]claimed, error) {
 	rows, err := a.DB.Query(ctx, `
 		UPDATE mail_log m SET status = 'sending', claim_token = $2, claimed_at = now(), attempts = attempts + 1
 		WHERE mail_id IN (
 			SELECT mail_id FROM mail_log
-			WHERE call_id = $1 AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - $3::interval))
+			WHERE call_id = $1 AND ($5 = '' OR reference = $5)
+				AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - $3::interval))
 			ORDER BY mail_id LIMIT $4 FOR UPDATE SKIP LOCKED)
 		RETURNING mail_id, message_id, recipient, subject, body_text, body_html, language, COALESCE(attachment_path, '')`,
-		callID, token, claimLease.String(), deliverBatch)
+		callID, token, claimLease.String(), deliverBatch, ref)
 	if err != nil {
 		return nil, err
 	}

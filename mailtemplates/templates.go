@@ -28,6 +28,16 @@ const (
 	KindGranted    = "granted"
 	KindRejected   = "rejected"
 	KindCancelled  = "cancelled"
+
+	// Grant execution.
+	KindAgreement         = "agreement"          // to the applicant: the agreement is ready to sign
+	KindAgreementReminder = "agreement-reminder" // to the applicant: still not signed
+	KindSignatureOverdue  = "signature-overdue"  // to the officer: not signed by the deadline
+	KindPayment           = "payment"            // to the applicant: a payment order went to finance
+	KindReportReminder    = "report-reminder"    // to the applicant: the final report is due soon
+	KindReportOverdue     = "report-overdue"     // to the officer: weekly escalation of a late report
+	KindReportRevision    = "report-revision"    // to the applicant: the report needs a revision
+	KindClosure           = "closure"            // to the applicant: the grant is closed
 )
 
 // Rendered is a mail ready for the outbox.

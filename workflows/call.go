@@ -45,6 +45,7 @@ func CallWorkflow(ctx workflow.Context, in CallInput) (CallResult, error) {
 	w.publish(ctx)
 	workflow.Go(ctx, w.mailLoop)
 	workflow.Go(ctx, w.receiveGovernment)
+	workflow.Go(ctx, w.receiveGrantClosed)
 
 	if !w.st.Announced {
 		if err := w.launch(ctx); err != nil {
@@ -68,9 +69,14 @@ func CallWorkflow(ctx workflow.Context, in CallInput) (CallResult, error) {
 		case StageLapsed:
 			_, err = w.waitFor(ctx, func() bool { return w.st.Stage != StageLapsed })
 		case StageDecided:
-			// Grant execution builds on this; the call waits.
-			_, err = w.waitFor(ctx, func() bool { return w.st.Stage != StageDecided })
-		default: // cancelled, no eligible application: the call ends
+			// Calls decided before grant execution existed keep waiting as
+			// they did; newer ones start their grants.
+			if workflow.GetVersion(ctx, "start-grants", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+				_, err = w.waitFor(ctx, func() bool { return w.st.Stage != StageDecided })
+			} else {
+				err = w.runGrants(ctx)
+			}
+		default: // completed, cancelled, no eligible application: the call ends
 			w.unsubscribe(ctx)
 			if err := workflow.Await(ctx, func() bool { return !w.st.MailPending && !w.mailBusy && workflow.AllHandlersFinished(ctx) }); err != nil {
 				return CallResult{}, err
@@ -180,6 +186,7 @@ func (w *callWF) continueAsNew(ctx workflow.Context, in CallInput) error {
 	}
 	w.st.MailPending = w.st.MailPending || w.mailBusy
 	w.drainGovernment(ctx)
+	w.drainGrantClosed(ctx)
 	workflow.GetLogger(ctx).Info("continuing as new", "updates", w.updates, "history", workflow.GetInfo(ctx).GetCurrentHistoryLength())
 	in.State = w.st
 	in.Call = w.call
@@ -221,7 +228,10 @@ func (w *callWF) status(ctx workflow.Context) StatusResult {
 	case StageLapsed:
 		s.WaitingFor = fmt.Sprintf("the officer: the call lapsed with the %d budget (`starter carry-over` or `starter cancel`)", w.st.BudgetYear)
 	case StageDecided:
-		s.WaitingFor = fmt.Sprintf("grant execution: %d grants, %s (decree %s)", len(w.st.Decision.Grants), w.st.Decision.Total, w.st.Decision.Decree)
+		s.WaitingFor = fmt.Sprintf("grant execution: %d of %d grants closed, %s granted (decree %s)",
+			w.st.ClosedCount, len(w.st.Decision.Grants), w.st.Decision.Total, w.st.Decision.Decree)
+	case StageCompleted:
+		s.WaitingFor = "nothing: every grant is closed"
 	case StageNoEligible:
 		s.WaitingFor = "nothing: no eligible application"
 	case StageCancelled:
@@ -230,6 +240,10 @@ func (w *callWF) status(ctx workflow.Context) StatusResult {
 	s.Paused, s.BudgetYear, s.LapseAt, s.Decision, s.EndReason = w.paused(), w.st.BudgetYear, w.st.LapseAt, w.st.Decision, w.st.EndReason
 	if w.st.GovKnown {
 		s.Government = w.st.Gov.Describe()
+	}
+	if w.st.Decision != nil {
+		s.Grants = GrantsStatus{Total: len(w.st.Decision.Grants), Started: w.st.GrantsStarted, Closed: w.st.ClosedCount,
+			Paid: w.st.Paid, Recovered: w.st.Recovered}
 	}
 	return s
 }

@@ -66,6 +66,13 @@ type CallState struct {
 	Subscribed bool
 	Decision   *DecisionSummary
 	EndReason  string
+
+	// Grants: how many were started, and which are closed (bit seq).
+	GrantsStarted int
+	GrantsClosed  bitset
+	ClosedCount   int
+	Paid          money.Cents
+	Recovered     money.Cents
 }
 
 // DecisionSummary is the government's decision as the call carries it.
@@ -220,6 +227,16 @@ type StatusResult struct {
 	LapseAt     time.Time
 	Decision    *DecisionSummary
 	EndReason   string
+	Grants      GrantsStatus
+}
+
+// GrantsStatus counts a decided call's grants.
+type GrantsStatus struct {
+	Total     int
+	Started   int
+	Closed    int
+	Paid      money.Cents
+	Recovered money.Cents
 }
 
 // ScreeningStatus counts verdicts.

@@ -48,6 +48,11 @@ var (
 	SACallPaused = temporal.NewSearchAttributeKeyBool("CallPaused")
 )
 
+// SAKeyword names a keyword search attribute.
+func SAKeyword(name string) temporal.SearchAttributeKeyKeyword {
+	return temporal.NewSearchAttributeKeyKeyword(name)
+}
+
 // SearchAttributeTypes lists every custom attribute and its server type,
 // for `temporal server start-dev --search-attribute` and test servers.
 var SearchAttributeTypes = []struct{ Name, Type string }{
@@ -65,6 +70,7 @@ const (
 	StageLapsed     = "lapsed"      // budget year closed before a decision
 	StageDecided    = "decided"     // government decided; grants follow
 	StageCancelled  = "cancelled"   // ended by the officer
+	StageCompleted  = "completed"   // every grant closed
 )
 
 // Error types the validators return, so clients can tell them apart.

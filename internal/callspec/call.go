@@ -49,7 +49,22 @@ type Call struct {
 	Reviewers []string `json:"reviewers"`
 	// BudgetCloses is the month and day the budget year closes ("12-31"):
 	// a call still waiting for the government then lapses.
-	BudgetCloses string `json:"budgetCloses"`
+	BudgetCloses string         `json:"budgetCloses"`
+	Agreement    AgreementRules `json:"agreement"`
+	// TimeScale compresses every duration of grant execution (agreement
+	// chasing, project length, report delays) by this factor, for demos,
+	// tests and the 2024 replay: 86400 makes a day last a second. 1 or 0
+	// is real time.
+	TimeScale int `json:"timeScale,omitempty"`
+}
+
+// Days is n days of the call's (possibly compressed) time.
+func (c Call) Days(n int) time.Duration {
+	d := time.Duration(n) * 24 * time.Hour
+	if c.TimeScale > 1 {
+		d /= time.Duration(c.TimeScale)
+	}
+	return d
 }
 
 // BudgetClose is the moment budget year y closes: the end of the
@@ -94,8 +109,15 @@ type Tranche struct {
 
 // ReportRules say when final reports are due and when to remind.
 type ReportRules struct {
-	DelayDays    int   `json:"delayDays"`    // after the project end
-	ReminderDays []int `json:"reminderDays"` // days before the due date
+	DelayDays         int   `json:"delayDays"`         // after the project end
+	ReminderDays      []int `json:"reminderDays"`      // days before the due date
+	EscalateEveryDays int   `json:"escalateEveryDays"` // officer alerted this often once overdue (default 7)
+}
+
+// AgreementRules say how a grant agreement is chased.
+type AgreementRules struct {
+	RemindEveryDays int `json:"remindEveryDays"` // reminder to the applicant (default 14)
+	DeadlineDays    int `json:"deadlineDays"`    // the officer is alerted after (default 60)
 }
 
 // Contact is someone the office writes to about a call.

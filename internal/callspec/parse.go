@@ -43,9 +43,15 @@ type File struct {
 		On      string `yaml:"on"`
 	} `yaml:"tranches"`
 	Report struct {
-		DelayDays    int   `yaml:"delay_days"`
-		ReminderDays []int `yaml:"reminder_days"`
+		DelayDays         int   `yaml:"delay_days"`
+		ReminderDays      []int `yaml:"reminder_days"`
+		EscalateEveryDays *int  `yaml:"escalate_every_days"`
 	} `yaml:"report"`
+	Agreement struct {
+		RemindEveryDays *int `yaml:"remind_every_days"`
+		DeadlineDays    *int `yaml:"deadline_days"`
+	} `yaml:"agreement"`
+	TimeScale int `yaml:"time_scale"`
 	Screening struct {
 		RequireIBAN       bool `yaml:"require_iban"`
 		MaxDurationMonths int  `yaml:"max_duration_months"`
@@ -255,7 +261,15 @@ func (f File) Validate() (Call, Contacts, error) {
 			bad("report.reminder_days[%d]: want 1-365 days before the due date, got %d", i, d)
 		}
 	}
-	c.Report = ReportRules{DelayDays: f.Report.DelayDays, ReminderDays: f.Report.ReminderDays}
+	c.Report = ReportRules{DelayDays: f.Report.DelayDays, ReminderDays: f.Report.ReminderDays,
+		EscalateEveryDays: orDefault(bad, "report.escalate_every_days", f.Report.EscalateEveryDays, 7, 90)}
+	c.Agreement = AgreementRules{
+		RemindEveryDays: orDefault(bad, "agreement.remind_every_days", f.Agreement.RemindEveryDays, 14, 90),
+		DeadlineDays:    orDefault(bad, "agreement.deadline_days", f.Agreement.DeadlineDays, 60, 365)}
+	if f.TimeScale < 0 || f.TimeScale > 86400*7 {
+		bad("time_scale: want 1 (real time) up to 604800, got %d", f.TimeScale)
+	}
+	c.TimeScale = f.TimeScale
 
 	if d := f.Screening.MaxDurationMonths; d < 0 || d > 60 {
 		bad("screening.max_duration_months: want 0 (no limit) to 60, got %d", d)
@@ -294,6 +308,17 @@ func (f File) Validate() (Call, Contacts, error) {
 		return Call{}, Contacts{}, err
 	}
 	return c, ct, nil
+}
+
+// orDefault reads an optional positive number of days.
+func orDefault(bad func(string, ...any), field string, v *int, def, max int) int {
+	if v == nil {
+		return def
+	}
+	if *v < 1 || *v > max {
+		bad("%s: want 1-%d days, got %d", field, max, *v)
+	}
+	return *v
 }
 
 func sumReserved(f File) money.Cents {

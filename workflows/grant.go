@@ -1,0 +1,282 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/callcycle/callcycle/activities"
+	"github.com/callcycle/callcycle/internal/callspec"
+	"github.com/callcycle/callcycle/internal/money"
+	"go.temporal.io/sdk/workflow"
+)
+
+// GrantWorkflow runs one grant from the agreement to its closure: chasing
+// the signature, ordering tranche payments, waiting for the final report
+// (reminders before the due date, weekly escalation after), the review
+// loop, and the final payment or recovery. It never consults the
+// government: payments of committed grants continue in caretaker mode.
+func GrantWorkflow(ctx workflow.Context, in GrantInput) (GrantResult, error) {
+	g := &grantWF{in: in, st: in.State, id: GrantWorkflowID(in.Reference)}
+	if g.st == nil {
+		g.st = &GrantState{Stage: GrantAgreement}
+		amounts := money.Split(in.Amount, trancheWeights(in.Rules.Tranches))
+		for i, t := range in.Rules.Tranches {
+			g.st.Tranches = append(g.st.Tranches, TrancheState{Percent: t.Percent, On: t.On, Amount: amounts[i]})
+		}
+	}
+	g.st.Updates = 0
+	if err := g.register(ctx); err != nil {
+		return GrantResult{}, err
+	}
+	if g.st.AgreementSent.IsZero() {
+		g.st.AgreementSent = workflow.Now(ctx)
+		err := g.exec(ctx, act.OpenGrant, activities.OpenGrantInput{GrantID: g.id, CallID: in.CallID, Reference: in.Reference,
+			Amount: in.Amount, Tranches: g.st.Tranches, SignBy: g.signBy(), At: g.st.AgreementSent})
+		if err != nil {
+			return GrantResult{}, err
+		}
+		g.deliver(ctx)
+	}
+	g.publish(ctx)
+	for g.st.Stage != GrantClosed {
+		at, alarm := g.nextAlarm()
+		g.wake = false
+		cond := func() bool {
+			return g.wake || g.st.Updates >= DefaultMaxUpdatesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+		}
+		var err error
+		if alarm == nil {
+			err = workflow.Await(ctx, cond)
+		} else if wait := at.Sub(workflow.Now(ctx)); wait > 0 {
+			_, err = workflow.AwaitWithTimeout(ctx, wait, cond)
+		} else if g.busy > 0 {
+			// Due now, but a handler is mid-change: let it finish first.
+			err = workflow.Await(ctx, func() bool { return g.busy == 0 || cond() })
+		}
+		if err != nil {
+			return GrantResult{}, err
+		}
+		if g.st.Updates >= DefaultMaxUpdatesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return GrantResult{}, err
+			}
+			in.State = g.st
+			return GrantResult{}, workflow.NewContinueAsNewError(ctx, GrantWorkflow, in)
+		}
+		if alarm != nil && !workflow.Now(ctx).Before(at) && g.busy == 0 {
+			if err := alarm(ctx); err != nil {
+				return GrantResult{}, err
+			}
+			g.publish(ctx)
+		}
+		if g.st.Stage == GrantClosing && g.allPaid() && g.busy == 0 {
+			if err := g.close(ctx); err != nil {
+				return GrantResult{}, err
+			}
+		}
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return GrantResult{}, err
+	}
+	return GrantResult{Paid: g.ordered(), Recovery: g.st.Recovery}, nil
+}
+
+type grantWF struct {
+	in   GrantInput
+	st   *GrantState
+	id   string
+	wake bool
+	busy int // handlers in the middle of a change
+}
+
+func trancheWeights(ts []callspec.Tranche) []int {
+	w := make([]int, len(ts))
+	for i, t := range ts {
+		w[i] = t.Percent
+	}
+	return w
+}
+
+func (g *grantWF) days(n int) time.Duration {
+	return callspec.Call{TimeScale: g.in.Rules.TimeScale}.Days(n)
+}
+
+func (g *grantWF) signBy() time.Time {
+	return g.st.AgreementSent.Add(g.days(g.in.Rules.Agreement.DeadlineDays))
+}
+
+// projectEnd: the application's duration after the signature (months of
+// 30 days when time is compressed).
+func (g *grantWF) projectEnd(signed time.Time) time.Time {
+	if g.in.Rules.TimeScale > 1 {
+		return signed.Add(g.days(30 * g.in.DurationMonths))
+	}
+	return signed.AddDate(0, g.in.DurationMonths, 0)
+}
+
+// nextAlarm is the next timed action of the current stage, or nil.
+func (g *grantWF) nextAlarm() (time.Time, func(workflow.Context) error) {
+	switch g.st.Stage {
+	case GrantAgreement:
+		remind := g.st.AgreementSent.Add(g.days(g.in.Rules.Agreement.RemindEveryDays * (g.st.Reminders + 1)))
+		if !g.st.Alerted && !g.signBy().After(remind) {
+			return g.signBy(), g.alertSignature
+		}
+		return remind, g.remindSignature
+	case GrantRunning:
+		// Reminders before the due date, closest offset last.
+		offsets := slices.Clone(g.in.Rules.Report.ReminderDays)
+		slices.Sort(offsets)
+		slices.Reverse(offsets)
+		for _, d := range offsets {
+			if !slices.Contains(g.st.RemindersDone, d) {
+				d := d
+				return g.st.Due.Add(-g.days(d)), func(ctx workflow.Context) error { return g.remindReport(ctx, d) }
+			}
+		}
+		return g.st.Due, g.becomeOverdue
+	case GrantOverdue:
+		return g.st.Due.Add(g.days(g.in.Rules.Report.EscalateEveryDays * (g.st.Escalations + 1))), g.escalate
+	}
+	return time.Time{}, nil
+}
+
+func (g *grantWF) remindSignature(ctx workflow.Context) error {
+	g.st.Reminders++
+	return g.mail(ctx, "agreement-reminder", fmt.Sprint(g.st.Reminders), false, map[string]any{
+		"SignBy": dayFR(g.signBy()), "Count": g.st.Reminders})
+}
+
+func (g *grantWF) alertSignature(ctx workflow.Context) error {
+	g.st.Alerted = true
+	return g.mail(ctx, "signature-overdue", "", true, map[string]any{
+		"SignBy": dayFR(g.signBy()), "Days": int(workflow.Now(ctx).Sub(g.st.AgreementSent) / (24 * time.Hour))})
+}
+
+func (g *grantWF) remindReport(ctx workflow.Context, d int) error {
+	g.st.RemindersDone = append(g.st.RemindersDone, d)
+	if workflow.Now(ctx).After(g.st.Due.Add(-g.days(d)).Add(g.days(1))) {
+		return nil // the due date moved past this reminder; skip it
+	}
+	return g.mail(ctx, "report-reminder", fmt.Sprintf("r%d-%d", g.st.Revision, d), false, map[string]any{
+		"DueDate": dayFR(g.st.Due), "DaysLeft": d})
+}
+
+func (g *grantWF) becomeOverdue(ctx workflow.Context) error {
+	g.st.Stage, g.st.Escalations = GrantOverdue, 0
+	return g.dates(ctx)
+}
+
+func (g *grantWF) escalate(ctx workflow.Context) error {
+	g.st.Escalations++
+	return g.mail(ctx, "report-overdue", fmt.Sprintf("r%d-%d", g.st.Revision, g.st.Escalations), true, map[string]any{
+		"DueDate": dayFR(g.st.Due), "Count": g.st.Escalations,
+		"DaysLate": int(workflow.Now(ctx).Sub(g.st.Due) / (24 * time.Hour))})
+}
+
+func (g *grantWF) mail(ctx workflow.Context, kind, key string, officer bool, data map[string]any) error {
+	if err := g.exec(ctx, act.GrantMail, activities.GrantMailInput{GrantID: g.id, Kind: kind, Key: key, ToOfficer: officer, Data: data}); err != nil {
+		return err
+	}
+	g.deliver(ctx)
+	return nil
+}
+
+// deliver sends the grant's queued mails without blocking the grant.
+func (g *grantWF) deliver(ctx workflow.Context) {
+	actx := workflow.WithActivityOptions(ctx, mailOptions)
+	workflow.ExecuteActivity(actx, act.DeliverMail, activities.DeliverMailInput{CallID: g.in.CallID, Reference: g.in.Reference})
+}
+
+func (g *grantWF) exec(ctx workflow.Context, fn any, in any) error {
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, dbOptions), fn, in).Get(ctx, nil)
+}
+
+func (g *grantWF) dates(ctx workflow.Context) error {
+	return g.exec(ctx, act.RecordGrantDates, activities.GrantDatesInput{GrantID: g.id, Status: g.st.Stage,
+		SignedOn: g.st.SignedOn, ProjectEnd: g.st.ProjectEnd, Due: g.st.Due})
+}
+
+func (g *grantWF) ordered() money.Cents {
+	var t money.Cents
+	for _, tr := range g.st.Tranches {
+		t += tr.Ordered
+	}
+	return t
+}
+
+func (g *grantWF) allPaid() bool {
+	for _, tr := range g.st.Tranches {
+		if tr.Ordered > 0 && tr.PaidOn.IsZero() {
+			return false
+		}
+	}
+	return g.st.Recovery == 0 || !g.st.RecoveryPaidOn.IsZero()
+}
+
+// order sends a payment order for tranche i (0-based) of amount.
+func (g *grantWF) order(ctx workflow.Context, i int, amount money.Cents) error {
+	g.st.Tranches[i].Ordered = amount
+	return g.exec(ctx, act.OrderPayment, activities.OrderPaymentInput{GrantID: g.id, Tranche: i + 1, TrancheCount: len(g.st.Tranches),
+		Percent: g.st.Tranches[i].Percent, Kind: activities.KindPayment, Amount: amount, OrderedTotal: g.ordered(),
+		Granted: g.in.Amount, At: workflow.Now(ctx)})
+}
+
+// close: every order executed; record the account, tell the applicant,
+// tell the call.
+func (g *grantWF) close(ctx workflow.Context) error {
+	final := money.Cents(0)
+	for _, tr := range g.st.Tranches {
+		if tr.On == callspec.OnFinalReport {
+			final += tr.Ordered
+		}
+	}
+	err := g.exec(ctx, act.CloseGrant, activities.CloseGrantInput{GrantID: g.id, Granted: g.in.Amount, Paid: g.ordered(),
+		Spent: g.st.Spent, Final: final, Recovery: g.st.Recovery, At: workflow.Now(ctx)})
+	if err != nil {
+		return err
+	}
+	g.deliver(ctx)
+	g.st.Stage = GrantClosed
+	g.publish(ctx)
+	// The call counts its closed grants; if it is gone there is no one to tell.
+	_ = workflow.SignalExternalWorkflow(ctx, CallWorkflowID(g.in.CallID), "", SignalGrantClosed,
+		GrantClosedSignal{Reference: g.in.Reference, Paid: g.ordered(), Recovery: g.st.Recovery}).Get(ctx, nil)
+	return nil
+}
+
+func (g *grantWF) status() GrantStatus {
+	s := GrantStatus{GrantID: g.id, CallID: g.in.CallID, Reference: g.in.Reference, Stage: g.st.Stage, Amount: g.in.Amount,
+		Ordered: g.ordered(), Recovery: g.st.Recovery, SignedOn: g.st.SignedOn, ProjectEnd: g.st.ProjectEnd, Due: g.st.Due,
+		Tranches: g.st.Tranches, Revision: g.st.Revision}
+	for _, tr := range g.st.Tranches {
+		if !tr.PaidOn.IsZero() {
+			s.Paid += tr.Ordered
+		}
+	}
+	switch g.st.Stage {
+	case GrantAgreement:
+		s.WaitingFor = "the signed agreement (sign by " + day(g.signBy()) + ")"
+	case GrantRunning:
+		s.WaitingFor = "the final report, due " + day(g.st.Due)
+	case GrantOverdue:
+		s.WaitingFor = fmt.Sprintf("the final report, overdue since %s (%d escalations)", day(g.st.Due), g.st.Escalations)
+	case GrantReview:
+		s.WaitingFor = "the officer's review of the final report"
+	case GrantClosing:
+		s.WaitingFor = "finance: confirmation of the last payment or recovery"
+	case GrantClosed:
+		s.WaitingFor = "nothing: closed"
+	}
+	return s
+}
+
+func (g *grantWF) publish(ctx workflow.Context) {
+	_ = workflow.UpsertTypedSearchAttributes(ctx, SACallID.ValueSet(g.in.CallID), SAGrantID.ValueSet(g.id), SAGrantStage.ValueSet(g.st.Stage))
+	s := g.status()
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**Stage:** %s  \n**Waiting for:** %s  \n**Granted:** %s, ordered %s, paid %s",
+		s.Stage, s.WaitingFor, s.Amount, s.Ordered, s.Paid))
+}
+
+func dayFR(t time.Time) string { return t.In(callspec.Brussels).Format("02/01/2006") }
