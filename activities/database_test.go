@@ -2,6 +2,9 @@ package activities_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +81,48 @@ func TestRecordApplicationsUnknownCall(t *testing.T) {
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeNotFound {
 		t.Fatalf("want %s, got %v", activities.ErrTypeNotFound, err)
+	}
+}
+
+// An OrderPayment retried (worker died after the commit, activity timed
+// out...) records one payment and queues one mail.
+func TestOrderPaymentTwiceRecordsOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	f.stage(t, tok1, "awa@twende.example", "fr")
+	f.run(t, f.acts.RecordApplications, batch(tok1), nil)
+	if _, err := f.db.Exec(ctx, `UPDATE applications SET iban = 'BE68539007547034', eligible = true, decision = 'granted', granted_cents = 1500000`); err != nil {
+		t.Fatal(err)
+	}
+	f.run(t, f.acts.OpenGrant, activities.OpenGrantInput{GrantID: "GRANT-AP-TEST-2024-0001", CallID: f.call.ID,
+		Reference: "AP-TEST-2024-0001", Amount: money.Euros(15000), SignBy: time.Now(), At: time.Now()}, nil)
+	in := activities.OrderPaymentInput{GrantID: "GRANT-AP-TEST-2024-0001", Tranche: 1, TrancheCount: 2, Percent: 80,
+		Kind: activities.KindPayment, Amount: money.Euros(12000), OrderedTotal: money.Euros(12000), Granted: money.Euros(15000), At: time.Now()}
+	var first, second activities.OrderPaymentResult
+	f.run(t, f.acts.OrderPayment, in, &first)
+	f.run(t, f.acts.OrderPayment, in, &second)
+	if !first.Created || second.Created {
+		t.Fatalf("created: first %v, second %v", first.Created, second.Created)
+	}
+	if n := f.count(t, `SELECT count(*) FROM ledger`); n != 1 {
+		t.Fatalf("ledger rows: %d", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM mail_log WHERE kind = 'payment'`); n != 1 {
+		t.Fatalf("payment mails: %d", n)
+	}
+	var res activities.DeliverMailResult
+	f.run(t, f.acts.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID}, &res)
+	f.run(t, f.acts.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID}, &res)
+	var payments int
+	for _, m := range f.sink.WaitFor(t, 3, 5*time.Second) {
+		if m.Recipient() == "awa@twende.example" && strings.Contains(m.Subject, "12.000") {
+			payments++
+		}
+	}
+	if payments != 1 {
+		t.Fatalf("payment mails delivered: %d", payments)
+	}
+	if _, err := os.Stat(filepath.Join(f.acts.OutputDir, f.call.ID, "payment-orders.xlsx")); err != nil {
+		t.Fatalf("payment-order workbook: %v", err)
 	}
 }

@@ -34,6 +34,9 @@ const startConcurrency = 10
 // call's own history stays small however many grants it has. A grant
 // already started (a retry) is left as it is.
 func (a *Activities) StartGrants(ctx context.Context, in StartGrantsInput) (StartGrantsResult, error) {
+	if a.Temporal == nil {
+		return StartGrantsResult{}, temporal.NewNonRetryableApplicationError("this worker has no Temporal client to start grants with", ErrTypeInvalid, nil)
+	}
 	call, err := loadCall(ctx, a.DB, in.CallID)
 	if err != nil {
 		return StartGrantsResult{}, err

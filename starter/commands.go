@@ -98,6 +98,8 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 		decideCmd(withEnv, &env),
 		carryOverCmd(withEnv, &env),
 		cancelCmd(withEnv, &env),
+		grantCmd(withEnv, &env),
+		paymentsCmd(withEnv, &env),
 		withEnv(&cobra.Command{
 			Use: "migrate", Short: "apply database migrations (the worker also does this at start)",
 			Args: cobra.NoArgs,

@@ -63,7 +63,7 @@ func run() error {
 
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	workflows.Register(w)
-	w.RegisterActivity(&activities.Activities{DB: pool, Mailer: m, OutputDir: cfg.OutputDir, Log: log})
+	w.RegisterActivity(&activities.Activities{DB: pool, Mailer: m, Temporal: c, OutputDir: cfg.OutputDir, Log: log})
 	if err := officer.EnsureGovernment(ctx, c); err != nil {
 		return err
 	}

@@ -29,7 +29,9 @@ func (w *callWF) runApproval(ctx workflow.Context) error {
 			return w.lapse(ctx)
 		}
 		w.wake = false
-		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.wake || w.continueSuggested(ctx) }); err != nil {
+		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool {
+			return w.wake || w.st.Stage != StageProposed || w.continueSuggested(ctx)
+		}); err != nil {
 			return err
 		}
 		if w.continueSuggested(ctx) {
@@ -132,7 +134,7 @@ func (w *callWF) validateDecide(ctx workflow.Context, in DecideInput) error {
 	case w.st.Stage != StageProposed:
 		return wrongStage("%s is at stage %q; a decision needs the committee's proposal", w.call.ID, w.st.Stage)
 	case !w.st.GovKnown:
-		return wrongStage("%s: the government's status has not reached the call yet; try again in a few seconds", w.call.ID)
+		return temporal.NewApplicationError(fmt.Sprintf("%s: the government's status has not reached the call yet; try again in a few seconds", w.call.ID), ErrTypeGovernmentPending)
 	case w.st.Gov.Caretaker:
 		return wrongStage("%s: paused: caretaker mode since %s; discretionary subsidies cannot be granted until a government is installed", w.call.ID, day(w.st.Gov.Since))
 	case !workflow.Now(ctx).Before(w.st.LapseAt):
@@ -241,7 +243,7 @@ func (w *callWF) decide(ctx workflow.Context, in DecideInput) (DecideResult, err
 		w.st.Stage, w.st.Decision = StageProposed, nil
 		return DecideResult{}, fmt.Errorf("decision not recorded: %w", err)
 	}
-	w.st.MailPending = true
+	w.st.MailPending, w.wake = true, true
 	w.unsubscribe(ctx)
 	w.publish(ctx)
 	return DecideResult{Granted: len(grants), Total: d.Total}, nil

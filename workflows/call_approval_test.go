@@ -66,6 +66,9 @@ func TestCaretakerBeforeTheStepThenInstalled(t *testing.T) {
 	if g, r := h.mails("granted"), h.mails("rejected"); g != 2 || r != 1 {
 		t.Fatalf("decision mails queued: %d granted, %d rejected", g, r)
 	}
+	if h.grantsStarted != 2 || decided.Grants.Started != 2 {
+		t.Fatalf("the decision must start one grant per approved project: %d", h.grantsStarted)
+	}
 }
 
 func TestCaretakerDuringTheWaitEndingAndStartingAgain(t *testing.T) {

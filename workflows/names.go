@@ -77,4 +77,7 @@ const (
 const (
 	ErrTypeRejected   = "Rejected"   // the input breaks a rule; details say which
 	ErrTypeWrongStage = "WrongStage" // the call is not at the step this needs
+	// ErrTypeGovernmentPending: the call just reached the approval step and
+	// awaits the government's answer to its subscription (seconds).
+	ErrTypeGovernmentPending = "GovernmentPending"
 )

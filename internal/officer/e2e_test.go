@@ -31,6 +31,7 @@ type stack struct {
 	db   *pgxpool.Pool
 	tc   client.Client
 	sink *testenv.Mailpit
+	dir  string // OUTPUT_DIR
 }
 
 func newStack(t *testing.T) *stack {
@@ -44,7 +45,8 @@ func newStack(t *testing.T) *stack {
 	}
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
 	workflows.Register(w)
-	w.RegisterActivity(&activities.Activities{DB: db, Mailer: m, OutputDir: t.TempDir()})
+	out := t.TempDir()
+	w.RegisterActivity(&activities.Activities{DB: db, Mailer: m, Temporal: tc, OutputDir: out})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -52,8 +54,8 @@ func newStack(t *testing.T) *stack {
 	if err := officer.EnsureGovernment(context.Background(), tc); err != nil {
 		t.Fatal(err)
 	}
-	out := &bytes.Buffer{}
-	return &stack{env: officer.Env{Temporal: tc, DB: db, Out: out, By: "e2e-officer"}, out: out, db: db, tc: tc, sink: sink}
+	buf := &bytes.Buffer{}
+	return &stack{env: officer.Env{Temporal: tc, DB: db, Out: buf, By: "e2e-officer"}, out: buf, db: db, tc: tc, sink: sink, dir: out}
 }
 
 func (s *stack) count(t *testing.T, sql string, args ...any) int {

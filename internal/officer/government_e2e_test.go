@@ -35,15 +35,19 @@ announce_to: [{email: info@cms.example, language: fr}]
 `
 
 const smallApps = `association;title;region;amount;summary;duration_months;contact_name;email;language;iban
-ULB Coopération %[1]s;Cooperation Games;Région de Bruxelles-Capitale;18.963 €;Un jeu.;12;Ana;ulb-%[1]s@example.org;fr;
-Oxfam %[1]s;Inleefateliers;Région de Bruxelles-Capitale;10.837 €;Ateliers.;12;Bram;oxfam-%[1]s@example.org;nl;
+ULB Coopération %[1]s;Cooperation Games;Région de Bruxelles-Capitale;18.963 €;Un jeu.;12;Ana;ulb-%[1]s@example.org;fr;BE71 0961 2345 6769
+Oxfam %[1]s;Inleefateliers;Région de Bruxelles-Capitale;10.837 €;Ateliers.;12;Bram;oxfam-%[1]s@example.org;nl;BE68 5390 0754 7034
 `
 
 // toProposal drives a small call from launch to the government step.
-func (s *stack) toProposal(t *testing.T, callID string) {
+func (s *stack) toProposal(t *testing.T, callID string, edits ...string) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := s.env.Launch(ctx, writeFile(t, callID+".yaml", fmt.Sprintf(smallCall, callID, callID)), officer.LaunchOptions{}); err != nil {
+	cfg := fmt.Sprintf(smallCall, callID, callID)
+	for i := 0; i+1 < len(edits); i += 2 {
+		cfg = strings.Replace(cfg, edits[i], edits[i+1], 1)
+	}
+	if _, err := s.env.Launch(ctx, writeFile(t, callID+".yaml", cfg), officer.LaunchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if res, err := s.env.Import(ctx, callID, writeFile(t, callID+".csv", fmt.Sprintf(smallApps, callID))); err != nil || len(res.Accepted) != 2 {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -35,14 +36,28 @@ func usage(format string, args ...any) error {
 // update sends a named update to a call and waits for its result. A
 // validator's refusal comes back as an error carrying its reason.
 func (e Env) update(ctx context.Context, callID, name string, arg, result any) error {
-	h, err := e.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.CallWorkflowID(callID), UpdateName: name,
-		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = h.Get(ctx, result)
+	for attempt := 0; ; attempt++ {
+		h, err := e.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: workflows.CallWorkflowID(callID), UpdateName: name,
+			Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, result)
+		}
+		// A call that just reached the approval step is told the
+		// government's status within moments: wait for it rather than
+		// make the officer retry.
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeGovernmentPending && attempt < 40 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(250 * time.Millisecond):
+			}
+			continue
+		}
+		return e.explain(callID, err)
 	}
-	return e.explain(callID, err)
 }
 
 // explain turns Temporal errors into sentences an officer can act on.
