@@ -10,7 +10,7 @@ VET := go vet ./...
 WORKFLOWCHECK := $(TOOLS)/workflowcheck ./workflows/...
 GOTEST := go test -count=1 -timeout 30m ./...
 
-.PHONY: dev up down status logs build test lint tools bench
+.PHONY: dev up down status logs build test lint tools bench demo-2024
 
 ## dev: start the whole local stack, then run the demo if there is one
 dev: up
@@ -18,6 +18,12 @@ dev: up
 
 up:
 	$(STACK) up
+
+## demo-2024: the 2024 report replayed through the real workflows on the
+## local stack; writes out/annual-report-2024.xlsx
+demo-2024: up
+	mkdir -p out
+	bin/starter demo 2024 -o out/annual-report-2024.xlsx
 
 down:
 	$(STACK) down

@@ -100,6 +100,10 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 		cancelCmd(withEnv, &env),
 		grantCmd(withEnv, &env),
 		paymentsCmd(withEnv, &env),
+		annualReportCmd(withEnv, &env),
+		demoCmd(withEnv, &env),
+		expenseCmd(withEnv, &env),
+		budgetCmd(withEnv, &env),
 		withEnv(&cobra.Command{
 			Use: "migrate", Short: "apply database migrations (the worker also does this at start)",
 			Args: cobra.NoArgs,

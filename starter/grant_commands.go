@@ -71,6 +71,7 @@ func grantCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *co
 	for _, s := range []*cobra.Command{sign, paid, end, report, review, status} {
 		c.AddCommand(withEnv(s))
 	}
+	c.AddCommand(directGrantCmd(withEnv, env))
 	return c
 }
 

@@ -10,4 +10,6 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(CallWorkflow, workflow.RegisterOptions{Name: CallWorkflowName})
 	r.RegisterWorkflowWithOptions(GovernmentWorkflow, workflow.RegisterOptions{Name: GovernmentWorkflowName})
 	r.RegisterWorkflowWithOptions(GrantWorkflow, workflow.RegisterOptions{Name: GrantWorkflowName})
+	r.RegisterWorkflowWithOptions(BudgetWorkflow, workflow.RegisterOptions{Name: BudgetWorkflowName})
+	r.RegisterWorkflowWithOptions(AnnualReportWorkflow, workflow.RegisterOptions{Name: AnnualReportWorkflowName})
 }

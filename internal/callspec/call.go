@@ -75,6 +75,11 @@ func (c Call) BudgetClose(y int) time.Time {
 		if t, err := time.Parse("01-02", c.BudgetCloses); err == nil {
 			m, d = int(t.Month()), t.Day()
 		}
+		// A full date fixes when the call's own year closes (the 2024
+		// replay moves it to the coming days); later years follow it.
+		if t, err := time.Parse("2006-01-02", c.BudgetCloses); err == nil {
+			return time.Date(t.Year()+y-c.Year, t.Month(), t.Day()+1, 0, 0, 0, 0, Brussels)
+		}
 	}
 	return time.Date(y, time.Month(m), d+1, 0, 0, 0, 0, Brussels)
 }

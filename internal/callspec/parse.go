@@ -289,8 +289,10 @@ func (f File) Validate() (Call, Contacts, error) {
 	}
 
 	if f.BudgetCloses != "" {
-		if _, err := time.Parse("01-02", f.BudgetCloses); err != nil {
-			bad("budget_closes: want the month and day the budget year closes, such as \"12-31\", got %q", f.BudgetCloses)
+		_, err1 := time.Parse("01-02", f.BudgetCloses)
+		_, err2 := time.Parse("2006-01-02", f.BudgetCloses)
+		if err1 != nil && err2 != nil {
+			bad("budget_closes: want the month and day the budget year closes, such as \"12-31\" (or a full date), got %q", f.BudgetCloses)
 		}
 	}
 	c.BudgetCloses = f.BudgetCloses

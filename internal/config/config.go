@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Lookup is os.LookupEnv's signature.
@@ -43,6 +44,14 @@ type Config struct {
 	SMTP        SMTP
 	OutputDir   string // OUTPUT_DIR: where workbooks are written
 	LogLevel    string // LOG_LEVEL: debug | info | warn | error
+	// AnnualReport is when the yearly report is written (ANNUAL_REPORT_ON,
+	// "MM-DD HH:MM" Brussels time), by a Temporal Schedule.
+	AnnualReport AnnualSchedule
+}
+
+// AnnualSchedule is a yearly moment, Brussels time.
+type AnnualSchedule struct {
+	Month, Day, Hour, Minute int
 }
 
 // Defaults match the local stack started by `make dev`.
@@ -56,6 +65,7 @@ var Defaults = map[string]string{
 	"SMTP_FROM":          "callcycle <noreply@callcycle.local>",
 	"OUTPUT_DIR":         "out",
 	"LOG_LEVEL":          "info",
+	"ANNUAL_REPORT_ON":   "01-31 09:00",
 }
 
 // Names lists every variable read, for documentation and the compose test.
@@ -63,7 +73,7 @@ var Names = []string{
 	"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY",
 	"TEMPORAL_TLS_CA", "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_API_KEY",
 	"DATABASE_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS",
-	"SMTP_FROM", "OUTPUT_DIR", "LOG_LEVEL",
+	"SMTP_FROM", "OUTPUT_DIR", "LOG_LEVEL", "ANNUAL_REPORT_ON",
 }
 
 // Load reads and checks every setting; the error names each bad variable.
@@ -136,6 +146,11 @@ func Load(lookup Lookup) (Config, error) {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("LOG_LEVEL", "want debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if t, err := time.Parse("01-02 15:04", get("ANNUAL_REPORT_ON")); err != nil {
+		bad("ANNUAL_REPORT_ON", "want \"MM-DD HH:MM\" (Brussels time), such as \"01-31 09:00\", got %q", get("ANNUAL_REPORT_ON"))
+	} else {
+		c.AnnualReport = AnnualSchedule{Month: int(t.Month()), Day: t.Day(), Hour: t.Hour(), Minute: t.Minute()}
 	}
 	return c, errors.Join(errs...)
 }

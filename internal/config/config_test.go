@@ -47,11 +47,12 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	// The local stack: Temporal dev server, PostgreSQL and Mailpit.
 	want := Config{
-		Temporal:    Temporal{Address: "localhost:7233", Namespace: "default"},
-		DatabaseURL: "postgres://callcycle:callcycle@localhost:5432/callcycle?sslmode=disable",
-		SMTP:        SMTP{Host: "localhost", Port: 1025, TLS: "none", From: "callcycle <noreply@callcycle.local>"},
-		OutputDir:   "out",
-		LogLevel:    "info",
+		Temporal:     Temporal{Address: "localhost:7233", Namespace: "default"},
+		DatabaseURL:  "postgres://callcycle:callcycle@localhost:5432/callcycle?sslmode=disable",
+		SMTP:         SMTP{Host: "localhost", Port: 1025, TLS: "none", From: "callcycle <noreply@callcycle.local>"},
+		OutputDir:    "out",
+		LogLevel:     "info",
+		AnnualReport: AnnualSchedule{Month: 1, Day: 31, Hour: 9},
 	}
 	if c != want {
 		t.Errorf("Load(empty) =\n%+v\nwant\n%+v", c, want)
@@ -214,5 +215,26 @@ func TestLoadEmptyMeansEmpty(t *testing.T) {
 	}
 	if c.SMTP.User != "" || c.Temporal.TLSCA != "" {
 		t.Errorf("got %+v", c)
+	}
+}
+
+func TestAnnualReportOn(t *testing.T) {
+	c, err := Load(func(k string) (string, bool) {
+		if k == "ANNUAL_REPORT_ON" {
+			return "02-15 07:30", true
+		}
+		return "", false
+	})
+	if err != nil || c.AnnualReport != (AnnualSchedule{Month: 2, Day: 15, Hour: 7, Minute: 30}) {
+		t.Fatalf("%+v %v", c.AnnualReport, err)
+	}
+	_, err = Load(func(k string) (string, bool) {
+		if k == "ANNUAL_REPORT_ON" {
+			return "31-01", true
+		}
+		return "", false
+	})
+	if err == nil || !strings.Contains(err.Error(), "ANNUAL_REPORT_ON") {
+		t.Fatalf("want an error naming ANNUAL_REPORT_ON, got %v", err)
 	}
 }

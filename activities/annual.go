@@ -1,0 +1,190 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/callcycle/callcycle/internal/annual"
+	"github.com/callcycle/callcycle/internal/money"
+	"github.com/jackc/pgx/v5"
+)
+
+// Kinds of support, in the report's order.
+var supportKinds = []string{"Appel à projets Sud", "Appel à projets CMS", "Hors appels", "Frais de fonctionnement", "Aide d'urgence"}
+
+// BuildAnnualReportInput names the year.
+type BuildAnnualReportInput struct{ Year int }
+
+// BuildAnnualReportResult is the workbook and its headline figures.
+type BuildAnnualReportResult struct {
+	Path        string
+	Total       money.Cents
+	ByKind      []annual.Line
+	KindPercent []int
+	ByZone      []annual.Line
+	ZonePercent []int
+}
+
+// BuildAnnualReport reads everything committed in the year from
+// PostgreSQL (call decisions by budget year, grants outside calls,
+// emergency aid, operating costs) and writes the annual workbook.
+func (a *Activities) BuildAnnualReport(ctx context.Context, in BuildAnnualReportInput) (BuildAnnualReportResult, error) {
+	d, err := AnnualData(ctx, a.DB, in.Year)
+	if err != nil {
+		return BuildAnnualReportResult{}, err
+	}
+	path := filepath.Join(a.OutputDir, fmt.Sprintf("annual-report-%d.xlsx", in.Year))
+	if err := writeAtomically(path, func(f *os.File) error { return annual.Write(f, d) }); err != nil {
+		return BuildAnnualReportResult{}, err
+	}
+	s := annual.Summarise(d)
+	return BuildAnnualReportResult{Path: path, Total: s.Total, ByKind: d.ByKind, KindPercent: s.KindPercent,
+		ByZone: d.ByZone, ZonePercent: s.ZonePercent}, nil
+}
+
+type querier interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}
+
+// AnnualData assembles the report's figures for a year.
+func AnnualData(ctx context.Context, q querier, year int) (annual.Data, error) {
+	d := annual.Data{Year: year}
+	kinds := map[string]money.Cents{}
+	zones := map[string]money.Cents{}
+	// Call grants, by the budget year their decision was charged to.
+	rows, err := q.Query(ctx, `SELECT c.call_id, c.kind, p.name, a.title, a.region, a.granted_cents
+		FROM decisions d JOIN calls c USING (call_id) JOIN applications a ON a.call_id = c.call_id AND a.decision = 'granted'
+		JOIN applicants p USING (applicant_id) LEFT JOIN ranking r ON r.reference = a.reference
+		WHERE d.budget_year = $1 ORDER BY CASE c.kind WHEN 'sud' THEN 0 ELSE 1 END, c.call_id, r.rank NULLS LAST, a.seq`, year)
+	if err != nil {
+		return d, err
+	}
+	var tables []annual.Table
+	current := ""
+	for rows.Next() {
+		var callID, kind string
+		var r annual.Row
+		var cents int64
+		if err := rows.Scan(&callID, &kind, &r.Association, &r.Project, &r.Region, &cents); err != nil {
+			return d, err
+		}
+		r.Amount = money.Cents(cents)
+		if callID != current {
+			current = callID
+			tables = append(tables, callTable(kind, year))
+		}
+		tables[len(tables)-1].Rows = append(tables[len(tables)-1].Rows, r)
+		kinds[map[string]string{"sud": supportKinds[0], "cms": supportKinds[1]}[kind]] += r.Amount
+		zones[r.Region] += r.Amount
+	}
+	if err := rows.Err(); err != nil {
+		return d, err
+	}
+	// Grants outside calls and emergency aid.
+	rows, err = q.Query(ctx, `SELECT support, programme, operator, project, zone, amount_cents FROM direct_grants
+		WHERE year = $1 ORDER BY support, programme DESC, decided_on, operator`, year)
+	if err != nil {
+		return d, err
+	}
+	outside := map[string]*annual.Table{}
+	var order []string
+	for rows.Next() {
+		var support, programme string
+		var r annual.Row
+		var cents int64
+		if err := rows.Scan(&support, &programme, &r.Association, &r.Project, &r.Region, &cents); err != nil {
+			return d, err
+		}
+		r.Amount = money.Cents(cents)
+		key := support + "/" + programme
+		if outside[key] == nil {
+			t := outsideTable(support, programme, year)
+			outside[key] = &t
+			order = append(order, key)
+		}
+		outside[key].Rows = append(outside[key].Rows, r)
+		if support == "urgence" {
+			kinds[supportKinds[4]] += r.Amount
+		} else {
+			kinds[supportKinds[2]] += r.Amount
+		}
+		zones[r.Region] += r.Amount
+	}
+	if err := rows.Err(); err != nil {
+		return d, err
+	}
+	for _, k := range order {
+		tables = append(tables, *outside[k])
+	}
+	d.Tables = tables
+	// Operating costs, by zone.
+	rows, err = q.Query(ctx, `SELECT zone, sum(amount_cents) FROM expenses WHERE year = $1 GROUP BY zone`, year)
+	if err != nil {
+		return d, err
+	}
+	for rows.Next() {
+		var zone string
+		var cents int64
+		if err := rows.Scan(&zone, &cents); err != nil {
+			return d, err
+		}
+		kinds[supportKinds[3]] += money.Cents(cents)
+		zones[zone] += money.Cents(cents)
+	}
+	if err := rows.Err(); err != nil {
+		return d, err
+	}
+	var total money.Cents
+	for _, k := range supportKinds {
+		d.ByKind = append(d.ByKind, annual.Line{Label: k, Amount: kinds[k]})
+		total += kinds[k]
+	}
+	for z, v := range zones {
+		d.ByZone = append(d.ByZone, annual.Line{Label: z, Amount: v})
+	}
+	sort.Slice(d.ByZone, func(i, j int) bool {
+		if d.ByZone[i].Amount != d.ByZone[j].Amount {
+			return d.ByZone[i].Amount > d.ByZone[j].Amount
+		}
+		return d.ByZone[i].Label < d.ByZone[j].Label
+	})
+	// Earlier years: recorded totals; the year itself: what was just summed.
+	rows, err = q.Query(ctx, `SELECT year, committed_cents FROM budget_history WHERE year < $1 ORDER BY year`, year)
+	if err != nil {
+		return d, err
+	}
+	for rows.Next() {
+		var y annual.YearTotal
+		var cents int64
+		if err := rows.Scan(&y.Year, &cents); err != nil {
+			return d, err
+		}
+		y.Amount = money.Cents(cents)
+		d.History = append(d.History, y)
+	}
+	if err := rows.Err(); err != nil {
+		return d, err
+	}
+	d.History = append(d.History, annual.YearTotal{Year: year, Amount: total})
+	return d, nil
+}
+
+func callTable(kind string, year int) annual.Table {
+	if kind == "cms" {
+		return annual.Table{Title: fmt.Sprintf("Liste des projets financés dans le cadre de l'appel à projets Nord %d", year), TotalLabel: "TOTAL AP NORD"}
+	}
+	return annual.Table{Title: fmt.Sprintf("Liste des projets financés dans le cadre de l'appel à projets Sud %d", year), TotalLabel: "TOTAL AP SUD"}
+}
+
+func outsideTable(support, programme string, year int) annual.Table {
+	switch {
+	case support == "urgence":
+		return annual.Table{Title: fmt.Sprintf("Aide d'urgence %d", year), TotalLabel: "TOTAL AIDE D'URGENCE"}
+	case programme == "cms":
+		return annual.Table{Title: fmt.Sprintf("Liste des projets financés en-dehors de l'appel à projets Nord %d et contribuant à une citoyenneté mondiale et solidaire en RBC", year), TotalLabel: "TOTAL HORS AP"}
+	}
+	return annual.Table{Title: fmt.Sprintf("Liste des projets financés en-dehors de l'appel à projets Sud %d et contribuant à une meilleure résilience des partenaires du Sud", year), TotalLabel: "TOTAL HORS AP"}
+}

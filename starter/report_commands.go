@@ -1,0 +1,109 @@
+package main
+
+import (
+	"strconv"
+
+	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/spf13/cobra"
+)
+
+func year(s string) (int, error) {
+	y, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, usageErr("year: want a year such as 2024, got " + strconv.Quote(s))
+	}
+	return y, nil
+}
+
+func annualReportCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
+	var out string
+	c := &cobra.Command{
+		Use: "annual-report <year> [-o file.xlsx]", Short: "write the annual report workbook of a year (also run each year by a schedule)",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			y, err := year(a[0])
+			if err != nil {
+				return err
+			}
+			_, err = env.AnnualReport(cmd.Context(), y, out)
+			return err
+		},
+	}
+	c.Flags().StringVarP(&out, "output", "o", "", "copy the workbook here (default: left in OUTPUT_DIR)")
+	return withEnv(c)
+}
+
+func demoCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
+	var out, dir string
+	c := &cobra.Command{
+		Use: "demo 2024 [-o file.xlsx]", Short: "replay the 2024 report through the real workflows and write its annual report",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			if a[0] != "2024" {
+				return usageErr("only the 2024 replay exists (examples/2024)")
+			}
+			_, err := env.Demo2024(cmd.Context(), dir, out)
+			return err
+		},
+	}
+	c.Flags().StringVarP(&out, "output", "o", "annual-report-2024.xlsx", "annual report workbook to write")
+	c.Flags().StringVar(&dir, "data", "examples/2024", "folder with the 2024 data")
+	return withEnv(c)
+}
+
+func directGrantCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
+	var o officer.DirectGrantOptions
+	c := &cobra.Command{
+		Use:   "direct --year Y --operator ... --project ... --zone ... --amount ... --decided DATE [--support hors-appel|urgence] [--programme sud|cms]",
+		Short: "record a grant decided outside a call (or emergency aid), for the annual report",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return env.DirectGrant(cmd.Context(), o) },
+	}
+	f := c.Flags()
+	f.IntVar(&o.Year, "year", 0, "budget year")
+	f.StringVar(&o.Support, "support", "hors-appel", "hors-appel or urgence (emergency aid)")
+	f.StringVar(&o.Programme, "programme", "sud", "sud (partner regions) or cms (global citizenship in Brussels)")
+	f.StringVar(&o.Operator, "operator", "", "association or operator")
+	f.StringVar(&o.Project, "project", "", "project")
+	f.StringVar(&o.Zone, "zone", "", "zone, e.g. \"Maroc (hors RRSK)\"")
+	f.StringVar(&o.Amount, "amount", "", "amount, e.g. \"6.200 €\"")
+	f.StringVar(&o.DecidedOn, "decided", "", "decision date")
+	return withEnv(c)
+}
+
+func expenseCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
+	var o officer.ExpenseOptions
+	c := &cobra.Command{
+		Use:   "expense --year Y --invoice N --supplier ... --description ... --zone ... --amount ... --date DATE",
+		Short: "record an operating-cost invoice charged to a zone, for the annual report",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return env.Expense(cmd.Context(), o) },
+	}
+	f := c.Flags()
+	f.IntVar(&o.Year, "year", 0, "budget year")
+	f.StringVar(&o.Invoice, "invoice", "", "invoice number (unique in the year)")
+	f.StringVar(&o.Supplier, "supplier", "", "supplier")
+	f.StringVar(&o.Description, "description", "", "what it paid for")
+	f.StringVar(&o.Zone, "zone", "", "zone it is charged to")
+	f.StringVar(&o.Amount, "amount", "", "amount, e.g. \"1.238 €\"")
+	f.StringVar(&o.Date, "date", "", "invoice date")
+	return withEnv(c)
+}
+
+func budgetCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
+	var committed, source string
+	var y int
+	c := &cobra.Command{Use: "budget", Short: "budgets of years before callcycle"}
+	h := &cobra.Command{
+		Use: "history --year Y --committed AMOUNT --source TEXT", Short: "record a past year's committed total (for the year-by-year chart)",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return env.BudgetHistory(cmd.Context(), y, committed, source)
+		},
+	}
+	h.Flags().IntVar(&y, "year", 0, "year")
+	h.Flags().StringVar(&committed, "committed", "", "committed total, e.g. \"1.385.783 €\"")
+	h.Flags().StringVar(&source, "source", "", "where the figure comes from")
+	c.AddCommand(withEnv(h))
+	return c
+}

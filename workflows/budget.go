@@ -1,0 +1,302 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/callcycle/callcycle/activities"
+	"github.com/callcycle/callcycle/internal/intake"
+	"github.com/callcycle/callcycle/internal/money"
+	"go.temporal.io/sdk/workflow"
+)
+
+// The budget of a year is an entity workflow ("budget-2024") that takes
+// what is committed outside calls: grants decided outside a call,
+// emergency aid, operating-cost invoices, and (for years before
+// callcycle) the committed total. Each arrives as an Update with a
+// validator, like every other human input, so a refused entry never
+// reaches PostgreSQL. The rows themselves live in PostgreSQL; the
+// workflow keeps only keys (to refuse duplicates) and totals.
+
+// Budget workflow names.
+const (
+	BudgetWorkflowName  = "BudgetYear"
+	UpdateDirectGrant   = "record-direct-grant"
+	UpdateExpense       = "record-expense"
+	UpdateBudgetHistory = "record-budget-history"
+	QueryBudget         = "budget-status"
+)
+
+// BudgetWorkflowID is the budget entity of a year.
+func BudgetWorkflowID(year int) string { return fmt.Sprintf("budget-%d", year) }
+
+// Support kinds outside calls.
+const (
+	SupportOutsideCalls = "hors-appel"
+	SupportEmergency    = "urgence"
+)
+
+// BudgetInput starts or continues a year's budget entity.
+type BudgetInput struct {
+	Year  int
+	State *BudgetState
+}
+
+// BudgetResult is never returned in practice.
+type BudgetResult struct{}
+
+// BudgetState is keys and totals.
+type BudgetState struct {
+	GrantKeys    []string // sorted
+	Invoices     []string // sorted, normalised
+	DirectGrants money.Cents
+	Emergency    money.Cents
+	Expenses     money.Cents
+	History      money.Cents // committed total recorded for a year before callcycle
+	HasHistory   bool
+	Updates      int
+}
+
+// DirectGrantInput records a grant outside a call (or emergency aid).
+type DirectGrantInput struct {
+	Support   string // hors-appel | urgence
+	Programme string // sud (partner regions) | cms (global citizenship in Brussels)
+	Operator  string
+	Project   string
+	Zone      string
+	Amount    money.Cents
+	DecidedOn time.Time
+	By        string
+}
+
+// ExpenseInput records an operating-cost invoice charged to a zone.
+type ExpenseInput struct {
+	Invoice     string
+	Supplier    string
+	Description string
+	Zone        string
+	Amount      money.Cents
+	InvoicedOn  time.Time
+	By          string
+}
+
+// BudgetHistoryInput records a past year's committed total.
+type BudgetHistoryInput struct {
+	Committed money.Cents
+	Source    string
+	By        string
+}
+
+// BudgetChangeResult is the year's totals after the change.
+type BudgetChangeResult struct{ Status BudgetStatus }
+
+// BudgetQuery has no parameters.
+type BudgetQuery struct{}
+
+// BudgetStatus is a year's money outside calls.
+type BudgetStatus struct {
+	Year         int
+	DirectGrants money.Cents
+	Emergency    money.Cents
+	Expenses     money.Cents
+	History      money.Cents
+	HasHistory   bool
+}
+
+type budgetWF struct {
+	year int
+	st   *BudgetState
+}
+
+// BudgetWorkflow is a year's budget entity.
+func BudgetWorkflow(ctx workflow.Context, in BudgetInput) (BudgetResult, error) {
+	b := &budgetWF{year: in.Year, st: in.State}
+	if b.st == nil {
+		b.st = &BudgetState{}
+	}
+	b.st.Updates = 0
+	err := errors.Join(
+		workflow.SetQueryHandler(ctx, QueryBudget, func(BudgetQuery) (BudgetStatus, error) { return b.status(), nil }),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateDirectGrant, b.directGrant, workflow.UpdateHandlerOptions{Validator: b.validateDirectGrant}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateExpense, b.expense, workflow.UpdateHandlerOptions{Validator: b.validateExpense}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateBudgetHistory, b.history, workflow.UpdateHandlerOptions{Validator: b.validateHistory}),
+	)
+	if err != nil {
+		return BudgetResult{}, err
+	}
+	b.publish(ctx)
+	if err := workflow.Await(ctx, func() bool {
+		return b.st.Updates >= DefaultMaxUpdatesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+	}); err != nil {
+		return BudgetResult{}, err
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return BudgetResult{}, err
+	}
+	return BudgetResult{}, workflow.NewContinueAsNewError(ctx, BudgetWorkflow, BudgetInput{Year: in.Year, State: b.st})
+}
+
+func (b *budgetWF) status() BudgetStatus {
+	return BudgetStatus{Year: b.year, DirectGrants: b.st.DirectGrants, Emergency: b.st.Emergency, Expenses: b.st.Expenses,
+		History: b.st.History, HasHistory: b.st.HasHistory}
+}
+
+func (b *budgetWF) publish(ctx workflow.Context) {
+	s := b.status()
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**Budget %d** outside calls  \nGrants outside calls: %s  \nEmergency aid: %s  \nOperating costs: %s",
+		s.Year, s.DirectGrants, s.Emergency, s.Expenses))
+}
+
+// text checks a one-line field.
+func text(field, s string, max int) string {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return field + ": required"
+	case !utf8.ValidString(s) || strings.ContainsAny(s, "\r\n\x00"):
+		return field + ": must be one line of text"
+	case utf8.RuneCountInString(s) > max:
+		return fmt.Sprintf("%s: longer than %d characters", field, max)
+	}
+	return ""
+}
+
+func (b *budgetWF) checkDate(field string, t time.Time) string {
+	if t.IsZero() || t.Year() != b.year {
+		return fmt.Sprintf("%s: want a date in %d", field, b.year)
+	}
+	return ""
+}
+
+func amountCheck(a money.Cents) string {
+	if a <= 0 || a > money.Euros(10_000_000) {
+		return fmt.Sprintf("--amount: want a positive amount up to 10.000.000 €, got %s", a)
+	}
+	return ""
+}
+
+func joinWhy(why ...string) error {
+	var out []string
+	for _, w := range why {
+		if w != "" {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return rejected(strings.Join(out, "; "))
+}
+
+func (b *budgetWF) grantKey(in DirectGrantInput) string {
+	return fmt.Sprintf("%d/%s", b.year, intake.DuplicateKey(in.Operator, in.Project))
+}
+
+func (b *budgetWF) validateDirectGrant(_ workflow.Context, in DirectGrantInput) error {
+	var support, dup string
+	if in.Support != SupportOutsideCalls && in.Support != SupportEmergency {
+		support = fmt.Sprintf("--support: want hors-appel or urgence, got %q", in.Support)
+	}
+	if in.Programme != "sud" && in.Programme != "cms" {
+		support += fmt.Sprintf("; --programme: want sud or cms, got %q", in.Programme)
+	}
+	if _, found := slices.BinarySearch(b.st.GrantKeys, b.grantKey(in)); found {
+		dup = fmt.Sprintf("%s — %s is already recorded for %d", in.Operator, in.Project, b.year)
+	}
+	if err := joinWhy(strings.TrimPrefix(support, "; "), text("--operator", in.Operator, 200), text("--project", in.Project, 300),
+		text("--zone", in.Zone, 200), amountCheck(in.Amount), b.checkDate("--decided", in.DecidedOn), dup); err != nil {
+		return err
+	}
+	return officer(in.By)
+}
+
+func (b *budgetWF) directGrant(ctx workflow.Context, in DirectGrantInput) (BudgetChangeResult, error) {
+	b.st.Updates++
+	key := b.grantKey(in)
+	i, _ := slices.BinarySearch(b.st.GrantKeys, key)
+	b.st.GrantKeys = slices.Insert(b.st.GrantKeys, i, key)
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, dbOptions), act.RecordDirectGrant, activities.DirectGrantInput{
+		Key: key, Year: b.year, Support: in.Support, Programme: in.Programme, Operator: strings.TrimSpace(in.Operator),
+		Project: strings.TrimSpace(in.Project), Zone: strings.TrimSpace(in.Zone), Amount: in.Amount, DecidedOn: in.DecidedOn,
+		By: in.By, At: workflow.Now(ctx)}).Get(ctx, nil)
+	if err != nil {
+		if j, found := slices.BinarySearch(b.st.GrantKeys, key); found {
+			b.st.GrantKeys = slices.Delete(b.st.GrantKeys, j, j+1)
+		}
+		return BudgetChangeResult{}, err
+	}
+	if in.Support == SupportEmergency {
+		b.st.Emergency += in.Amount
+	} else {
+		b.st.DirectGrants += in.Amount
+	}
+	b.publish(ctx)
+	return BudgetChangeResult{Status: b.status()}, nil
+}
+
+func invoiceKey(s string) string { return strings.ToUpper(strings.Join(strings.Fields(s), "")) }
+
+func (b *budgetWF) validateExpense(_ workflow.Context, in ExpenseInput) error {
+	var dup string
+	if _, found := slices.BinarySearch(b.st.Invoices, invoiceKey(in.Invoice)); found {
+		dup = fmt.Sprintf("invoice %s is already recorded for %d", in.Invoice, b.year)
+	}
+	if err := joinWhy(text("--invoice", in.Invoice, 50), text("--supplier", in.Supplier, 200), text("--description", in.Description, 300),
+		text("--zone", in.Zone, 200), amountCheck(in.Amount), b.checkDate("--date", in.InvoicedOn), dup); err != nil {
+		return err
+	}
+	return officer(in.By)
+}
+
+func (b *budgetWF) expense(ctx workflow.Context, in ExpenseInput) (BudgetChangeResult, error) {
+	b.st.Updates++
+	key := invoiceKey(in.Invoice)
+	i, _ := slices.BinarySearch(b.st.Invoices, key)
+	b.st.Invoices = slices.Insert(b.st.Invoices, i, key)
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, dbOptions), act.RecordExpense, activities.ExpenseInput{
+		Year: b.year, Invoice: strings.TrimSpace(in.Invoice), Supplier: strings.TrimSpace(in.Supplier),
+		Description: strings.TrimSpace(in.Description), Zone: strings.TrimSpace(in.Zone), Amount: in.Amount,
+		InvoicedOn: in.InvoicedOn, By: in.By, At: workflow.Now(ctx)}).Get(ctx, nil)
+	if err != nil {
+		if j, found := slices.BinarySearch(b.st.Invoices, key); found {
+			b.st.Invoices = slices.Delete(b.st.Invoices, j, j+1)
+		}
+		return BudgetChangeResult{}, err
+	}
+	b.st.Expenses += in.Amount
+	b.publish(ctx)
+	return BudgetChangeResult{Status: b.status()}, nil
+}
+
+func (b *budgetWF) validateHistory(ctx workflow.Context, in BudgetHistoryInput) error {
+	if b.st.HasHistory {
+		return wrongStage("the committed total of %d is already recorded (%s)", b.year, b.st.History)
+	}
+	if b.year >= workflow.Now(ctx).Year() {
+		return rejected(fmt.Sprintf("%d is not a past year; its total comes from what callcycle records", b.year))
+	}
+	if in.Committed < 0 || in.Committed > money.Euros(1_000_000_000) {
+		return rejected("--committed: want an amount such as \"1.437.344 €\"")
+	}
+	if err := joinWhy(text("--source", in.Source, 200)); err != nil {
+		return err
+	}
+	return officer(in.By)
+}
+
+func (b *budgetWF) history(ctx workflow.Context, in BudgetHistoryInput) (BudgetChangeResult, error) {
+	b.st.Updates++
+	b.st.HasHistory, b.st.History = true, in.Committed
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, dbOptions), act.RecordBudgetHistory, activities.BudgetHistoryInput{
+		Year: b.year, Committed: in.Committed, Source: strings.TrimSpace(in.Source), By: in.By}).Get(ctx, nil)
+	if err != nil {
+		b.st.HasHistory, b.st.History = false, 0
+		return BudgetChangeResult{}, err
+	}
+	b.publish(ctx)
+	return BudgetChangeResult{Status: b.status()}, nil
+}
