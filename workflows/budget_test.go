@@ -1,0 +1,82 @@
+package workflows_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callcycle/callcycle/activities"
+	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/internal/testenv"
+	"github.com/callcycle/callcycle/workflows"
+	"go.temporal.io/sdk/testsuite"
+)
+
+func TestBudgetYearRefusesBadEntries(t *testing.T) {
+	db, _ := testenv.Postgres(t)
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.SetStartTime(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
+	workflows.Register(env)
+	env.RegisterActivity(&activities.Activities{DB: db})
+	d := func(s string) time.Time { t, _ := time.Parse("2006-01-02", s); return t }
+	pianofabriek := workflows.DirectGrantInput{Support: "hors-appel", Programme: "sud", Operator: "GC Pianofabriek",
+		Project: "Femimain", Zone: "Maroc (hors RRSK)", Amount: money.Euros(6200), DecidedOn: d("2024-02-20"), By: "officer"}
+	invoice := workflows.ExpenseInput{Invoice: "F-2024-027", Supplier: "Brussels Airlines", Description: "Mission",
+		Zone: "Région de Rabat-Salé-Kénitra", Amount: money.Euros(1238), InvoicedOn: d("2024-04-22"), By: "officer"}
+	mod := func(f func(*workflows.DirectGrantInput)) workflows.DirectGrantInput { x := pianofabriek; f(&x); return x }
+	modX := func(f func(*workflows.ExpenseInput)) workflows.ExpenseInput { x := invoice; f(&x); return x }
+	type tc struct {
+		name, update string
+		arg          any
+		want         string // "" = accepted
+	}
+	cases := []tc{
+		{"grant", workflows.UpdateDirectGrant, pianofabriek, ""},
+		{"same grant again", workflows.UpdateDirectGrant, mod(func(x *workflows.DirectGrantInput) { x.Operator = "gc  pianofabriek" }), "already recorded"},
+		{"unknown support", workflows.UpdateDirectGrant, mod(func(x *workflows.DirectGrantInput) { x.Support = "gift"; x.Project = "p2" }), "--support"},
+		{"zero amount", workflows.UpdateDirectGrant, mod(func(x *workflows.DirectGrantInput) { x.Amount = 0; x.Project = "p3" }), "--amount"},
+		{"other year", workflows.UpdateDirectGrant, mod(func(x *workflows.DirectGrantInput) { x.DecidedOn = d("2023-12-31"); x.Project = "p4" }), "want a date in 2024"},
+		{"header injection", workflows.UpdateDirectGrant, mod(func(x *workflows.DirectGrantInput) { x.Operator = "A\r\nBcc: x@y" }), "one line"},
+		{"no zone", workflows.UpdateDirectGrant, mod(func(x *workflows.DirectGrantInput) { x.Zone = " "; x.Project = "p5" }), "--zone: required"},
+		{"emergency", workflows.UpdateDirectGrant, mod(func(x *workflows.DirectGrantInput) { x.Support = "urgence"; x.Project = "séisme" }), ""},
+		{"invoice", workflows.UpdateExpense, invoice, ""},
+		{"invoice twice", workflows.UpdateExpense, modX(func(x *workflows.ExpenseInput) { x.Invoice = "f-2024- 027" }), "already recorded"},
+		{"invoice negative", workflows.UpdateExpense, modX(func(x *workflows.ExpenseInput) { x.Invoice = "F2"; x.Amount = -5 }), "--amount"},
+		{"invoice formula text is kept as text", workflows.UpdateExpense, modX(func(x *workflows.ExpenseInput) { x.Invoice = "F3"; x.Supplier = "=HYPERLINK(\"x\")" }), ""},
+		{"history of a past year", workflows.UpdateBudgetHistory, workflows.BudgetHistoryInput{Committed: money.Euros(1385783), Source: "rapport", By: "officer"}, ""},
+		{"history twice", workflows.UpdateBudgetHistory, workflows.BudgetHistoryInput{Committed: money.Euros(1), Source: "x", By: "officer"}, "already recorded"},
+	}
+	outs := make([]outcome, len(cases))
+	for i, c := range cases {
+		env.RegisterDelayedCallback(func() {
+			env.UpdateWorkflow(c.update, "", &testsuite.TestUpdateCallback{
+				OnReject: func(err error) { outs[i].rejected = err }, OnAccept: func() {},
+				OnComplete: func(_ any, err error) { outs[i].err = err },
+			}, c.arg)
+		}, time.Duration(i+1)*time.Minute)
+	}
+	var st workflows.BudgetStatus
+	env.RegisterDelayedCallback(func() {
+		v, _ := env.QueryWorkflow(workflows.QueryBudget, workflows.BudgetQuery{})
+		_ = v.Get(&st)
+	}, time.Hour)
+	env.RegisterDelayedCallback(env.CancelWorkflow, 2*time.Hour)
+	env.ExecuteWorkflow(workflows.BudgetWorkflowName, workflows.BudgetInput{Year: 2024})
+	for i, c := range cases {
+		switch {
+		case c.want == "" && (outs[i].rejected != nil || outs[i].err != nil):
+			t.Errorf("%s: want accepted, got %v %v", c.name, outs[i].rejected, outs[i].err)
+		case c.want != "" && (outs[i].rejected == nil || !strings.Contains(outs[i].rejected.Error(), c.want)):
+			t.Errorf("%s: want refusal containing %q, got %v", c.name, c.want, outs[i].rejected)
+		}
+	}
+	if st.DirectGrants != money.Euros(6200) || st.Emergency != money.Euros(6200) || st.Expenses != money.Euros(2476) || st.History != money.Euros(1385783) {
+		t.Fatalf("totals %+v", st)
+	}
+	var n int
+	_ = db.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM direct_grants) + (SELECT count(*) FROM expenses)`).Scan(&n)
+	if n != 5 {
+		t.Fatalf("rows stored: %d, want 5", n)
+	}
+}
