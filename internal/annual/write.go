@@ -285,30 +285,36 @@ func (st styles) amountStyle(c money.Cents, bold bool) int {
 func newStyles(f *excelize.File) (styles, error) {
 	var st styles
 	whole, cents, pct, year := wholeEurosFormat, centEurosFormat, percentFormat, yearFormat
-	bold := &excelize.Font{Bold: true}
+	// Every font names its family and size: a font without them is shown
+	// in the reader's default font (a serif one in LibreOffice), not the
+	// workbook's Calibri.
+	font := func(bold bool, size float64, colour string) *excelize.Font {
+		return &excelize.Font{Family: "Calibri", Size: size, Bold: bold, Color: colour}
+	}
+	bold := font(true, 11, "")
 	top := &excelize.Alignment{Vertical: "top"}
 	for _, s := range []struct {
 		id    *int
 		style excelize.Style
 	}{
 		// The title is not wrapped: it runs over the empty cells to its right.
-		{&st.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 13}}},
+		{&st.title, excelize.Style{Font: font(true, 13, "")}},
 		{&st.header, excelize.Style{Font: bold,
 			Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"},
 			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
 			Border:    []excelize.Border{{Type: "bottom", Color: "7F9DB9", Style: 1}}}},
 		{&st.bold, excelize.Style{Font: bold, Alignment: top}},
-		{&st.wrap, excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
-		{&st.right, excelize.Style{Alignment: &excelize.Alignment{Horizontal: "right", Vertical: "top"}}},
+		{&st.wrap, excelize.Style{Font: font(false, 11, ""), Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
+		{&st.right, excelize.Style{Font: font(false, 11, ""), Alignment: &excelize.Alignment{Horizontal: "right", Vertical: "top"}}},
 		{&st.boldRight, excelize.Style{Font: bold, Alignment: &excelize.Alignment{Horizontal: "right", Vertical: "top"}}},
-		{&st.note, excelize.Style{Font: &excelize.Font{Color: "595959"}, Alignment: top}},
-		{&st.whole, excelize.Style{CustomNumFmt: &whole, Alignment: top}},
-		{&st.cents, excelize.Style{CustomNumFmt: &cents, Alignment: top}},
+		{&st.note, excelize.Style{Font: font(false, 11, "595959"), Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
+		{&st.whole, excelize.Style{Font: font(false, 11, ""), CustomNumFmt: &whole, Alignment: top}},
+		{&st.cents, excelize.Style{Font: font(false, 11, ""), CustomNumFmt: &cents, Alignment: top}},
 		{&st.boldWhole, excelize.Style{Font: bold, CustomNumFmt: &whole, Alignment: top}},
 		{&st.boldCents, excelize.Style{Font: bold, CustomNumFmt: &cents, Alignment: top}},
-		{&st.percent, excelize.Style{CustomNumFmt: &pct, Alignment: top}},
+		{&st.percent, excelize.Style{Font: font(false, 11, ""), CustomNumFmt: &pct, Alignment: top}},
 		{&st.boldPercent, excelize.Style{Font: bold, CustomNumFmt: &pct, Alignment: top}},
-		{&st.year, excelize.Style{CustomNumFmt: &year, Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top"}}},
+		{&st.year, excelize.Style{Font: font(false, 11, ""), CustomNumFmt: &year, Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top"}}},
 	} {
 		var err error
 		if *s.id, err = f.NewStyle(&s.style); err != nil {
