@@ -26,11 +26,13 @@ import (
 // no-op, so a retried activity cannot create a second mail.
 //
 // DeliverMail then claims unsent rows (status 'sending' with a claim token
-// and time), hands each to the SMTP relay and marks it 'sent' at once.
+// and time), hands each to the SMTP relay and marks it 'sent' at once
+// (the mark overlaps the next send).
 //
 // The window that remains: if the worker dies after the relay accepted a
-// message and before the 'sent' update commits (one local round trip), the
-// row stays 'sending'; after claimLease it is sent again. SMTP has no
+// message and before its 'sent' update commits (one local round trip; at
+// most two mails, the one being marked and the one being sent), the row
+// stays 'sending'; after claimLease it is sent again. SMTP has no
 // transaction we could join, so this cannot be closed on our side. The
 // resent copy carries the same Message-ID (derived from the business key),
 // which lets the receiving side and our tests recognise it.
@@ -160,7 +162,29 @@ const deliverBatch = 200
 func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res DeliverMailResult, err error) {
 	var sess *mailer.Session
 	token := newToken()
+	// Marking a mail sent is a committed UPDATE (one round trip and a WAL
+	// flush). It runs in its own goroutine, overlapping the next SMTP
+	// send, which is what keeps this path close to a bare send loop; at
+	// most one mail is sent-but-unmarked beyond the one being marked.
+	marks := make(chan int64, 1)
+	markErr := make(chan error, 1)
+	go func() {
+		var first error
+		for id := range marks {
+			if first != nil {
+				continue
+			}
+			// Not the activity's context: once the relay has the mail,
+			// recording it must not be cut short by a cancellation.
+			_, first = a.DB.Exec(context.WithoutCancel(ctx), `UPDATE mail_log SET status = 'sent', sent_at = now() WHERE mail_id = $1 AND claim_token = $2`, id, token)
+		}
+		markErr <- first
+	}()
 	defer func() {
+		close(marks)
+		if merr := <-markErr; err == nil {
+			err = merr
+		}
 		if sess != nil {
 			_ = sess.Close()
 		}
@@ -189,17 +213,14 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 			case errors.Is(err, mailer.ErrRejected):
 				res.Rejected++
 				a.log().Warn("mail rejected", "mail_id", m.id, "error", err)
-				_, err = a.DB.Exec(ctx, `UPDATE mail_log SET status = 'failed', last_error = $2 WHERE mail_id = $1 AND claim_token = $3`, m.id, err.Error(), token)
+				if _, err := a.DB.Exec(ctx, `UPDATE mail_log SET status = 'failed', last_error = $2 WHERE mail_id = $1 AND claim_token = $3`, m.id, err.Error(), token); err != nil {
+					return res, err
+				}
 			case err != nil:
 				return res, err
 			default:
 				res.Sent++
-				// Not the activity's context: once the relay has the mail,
-				// recording it must not be cut short by a cancellation.
-				_, err = a.DB.Exec(context.WithoutCancel(ctx), `UPDATE mail_log SET status = 'sent', sent_at = now() WHERE mail_id = $1 AND claim_token = $2`, m.id, token)
-			}
-			if err != nil {
-				return res, err
+				marks <- m.id
 			}
 		}
 	}

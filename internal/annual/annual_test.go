@@ -225,6 +225,15 @@ func TestWrite2024(t *testing.T) {
 		if got := cell(t, f, s, "A2"); got != "Nom de l'association" {
 			t.Errorf("first header %q", got)
 		}
+		// Rows with wrapped text are as tall as their text: the header
+		// ("Montant de la subvention" takes two lines), a two-line project
+		// (row 6, "Arts du cirque au service du développement
+		// socio-économique"); a one-line row keeps the default height.
+		for row, want := range map[int]float64{2: 30, 4: 15, 6: 30} {
+			if h, err := f.GetRowHeight(s, row); err != nil || h != want {
+				t.Errorf("%s: row %d height %v (%v), want %v", s, row, h, err, want)
+			}
+		}
 		if n := len(d.Tables[0].Rows); n != 10 {
 			t.Errorf("Sud: %d projects, want 10", n)
 		}
@@ -589,5 +598,32 @@ func TestSummarise(t *testing.T) {
 	empty := Summarise(Data{ByKind: []Line{{KindSud, 0}, {KindCMS, 0}}})
 	if empty.Total != 0 || !slices.Equal(empty.KindPercent, []int{0, 0}) || len(empty.ZonePercent) != 0 {
 		t.Errorf("empty: %+v", empty)
+	}
+}
+
+func TestTextLines(t *testing.T) {
+	// Checked against LibreOffice's rendering with Carlito (Calibri's
+	// metrics) of the 2024 workbook.
+	for _, c := range []struct {
+		text  string
+		width float64
+		bold  bool
+		want  int
+	}{
+		{"Développement d'Initiatives d'économie sociale et solidaire", 50, false, 1},
+		{"Arts du cirque au service du développement socio-économique", 50, false, 2},
+		{"Osons l'humanitaire : découvrir l'action humanitaire et agir en faveur de la dignité humaine", 50, false, 2},
+		{"D'ici à ailleurs - Série de 12 capsules radio réalisées avec des élèves bruxellois sur de grands défis planétaires", 50, false, 2},
+		{"Mouvement d'Actions à Travers Monde", 34, false, 1},
+		{"Association pour la Diversité Culturelle en Belgique", 34, false, 2},
+		{"Montant de la subvention", 16, true, 2},
+		{"Montant (affiché)", 17, true, 1},
+		{"", 10, false, 1},
+		{"line one\nline two", 50, false, 2},
+		{strings.Repeat("x", 100), 10, false, 10}, // one long word, broken
+	} {
+		if got := textLines(c.text, c.width, c.bold); got != c.want {
+			t.Errorf("textLines(%q, %v) = %d, want %d", c.text, c.width, got, c.want)
+		}
 	}
 }

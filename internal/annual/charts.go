@@ -11,13 +11,17 @@ import (
 // cover a cell of it. Sizes are in pixels: large enough for the labels of
 // five slices and a legend beside the pie.
 const (
-	pieWidth, pieHeight       = 720, 420
+	pieWidth, pieHeight       = 660, 460
 	columnWidth, columnHeight = 560, 360
 )
 
 // sliceColours give every slice its own colour whatever the reader's
-// theme (the default would be the theme's accents).
-var sliceColours = []string{"1F4E79", "ED7D31", "70AD47", "FFC000", "7F7F7F", "5B9BD5", "A5A5A5", "C00000", "7030A0", "264478"}
+// theme (the default would be the theme's accents): mid tones, distinct
+// from their neighbours, on which the dark label text stays readable.
+var sliceColours = []string{"5B9BD5", "F4B183", "A9D18E", "FFD966", "BFBFBF", "9DC3E6", "F8CBAD", "C5E0B4", "D9D9D9", "B4A7D6"}
+
+// barColour is the history chart's column colour.
+const barColour = "2E75B6"
 
 // chartCell is the anchor of a chart: row 2 of the given 0-based column.
 func chartCell(col int) string { return cellName(col, 2) }
@@ -55,10 +59,10 @@ func pieChart(sheet, title string, first, last int) *excelize.Chart {
 			Values:            ref(sheet, 1, first, last),
 			DataPoint:         points,
 			DataLabelPosition: excelize.ChartDataLabelsPositionBestFit,
-			DataLabel:         excelize.ChartDataLabel{Font: excelize.Font{Size: 9, Color: "262626"}},
+			DataLabel:         excelize.ChartDataLabel{Font: excelize.Font{Size: 10, Color: "262626"}},
 		}},
 		Title:     chartTitle(title),
-		Legend:    excelize.ChartLegend{Position: "right", Font: &excelize.Font{Size: 9}},
+		Legend:    excelize.ChartLegend{Position: "right", Font: &excelize.Font{Size: 10, Color: "262626"}},
 		PlotArea:  excelize.ChartPlotArea{ShowCatName: true, ShowLeaderLines: true},
 		Dimension: excelize.ChartDimension{Width: pieWidth, Height: pieHeight},
 		Format:    excelize.GraphicOptions{OffsetX: 10, AltText: title},
@@ -77,7 +81,7 @@ func columnChart(sheet string, first, last int) *excelize.Chart {
 			Name:              ref(sheet, 1, 2, 2), // "Budget engagé"
 			Categories:        ref(sheet, 0, first, last),
 			Values:            ref(sheet, 1, first, last),
-			Fill:              excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{sliceColours[0]}},
+			Fill:              excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{barColour}},
 			DataLabelPosition: excelize.ChartDataLabelsPositionOutsideEnd,
 			DataLabel:         excelize.ChartDataLabel{Font: excelize.Font{Size: 9, Color: "262626"}},
 		}},
@@ -85,8 +89,8 @@ func columnChart(sheet string, first, last int) *excelize.Chart {
 		Title:      chartTitle(historyTitle),
 		Legend:     excelize.ChartLegend{Position: "none"},
 		PlotArea:   excelize.ChartPlotArea{ShowVal: true, NumFmt: euros},
-		YAxis:      excelize.ChartAxis{MajorGridLines: true, NumFmt: euros, Font: excelize.Font{Size: 9}},
-		XAxis:      excelize.ChartAxis{Font: excelize.Font{Size: 10}},
+		YAxis:      excelize.ChartAxis{MajorGridLines: true, NumFmt: euros, Font: excelize.Font{Size: 9, Color: "404040"}},
+		XAxis:      excelize.ChartAxis{Font: excelize.Font{Size: 10, Color: "262626"}},
 		Dimension:  excelize.ChartDimension{Width: columnWidth, Height: columnHeight},
 		Format:     excelize.GraphicOptions{OffsetX: 10, AltText: historyTitle},
 	}

@@ -99,6 +99,7 @@ func Write(w io.Writer, d Data) error {
 // of tens of projects: the plain cell API is simple and fast enough.
 func writeProjects(f *excelize.File, st styles, tables []Table) error {
 	s := sheetWriter{f: f, st: st, sheet: SheetProjects}
+	s.widths(34, 50, 30, 16)
 	n := 1
 	for _, t := range tables {
 		s.str(0, n, t.Title, st.title)
@@ -118,7 +119,7 @@ func writeProjects(f *excelize.File, st styles, tables []Table) error {
 		s.amount(3, n, total, true)
 		n += 2 // the TOTAL row, then an empty row
 	}
-	s.widths(34, 50, 30, 16)
+	s.fitRows()
 	s.pageSetup(false)
 	return s.err
 }
@@ -127,6 +128,7 @@ func writeProjects(f *excelize.File, st styles, tables []Table) error {
 // row, and a pie chart of the amounts to the right of the table.
 func writeBreakdown(f *excelize.File, st styles, sheet, title, first string, lines []Line, pct []int) error {
 	s := sheetWriter{f: f, st: st, sheet: sheet}
+	s.widths(30, 13, 7, 17, 30, 2) // F: a narrow gap before the chart
 	s.str(0, 1, title, st.title)
 	s.header(2, append([]string{first}, BreakdownHeader...))
 	var total money.Cents
@@ -146,7 +148,7 @@ func writeBreakdown(f *excelize.File, st styles, sheet, title, first string, lin
 	s.amount(1, n, total, true)
 	s.percent(2, n, pctTotal, true)
 	s.str(3, n, total.String(), st.boldRight)
-	s.widths(32, 14, 7, 16, 36)
+	s.fitRows()
 	s.pageSetup(true)
 	if s.err != nil || len(lines) == 0 {
 		return s.err
@@ -158,6 +160,7 @@ func writeBreakdown(f *excelize.File, st styles, sheet, title, first string, lin
 // chart of it.
 func writeHistory(f *excelize.File, st styles, history []YearTotal) error {
 	s := sheetWriter{f: f, st: st, sheet: SheetHistory}
+	s.widths(10, 18, 2) // C: a narrow gap before the chart
 	s.str(0, 1, historyTitle, st.title)
 	s.header(2, HistoryHeader)
 	for i, h := range history {
@@ -166,7 +169,7 @@ func writeHistory(f *excelize.File, st styles, history []YearTotal) error {
 		s.style(0, n, st.year)
 		s.amount(1, n, h.Amount, false)
 	}
-	s.widths(10, 18)
+	s.fitRows()
 	s.pageSetup(true)
 	if s.err != nil || len(history) == 0 {
 		return s.err
@@ -186,6 +189,8 @@ type sheetWriter struct {
 	st    styles
 	sheet string
 	err   error
+	cols  []float64   // column widths, set first: wrapped text is measured against them
+	lines map[int]int // the most lines a wrapped cell of each row takes
 }
 
 func (s *sheetWriter) setErr(err error) {
@@ -204,6 +209,22 @@ func (s *sheetWriter) style(col, row, id int) {
 func (s *sheetWriter) str(col, row int, v string, style int) {
 	s.setErr(s.f.SetCellStr(s.sheet, cellName(col, row), v))
 	s.style(col, row, style)
+	if s.st.wraps(style) && col < len(s.cols) {
+		if s.lines == nil {
+			s.lines = map[int]int{}
+		}
+		s.lines[row] = max(s.lines[row], textLines(v, s.cols[col], style == s.st.header))
+	}
+}
+
+// fitRows sets the height of every row whose wrapped text takes more
+// than one line (see rows.go).
+func (s *sheetWriter) fitRows() {
+	for row, n := range s.lines {
+		if n > 1 {
+			s.setErr(s.f.SetRowHeight(s.sheet, row, float64(n*lineHeight)))
+		}
+	}
 }
 
 func (s *sheetWriter) header(row int, names []string) {
@@ -233,6 +254,7 @@ func (s *sheetWriter) percent(col, row, pct int, bold bool) {
 }
 
 func (s *sheetWriter) widths(w ...float64) {
+	s.cols = w
 	for i, width := range w {
 		c := colName(i)
 		s.setErr(s.f.SetColWidth(s.sheet, c, c, width))
@@ -268,6 +290,9 @@ type styles struct {
 	whole, cents, boldWhole, boldCents                int
 	percent, boldPercent, year                        int
 }
+
+// wraps tells the styles that wrap their text.
+func (st styles) wraps(id int) bool { return id == st.wrap || id == st.header || id == st.note }
 
 func (st styles) amountStyle(c money.Cents, bold bool) int {
 	switch {

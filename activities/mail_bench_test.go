@@ -1,0 +1,97 @@
+package activities_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/callcycle/callcycle/activities"
+	"github.com/callcycle/callcycle/internal/callspec"
+	"github.com/callcycle/callcycle/internal/mailer"
+	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/internal/testenv"
+	"github.com/callcycle/callcycle/mailtemplates"
+	"go.temporal.io/sdk/testsuite"
+)
+
+// mailsPerOp is the batch each benchmark iteration sends.
+const mailsPerOp = 500
+
+// BenchmarkMailExactlyOnce: callcycle's path — queue mails in the outbox
+// (rendered, one transaction), then DeliverMail claims, sends over one
+// SMTP connection and marks each row sent.
+func BenchmarkMailExactlyOnce(b *testing.B) {
+	db, _ := testenv.Postgres(b)
+	sink := testenv.StartMailpit(b)
+	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: sink.SMTPPort, TLS: "none", From: "callcycle <noreply@callcycle.test>"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	acts := &activities.Activities{DB: db, Mailer: m, OutputDir: b.TempDir()}
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(acts)
+	call := callspec.Call{ID: "AP-BENCH-2024", Kind: "sud", Year: 2024, Title: "Bench", Theme: "t", Envelope: money.Euros(1),
+		MinGrant: 1, MaxGrant: 1, Regions: []string{"r"}, Deadline: time.Now().Add(time.Hour)}
+	if _, err := env.ExecuteActivity(acts.SaveCall, activities.SaveCallInput{Call: call, LaunchedAt: time.Now()}); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := db.Exec(ctx, `DELETE FROM call_contacts`); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.Exec(ctx, `INSERT INTO call_contacts (call_id, role, email, language)
+			SELECT $1, 'announce', 'n' || g || '-' || $2::int || '@ngo.example', 'fr' FROM generate_series(1, $3::int) g`, call.ID, i, mailsPerOp); err != nil {
+			b.Fatal(err)
+		}
+		// AnnounceLaunch's keys are per address: new addresses, new mails.
+		if _, err := env.ExecuteActivity(acts.AnnounceLaunch, activities.AnnounceLaunchInput{CallID: call.ID}); err != nil {
+			b.Fatal(err)
+		}
+		v, err := env.ExecuteActivity(acts.DeliverMail, activities.DeliverMailInput{CallID: call.ID})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var res activities.DeliverMailResult
+		_ = v.Get(&res)
+		if res.Sent != mailsPerOp {
+			b.Fatalf("sent %d", res.Sent)
+		}
+	}
+	b.ReportMetric(float64(b.N*mailsPerOp)/b.Elapsed().Seconds(), "mails/s")
+}
+
+// BenchmarkMailBare: the same mails (same template, same sink) in a bare
+// go-mail loop over one connection, with no outbox and no bookkeeping.
+func BenchmarkMailBare(b *testing.B) {
+	sink := testenv.StartMailpit(b)
+	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: sink.SMTPPort, TLS: "none", From: "callcycle <noreply@callcycle.test>"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := map[string]any{"CallID": "AP-BENCH-2024", "CallTitle": "Bench", "Theme": "t", "Envelope": "1 €", "MinGrant": "1 €",
+		"MaxGrant": "1 €", "Regions": "r", "Deadline": "d"}
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		s, err := m.Open(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for j := range mailsPerOp {
+			r, err := mailtemplates.Render(mailtemplates.KindLaunch, "fr", data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Send(mailer.Message{MessageID: fmt.Sprintf("bare-%d-%d@bench", i, j), To: fmt.Sprintf("n%d-%d@ngo.example", j, i),
+				Subject: r.Subject, Text: r.Text, HTML: r.HTML, Language: "fr"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		_ = s.Close()
+	}
+	b.ReportMetric(float64(b.N*mailsPerOp)/b.Elapsed().Seconds(), "mails/s")
+}
