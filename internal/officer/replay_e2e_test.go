@@ -44,4 +44,6 @@ func TestReplay2024(t *testing.T) {
 		}
 	}
 	checkAnnualWorkbook(t, out)
+	s.checkNoPersonalData(t)
+	s.keepReplayHistories(t)
 }

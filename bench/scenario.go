@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/callcycle/callcycle/internal/callspec"
+	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/scoring"
+	"github.com/callcycle/callcycle/workflows"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/sync/errgroup"
+)
+
+const callID = "AP-BENCH"
+
+// grantAmount is what every application asks: with equal amounts and an
+// envelope of exactly grants × grantAmount, the selection takes exactly
+// the best-ranked `grants` applications whatever the scores.
+var grantAmount = money.Euros(5000)
+
+// The call: one reviewer, one criterion, tranches 80/20, and a week of
+// the call's time per second. Reminder and deadline periods are the
+// longest the config allows, so that grants waiting their turn to be
+// signed are chased as little as the compressed clock permits.
+const callYAML = `id: %[1]s
+kind: cms
+year: %[2]d
+title: Appel de charge %[1]s
+theme: Banc d'essai
+envelope: "%[3]s"
+min_grant: "1.000 €"
+max_grant: "%[4]s"
+regions: [Région de Bruxelles-Capitale]
+criteria:
+  - {key: pertinence, name: Pertinence, weight: 1, min: 0, max: 10}
+deadline: "%[2]d-03-31 23:59"
+tranches: [{percent: 80, on: signature}, {percent: 20, on: final-report}]
+time_scale: 604800
+report: {delay_days: 60, escalate_every_days: 90}
+agreement: {remind_every_days: 90, deadline_days: 365}
+committee: {reviewers: [AB]}
+officer: {email: officer@cooperation.brussels, language: fr}
+committee_secretariat: {email: comite@cooperation.brussels, language: nl}
+announce_to: [{email: info@bench.example, language: fr}]
+`
+
+// stage is one row of the result table.
+type stage struct {
+	name      string
+	wall      time.Duration
+	items     int
+	unit      string
+	own       bool          // the bench's own work (the committee filling scores), not callcycle's
+	workerCPU time.Duration // CPU used during the stage
+	serverCPU time.Duration
+	workerHWM float64 // worker VmHWM at the stage's end, MB
+}
+
+// scenario drives the call through the officer functions the CLI runs.
+type scenario struct {
+	s       *stack
+	env     officer.Env
+	o       options
+	stages  []stage
+	updates atomic.Int64 // updates sent by the officer functions
+	grants  []workflows.DecisionGrant
+}
+
+// measure runs one stage and records its time and the processes' CPU.
+func (sc *scenario) measure(name string, items int, unit string, own bool, fn func() error) error {
+	w0, s0 := sc.s.worker.cpu(), sc.s.temporal.cpu()
+	start := time.Now()
+	err := fn()
+	st := stage{name: name, wall: time.Since(start), items: items, unit: unit, own: own,
+		workerCPU: sc.s.worker.cpu() - w0, serverCPU: sc.s.temporal.cpu() - s0, workerHWM: sc.s.worker.peakRSS()}
+	sc.stages = append(sc.stages, st)
+	fmt.Fprintf(os.Stderr, "  %-34s %8s\n", name, st.wall.Round(10*time.Millisecond))
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+func (sc *scenario) run(ctx context.Context) error {
+	sc.env = officer.Env{Temporal: sc.s.tc, DB: sc.s.db, Out: io.Discard, By: "bench"}
+	o := sc.o
+	dir := sc.s.dir
+	year := time.Now().Year() + 1
+	cfg := fmt.Sprintf(callYAML, callID, year, (grantAmount * money.Cents(o.grants)).String(), grantAmount.String())
+	cfgPath, csvPath, book := filepath.Join(dir, "call.yaml"), filepath.Join(dir, "applications.csv"), filepath.Join(dir, "scoring.xlsx")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		return err
+	}
+	if err := writeApplications(csvPath, o.apps); err != nil {
+		return err
+	}
+
+	steps := []struct {
+		name  string
+		items int
+		unit  string
+		own   bool
+		fn    func() error
+	}{
+		{"launch", 1, "call", false, func() error {
+			_, err := sc.env.Launch(ctx, cfgPath, officer.LaunchOptions{})
+			return err
+		}},
+		{"import (batches of 100, 4 in flight)", o.apps, "applications", false, func() error {
+			sc.updates.Add(int64((o.apps + officer.ImportBatch - 1) / officer.ImportBatch))
+			res, err := sc.env.Import(ctx, callID, csvPath)
+			if err == nil && (len(res.Accepted) != o.apps || len(res.Rejected) != 0) {
+				err = fmt.Errorf("%d accepted, %d rejected (first: %+v)", len(res.Accepted), len(res.Rejected), first(res.Rejected))
+			}
+			return err
+		}},
+		{"close, end screening, scoring book", o.apps, "applications", false, func() error {
+			sc.updates.Add(2)
+			if _, err := sc.env.Close(ctx, callID, "bench"); err != nil {
+				return err
+			}
+			if err := sc.env.EndScreening(ctx, callID); err != nil {
+				return err
+			}
+			_, err := sc.waitCall(ctx, func(st workflows.StatusResult) bool {
+				return st.Stage == workflows.StageReview && st.ScoringPath != ""
+			})
+			return err
+		}},
+		{"review export (officer's copy)", o.apps, "rows", false, func() error {
+			return sc.env.ReviewExport(ctx, callID, book)
+		}},
+		{"fill scores (the committee)", o.apps, "rows", true, func() error {
+			return fillScores(book, o.apps)
+		}},
+		{"review import, rank, propose", o.apps, "applications", false, func() error {
+			sc.updates.Add(1)
+			p, err := sc.env.ReviewImport(ctx, callID, book)
+			if err == nil && p.Selected != o.grants {
+				err = fmt.Errorf("the proposal selects %d projects, want %d", p.Selected, o.grants)
+			}
+			return err
+		}},
+		{"decide --all", o.grants, "grants", false, func() error {
+			sc.updates.Add(1)
+			_, err := sc.env.Decide(ctx, callID, officer.DecideOptions{Decree: "AGRBC bench", All: true})
+			return err
+		}},
+		{"start grant workflows", o.grants, "grants", false, func() error {
+			st, err := sc.waitCall(ctx, func(st workflows.StatusResult) bool { return st.Grants.Started >= o.grants })
+			if err == nil {
+				sc.grants = st.Decision.Grants
+			}
+			return err
+		}},
+		{fmt.Sprintf("grants: 6 updates each, %d at once", o.workers), 6 * o.grants, "updates", false, func() error {
+			return sc.runGrants(ctx)
+		}},
+		{"last closures, call completed", o.grants, "grants", false, func() error {
+			if _, err := sc.waitCall(ctx, func(st workflows.StatusResult) bool { return st.Stage == workflows.StageCompleted }); err != nil {
+				return err
+			}
+			// The call ends once its last mails are out; Get follows
+			// continue-as-new to the last run.
+			return sc.s.tc.GetWorkflow(ctx, workflows.CallWorkflowID(callID), "").Get(ctx, nil)
+		}},
+	}
+	for _, st := range steps {
+		if err := sc.measure(st.name, st.items, st.unit, st.own, st.fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runGrants takes every grant to closure the way an officer would: sign,
+// first tranche paid, project ended now, final report, approval, last
+// tranche paid. Grants are separate workflows, so the per-workflow
+// in-flight update limit does not apply across them.
+func (sc *scenario) runGrants(ctx context.Context) error {
+	today := func() string { return time.Now().In(callspec.Brussels).Format("2006-01-02") }
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(sc.o.workers)
+	env := sc.env
+	for _, gr := range sc.grants {
+		id := workflows.GrantWorkflowID(gr.Reference)
+		g.Go(func() error {
+			steps := []func() error{
+				func() error { return env.GrantSign(gctx, id, today()) },
+				func() error { return env.GrantPaid(gctx, id, 1, today()) },
+				func() error { return env.GrantEndDate(gctx, id, time.Now().Add(time.Second).Format(time.RFC3339)) },
+				func() error {
+					return env.GrantReport(gctx, id, officer.GrantReportOptions{Beneficiaries: 100, Spent: gr.Amount.String(), Lessons: "Banc d'essai."})
+				},
+				func() error { return env.GrantReview(gctx, id, true, "", "") },
+				func() error { return env.GrantPaid(gctx, id, 2, today()) },
+			}
+			for i, step := range steps {
+				sc.updates.Add(1)
+				if err := step(); err != nil {
+					return fmt.Errorf("%s step %d: %w", id, i+1, err)
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// waitCall polls the call's status query until cond holds.
+func (sc *scenario) waitCall(ctx context.Context, cond func(workflows.StatusResult) bool) (workflows.StatusResult, error) {
+	var st workflows.StatusResult
+	var last error
+	err := waitUntil(ctx, 60*time.Minute, func() bool {
+		st, last = sc.env.Status(ctx, callID, true)
+		return last == nil && cond(st)
+	})
+	if err != nil {
+		return st, fmt.Errorf("%w (stage %q, waiting for %q, last error %v)", err, st.Stage, st.WaitingFor, last)
+	}
+	return st, nil
+}
+
+// writeApplications generates n valid, distinct applications.
+func writeApplications(path string, n int) error {
+	var b strings.Builder
+	b.WriteString("association;title;region;amount;summary;duration_months;contact_name;email;language\n")
+	langs := []string{"fr", "nl", "en"}
+	for i := range n {
+		fmt.Fprintf(&b, "Association %d;Projet %d;Région de Bruxelles-Capitale;%d;Résumé.;12;Contact %d;a%d@example.org;%s\n",
+			i, i, grantAmount/100, i, i, langs[i%3])
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
+}
+
+// fillScores plays the committee: every row gets a score, so every
+// application is ranked.
+func fillScores(path string, n int) error {
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sheet := scoring.SheetName("AB")
+	for row := 2; row < n+2; row++ {
+		// Column F is the first criterion (after reference, association,
+		// project, region, amount).
+		if err := f.SetCellInt(sheet, fmt.Sprintf("F%d", row), int64(row*7%11)); err != nil {
+			return err
+		}
+	}
+	return f.Save()
+}
+
+func first[T any](xs []T) any {
+	if len(xs) == 0 {
+		return nil
+	}
+	return xs[0]
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// eventLog prints timestamped lines and keeps them for the summary.
+type eventLog struct {
+	mu    sync.Mutex
+	start time.Time
+	lines []string
+}
+
+func (l *eventLog) add(format string, args ...any) {
+	now := time.Now()
+	line := fmt.Sprintf("%s +%6.1fs  %s", now.Format("15:04:05.000"), now.Sub(l.start).Seconds(), fmt.Sprintf(format, args...))
+	l.mu.Lock()
+	l.lines = append(l.lines, line)
+	l.mu.Unlock()
+	fmt.Println(line)
+}
+
+// fault is one injected fault: what, when it began, when the service was
+// back.
+type fault struct {
+	kind        string // worker-kill, smtp-stop, postgres-restart, temporal-restart
+	begin, back time.Time
+	note        string
+}
+
+func (f fault) String() string {
+	return fmt.Sprintf("%s  %-16s down %5.1fs  %s", f.begin.Format("15:04:05.000"), f.kind, f.back.Sub(f.begin).Seconds(), f.note)
+}
+
+// injector kills and restarts s's services while the replay runs.
+type injector struct {
+	s      *stack
+	rng    *rand.Rand
+	kills  int           // worker kills to inject, at least
+	gap    time.Duration // mean time between faults
+	mu     sync.Mutex
+	faults []fault
+}
+
+func (in *injector) record(f fault) {
+	in.mu.Lock()
+	in.faults = append(in.faults, f)
+	in.mu.Unlock()
+	in.s.log.add("FAULT %s", f)
+}
+
+func (in *injector) uniform(lo, hi time.Duration) time.Duration {
+	return lo + time.Duration(in.rng.Int63n(int64(hi-lo)+1))
+}
+
+// run injects faults until ctx ends (the replay is done) or the plan is
+// exhausted: `kills` worker kills at random intervals, with the SMTP stop,
+// the PostgreSQL restart and the Temporal restart slotted after random
+// kills. A fault in progress always finishes, so the services are up
+// when run returns.
+func (in *injector) run(ctx context.Context) {
+	specials := map[int]func(){}
+	slots := in.rng.Perm(in.kills - 1)[:3] // after which kill each special comes
+	specials[slots[0]] = in.stopSMTP
+	specials[slots[1]] = in.restartPostgres
+	specials[slots[2]] = in.restartTemporal
+	for i := 0; i < in.kills; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(in.uniform(in.gap/2, in.gap*3/2)):
+		}
+		in.killWorker()
+		if f := specials[i]; f != nil {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(in.uniform(in.gap/2, in.gap*3/2)):
+			}
+			f()
+		}
+	}
+}
+
+// killWorker: kill -9, then start it again after 0.5–2 s.
+func (in *injector) killWorker() {
+	f := fault{kind: "worker-kill", begin: time.Now()}
+	in.s.work.stop(syscall.SIGKILL, 5*time.Second)
+	time.Sleep(in.uniform(500*time.Millisecond, 2*time.Second))
+	f.note = "kill -9, started again"
+	if err := in.s.work.start(); err != nil {
+		f.note += ": " + err.Error()
+	}
+	f.back = time.Now()
+	in.record(f)
+}
+
+// stopSMTP stops Mailpit for 5–10 s and starts it again on the same ports
+// and database file, so the mails it already took are kept.
+func (in *injector) stopSMTP() {
+	f := fault{kind: "smtp-stop", begin: time.Now()}
+	in.s.mail.stop(syscall.SIGTERM, 10*time.Second)
+	time.Sleep(in.uniform(5*time.Second, 10*time.Second))
+	err := in.s.mail.start()
+	if err == nil {
+		err = in.s.waitMailpit(context.Background())
+	}
+	f.back, f.note = time.Now(), "Mailpit stopped (SIGTERM), started again with the same --database"
+	if err != nil {
+		f.note += ": " + err.Error()
+	}
+	in.record(f)
+}
+
+// restartPostgres restarts the local cluster (every session is cut).
+func (in *injector) restartPostgres() {
+	f := fault{kind: "postgres-restart", begin: time.Now()}
+	ver, name, err := pgCluster(in.s.adminURL)
+	if err != nil {
+		f.back, f.note = time.Now(), "SKIPPED: "+err.Error()
+		in.record(f)
+		return
+	}
+	out, err := exec.Command("pg_ctlcluster", ver, name, "restart").CombinedOutput()
+	f.back, f.note = time.Now(), fmt.Sprintf("pg_ctlcluster %s %s restart", ver, name)
+	if err != nil {
+		f.note += fmt.Sprintf(": %v %s", err, strings.TrimSpace(string(out)))
+	}
+	in.record(f)
+}
+
+// restartTemporal stops the dev server and starts it again with the same
+// --db-filename and port, waiting until it answers.
+func (in *injector) restartTemporal() {
+	f := fault{kind: "temporal-restart", begin: time.Now()}
+	in.s.temporal.stop(syscall.SIGTERM, 15*time.Second)
+	err := in.s.temporal.start()
+	if err == nil {
+		err = in.s.waitTemporal(context.Background())
+	}
+	f.back, f.note = time.Now(), "dev server stopped (SIGTERM), started again on the same --db-filename and port"
+	if err != nil {
+		f.note += ": " + err.Error()
+	}
+	in.record(f)
+}
+
+func (in *injector) count(kind string) int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	n := 0
+	for _, f := range in.faults {
+		if f.kind == kind && !strings.HasPrefix(f.note, "SKIPPED") {
+			n++
+		}
+	}
+	return n
+}
