@@ -33,15 +33,16 @@ import (
 // stack is every service of the run, each started by this program so that
 // nothing else (make dev, tests) shares or disturbs it.
 type stack struct {
-	dir      string
-	temporal *proc
-	mailpit  *proc
-	worker   *proc
-	tc       client.Client
-	db       *pgxpool.Pool
-	admin    *pgxpool.Pool
-	dbName   string
-	mailAPI  string
+	dir         string
+	temporalBin string
+	temporal    *proc
+	mailpit     *proc
+	worker      *proc
+	tc          client.Client
+	db          *pgxpool.Pool
+	admin       *pgxpool.Pool
+	dbName      string
+	mailAPI     string
 }
 
 // proc is a child process in its own process group, so a Ctrl-C on the
@@ -154,8 +155,7 @@ func startStack(ctx context.Context, dir string) (s *stack, err error) {
 	if err != nil {
 		return s, err
 	}
-	temporalBin, err := tool("CALLCYCLE_TEMPORAL_BIN", "temporal", root)
-	if err != nil {
+	if s.temporalBin, err = tool("CALLCYCLE_TEMPORAL_BIN", "temporal", root); err != nil {
 		return s, err
 	}
 	mailpitBin, err := tool("CALLCYCLE_MAILPIT_BIN", "mailpit", root)
@@ -179,7 +179,7 @@ func startStack(ctx context.Context, dir string) (s *stack, err error) {
 	for _, sa := range workflows.SearchAttributeTypes {
 		args = append(args, "--search-attribute", sa.Name+"="+sa.Type)
 	}
-	if s.temporal, err = startProc(dir, "temporal", temporalBin, os.Environ(), args...); err != nil {
+	if s.temporal, err = startProc(dir, "temporal", s.temporalBin, os.Environ(), args...); err != nil {
 		return s, err
 	}
 	smtpPort, httpPort := freePort(), freePort()

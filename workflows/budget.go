@@ -273,10 +273,14 @@ func (b *budgetWF) expense(ctx workflow.Context, in ExpenseInput) (BudgetChangeR
 }
 
 func (b *budgetWF) validateHistory(ctx workflow.Context, in BudgetHistoryInput) error {
+	return b.checkHistory(workflow.Now(ctx), in)
+}
+
+func (b *budgetWF) checkHistory(now time.Time, in BudgetHistoryInput) error {
 	if b.st.HasHistory {
 		return wrongStage("the committed total of %d is already recorded (%s)", b.year, b.st.History)
 	}
-	if b.year >= workflow.Now(ctx).Year() {
+	if b.year >= now.Year() {
 		return rejected(fmt.Sprintf("%d is not a past year; its total comes from what callcycle records", b.year))
 	}
 	if in.Committed < 0 || in.Committed > money.Euros(1_000_000_000) {
@@ -299,4 +303,20 @@ func (b *budgetWF) history(ctx workflow.Context, in BudgetHistoryInput) (BudgetC
 	}
 	b.publish(ctx)
 	return BudgetChangeResult{Status: b.status()}, nil
+}
+
+// CheckNewBudgetEntry applies the validators of a budget year that has no
+// entries yet. The CLI runs it before starting a year's workflow, so a
+// refused first entry does not leave an empty workflow behind.
+func CheckNewBudgetEntry(year int, now time.Time, entry any) error {
+	b := &budgetWF{year: year, st: &BudgetState{}}
+	switch in := entry.(type) {
+	case DirectGrantInput:
+		return b.validateDirectGrant(nil, in)
+	case ExpenseInput:
+		return b.validateExpense(nil, in)
+	case BudgetHistoryInput:
+		return b.checkHistory(now, in)
+	}
+	return rejected(fmt.Sprintf("unknown budget entry %T", entry))
 }

@@ -24,7 +24,11 @@ func TestBudgetYearRefusesBadEntries(t *testing.T) {
 		Project: "Femimain", Zone: "Maroc (hors RRSK)", Amount: money.Euros(6200), DecidedOn: d("2024-02-20"), By: "officer"}
 	invoice := workflows.ExpenseInput{Invoice: "F-2024-027", Supplier: "Brussels Airlines", Description: "Mission",
 		Zone: "Région de Rabat-Salé-Kénitra", Amount: money.Euros(1238), InvoicedOn: d("2024-04-22"), By: "officer"}
-	mod := func(f func(*workflows.DirectGrantInput)) workflows.DirectGrantInput { x := pianofabriek; f(&x); return x }
+	mod := func(f func(*workflows.DirectGrantInput)) workflows.DirectGrantInput {
+		x := pianofabriek
+		f(&x)
+		return x
+	}
 	modX := func(f func(*workflows.ExpenseInput)) workflows.ExpenseInput { x := invoice; f(&x); return x }
 	type tc struct {
 		name, update string

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/config"
@@ -115,6 +116,13 @@ func (e Env) budgetUpdate(ctx context.Context, year int, name string, arg any) (
 	var res workflows.BudgetChangeResult
 	if year < 2000 || year > 2100 {
 		return res.Status, usage("--year: want a year such as 2024, got %d", year)
+	}
+	// A year without a workflow yet: check the entry first, so that a
+	// refused one starts nothing (update-with-start would).
+	if _, err := e.Temporal.DescribeWorkflowExecution(ctx, workflows.BudgetWorkflowID(year), ""); isNotFound(err) {
+		if err := workflows.CheckNewBudgetEntry(year, time.Now(), arg); err != nil {
+			return res.Status, e.explain(workflows.BudgetWorkflowID(year), err)
+		}
 	}
 	h, err := e.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: e.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{

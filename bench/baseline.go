@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"golang.org/x/sync/errgroup"
+)
+
+// The baseline is the least Temporal work that matches callcycle's counts:
+// the same number of updates and of activities, with empty bodies, on the
+// same server, from a worker in this process on its own task queue.
+const baselineQueue = "bench-baseline"
+
+// perRun is when both bare workflows continue as new, as the call does
+// after 1,000 updates (the server refuses more than 2,000 per run).
+const perRun = 1000
+
+// BareUpdates accepts updates with an empty validator and handler.
+func BareUpdates(ctx workflow.Context) error {
+	n := 0
+	err := workflow.SetUpdateHandlerWithOptions(ctx, "noop", func(workflow.Context) error { n++; return nil },
+		workflow.UpdateHandlerOptions{Validator: func(workflow.Context) error { return nil }})
+	if err != nil {
+		return err
+	}
+	if err := workflow.Await(ctx, func() bool { return n >= perRun && workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	return workflow.NewContinueAsNewError(ctx, BareUpdates)
+}
+
+// BareActivities runs `left` empty activities, `parallel` at a time.
+func BareActivities(ctx workflow.Context, left, parallel int) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	n := min(left, perRun)
+	sel := workflow.NewSelector(ctx)
+	var failed error
+	started, pending := 0, 0
+	for started < n || pending > 0 {
+		for pending < parallel && started < n {
+			sel.AddFuture(workflow.ExecuteActivity(ctx, Noop), func(f workflow.Future) {
+				if err := f.Get(ctx, nil); err != nil {
+					failed = err
+				}
+			})
+			started++
+			pending++
+		}
+		sel.Select(ctx)
+		pending--
+		if failed != nil {
+			return failed
+		}
+	}
+	if left > n {
+		return workflow.NewContinueAsNewError(ctx, BareActivities, left-n, parallel)
+	}
+	return nil
+}
+
+// Noop is an activity that returns at once.
+func Noop(context.Context) error { return nil }
+
+type baselineResult struct {
+	updates, activities        int
+	updateWall, activityWall   time.Duration
+	updateRetries              int
+	inFlight, activityInFlight int
+}
+
+func (b baselineResult) wall() time.Duration { return b.updateWall + b.activityWall }
+
+func (b baselineResult) perSecond() float64 {
+	return float64(b.updates+b.activities) / b.wall().Seconds()
+}
+
+// runBaseline sends `updates` updates (≤ inFlight at once, one workflow)
+// then runs `activities` activities (≤ parallel at once). The two run one
+// after the other, so neither slows the other.
+func runBaseline(ctx context.Context, tc client.Client, updates, activities, inFlight, parallel int) (baselineResult, error) {
+	res := baselineResult{updates: updates, activities: activities, inFlight: inFlight, activityInFlight: parallel}
+	w := worker.New(tc, baselineQueue, worker.Options{})
+	w.RegisterWorkflow(BareUpdates)
+	w.RegisterWorkflow(BareActivities)
+	w.RegisterActivity(Noop)
+	if err := w.Start(); err != nil {
+		return res, err
+	}
+	defer w.Stop()
+
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "bench-bare-updates", TaskQueue: baselineQueue}, BareUpdates)
+	if err != nil {
+		return res, err
+	}
+	start := time.Now()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(inFlight)
+	retries := make(chan int, updates)
+	for range updates {
+		g.Go(func() error {
+			// An update that reaches a run as it continues as new is
+			// refused; send it again, as a client would.
+			for attempt := 0; ; attempt++ {
+				h, err := tc.UpdateWorkflow(gctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: "noop",
+					WaitForStage: client.WorkflowUpdateStageCompleted})
+				if err == nil {
+					err = h.Get(gctx, nil)
+				}
+				if err == nil {
+					retries <- attempt
+					return nil
+				}
+				if attempt == 20 || gctx.Err() != nil {
+					return fmt.Errorf("baseline update: %w", err)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+	}
+	err = g.Wait()
+	res.updateWall = time.Since(start)
+	close(retries)
+	for r := range retries {
+		res.updateRetries += r
+	}
+	_ = tc.TerminateWorkflow(context.WithoutCancel(ctx), run.GetID(), "", "baseline done")
+	if err != nil {
+		return res, err
+	}
+
+	start = time.Now()
+	run, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "bench-bare-activities", TaskQueue: baselineQueue,
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE}, BareActivities, activities, parallel)
+	if err == nil {
+		err = run.Get(ctx, nil) // follows continue-as-new to the last run
+	}
+	res.activityWall = time.Since(start)
+	return res, err
+}

@@ -1,0 +1,286 @@
+// Command bench is the scale run of issue 7: a synthetic call through
+// submission, screening, scoring import, decision and every grant to
+// closure, on the real worker binary, against a Temporal dev server
+// (SQLite file store), a fresh PostgreSQL database and Mailpit that it
+// starts itself; then, on the same server, a bare Temporal baseline doing
+// the same number of updates and activities with empty bodies.
+//
+//	go run ./bench [-apps 10000] [-grants 1000] [-workers 16] [-keep]
+//
+// PostgreSQL must be running (`scripts/stack.sh db`; `make bench` does it).
+// Everything else lives in a temporary directory removed at the end, and
+// every process started is stopped, on errors and Ctrl-C too.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/callcycle/callcycle/workflows"
+)
+
+type options struct {
+	apps, grants int
+	workers      int // grants driven at once
+	inFlight     int // baseline: updates in flight on its one workflow
+	parallel     int // baseline: activities in flight
+	keep         bool
+	timeout      time.Duration
+}
+
+// Targets from issue 7.
+const (
+	targetRatio   = 0.5
+	targetHistory = 5000
+	targetRSSMB   = 300
+)
+
+func main() {
+	var o options
+	flag.IntVar(&o.apps, "apps", 10000, "applications imported")
+	flag.IntVar(&o.grants, "grants", 1000, "applications selected, i.e. grants run to closure")
+	flag.IntVar(&o.workers, "workers", 16, "grants driven concurrently (each grant's updates are sequential)")
+	flag.IntVar(&o.inFlight, "baseline-inflight", 8, "baseline: concurrent updates on its workflow (the engine allows 10)")
+	flag.IntVar(&o.parallel, "baseline-parallel", 16, "baseline: concurrent activities")
+	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, SQLite file, workbooks)")
+	flag.DurationVar(&o.timeout, "timeout", 90*time.Minute, "give up after this long")
+	flag.Parse()
+	if o.apps < 1 || o.grants < 1 || o.grants > o.apps || o.workers < 1 || o.inFlight < 1 || o.parallel < 1 {
+		fmt.Fprintln(os.Stderr, "bench: want 1 ≤ -grants ≤ -apps and positive concurrencies")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	err := run(ctx, o)
+	cancel()
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	dir, err := os.MkdirTemp("", "callcycle-bench-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		fmt.Fprintln(os.Stderr, "keeping", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	fmt.Fprintf(os.Stderr, "starting Temporal (SQLite file), Mailpit, PostgreSQL database and the worker in %s\n", dir)
+	s, err := startStack(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	fmt.Println(machine(s.temporalBin))
+	fmt.Printf("command: go run ./bench -apps %d -grants %d -workers %d -baseline-inflight %d -baseline-parallel %d\n\n",
+		o.apps, o.grants, o.workers, o.inFlight, o.parallel)
+
+	fmt.Fprintln(os.Stderr, "callcycle:")
+	sc := &scenario{s: s, o: o}
+	if err := sc.run(ctx); err != nil {
+		printStages(sc.stages)
+		return fmt.Errorf("%w\n(worker log: %s)", err, s.worker.tail())
+	}
+	st, err := sc.env.Status(ctx, callID, true)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "counting histories")
+	c, err := countHistories(ctx, s.tc, sc.grants, st.Runs)
+	if err != nil {
+		return err
+	}
+	mails, err := mailCounts(ctx, s)
+	if err != nil {
+		return err
+	}
+	rss, workerCPU, serverCPU := s.worker.peakRSS(), s.worker.cpu(), s.temporal.cpu()
+	s.worker.stop() // idle now; the baseline gets the machine to itself
+
+	fmt.Fprintln(os.Stderr, "baseline:")
+	b, err := runBaseline(ctx, s.tc, c.updates, c.activities, o.inFlight, o.parallel)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "  %d updates %s, %d activities %s\n", b.updates, b.updateWall.Round(10*time.Millisecond),
+		b.activities, b.activityWall.Round(10*time.Millisecond))
+
+	report(sc, c, b, mails, rss, workerCPU, serverCPU)
+	return nil
+}
+
+func printStages(stages []stage) {
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
+	fmt.Fprintln(tw, "stage\twall time\titems\titems/s\tworker CPU\tserver CPU\tworker peak RSS\t")
+	var total time.Duration
+	for _, st := range stages {
+		name := st.name
+		if st.own {
+			name += " [bench, not timed]"
+		} else {
+			total += st.wall
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s %s\t%.1f\t%s\t%s\t%.0f MB\t\n", name, secs(st.wall), thousands(st.items), st.unit,
+			float64(st.items)/st.wall.Seconds(), secs(st.workerCPU), secs(st.serverCPU), st.workerHWM)
+	}
+	fmt.Fprintf(tw, "callcycle, launch to completed\t%s\t\t\t\t\t\t\n", secs(total))
+	tw.Flush()
+}
+
+// callcycleWall is the time callcycle worked: every stage but the bench's own.
+func callcycleWall(stages []stage) (total time.Duration, slowest stage) {
+	for _, st := range stages {
+		if st.own {
+			continue
+		}
+		total += st.wall
+		if st.wall > slowest.wall {
+			slowest = st
+		}
+	}
+	return total, slowest
+}
+
+func report(sc *scenario, c counts, b baselineResult, mails string, rss float64, workerCPU, serverCPU time.Duration) {
+	printStages(sc.stages)
+	wall, slowest := callcycleWall(sc.stages)
+	total, largest := c.callEvents()
+	ops := c.updates + c.activities
+	cc := float64(ops) / wall.Seconds()
+	ratio := cc / b.perSecond()
+
+	fmt.Println()
+	fmt.Printf("call workflow: %d runs (status query Runs = %d); current run %s events (DescribeWorkflowExecution HistoryLength); largest run %s; all runs %s\n",
+		len(c.callRuns), c.callStatusRuns, thousands(int(c.callCurrentLen)), thousands(largest), thousands(total))
+	fmt.Printf("grant workflows: %s, %s runs, %s events\n", thousands(len(sc.grants)), thousands(c.grantRuns), thousands(c.grantEvents))
+	fmt.Printf("updates: %s sent by the officer functions, %s accepted (WorkflowExecutionUpdateAccepted events in every run)\n",
+		thousands(int(sc.updates.Load())), thousands(c.updates))
+	fmt.Printf("activities: %s executed (ActivityTaskScheduled events in every run of the call and grant workflows): %s\n",
+		thousands(c.activities), c.activityBreakdown())
+	fmt.Printf("mails: %s\n", mails)
+	fmt.Printf("worker: peak RSS %.0f MB (VmHWM), %s CPU; Temporal server: %s CPU, over %s of callcycle wall time on %d cores\n",
+		rss, secs(workerCPU), secs(serverCPU), secs(wall), runtime.NumCPU())
+	fmt.Println()
+	fmt.Printf("baseline (task queue %s, same server): %s updates on one workflow, %d in flight, continue-as-new every %d: %s (%.0f/s, %d resent); "+
+		"%s empty activities, %d in flight, continue-as-new every %d: %s (%.0f/s)\n",
+		baselineQueue, thousands(b.updates), b.inFlight, perRun, secs(b.updateWall), float64(b.updates)/b.updateWall.Seconds(), b.updateRetries,
+		thousands(b.activities), b.activityInFlight, perRun, secs(b.activityWall), float64(b.activities)/b.activityWall.Seconds())
+	fmt.Printf("throughput (updates + activities per second): callcycle %s in %s = %.1f/s; baseline %s in %s = %.1f/s; ratio %.2f\n",
+		thousands(ops), secs(wall), cc, thousands(ops), secs(b.wall()), b.perSecond(), ratio)
+
+	fmt.Println()
+	fmt.Println("targets (issue 7):")
+	target("throughput ratio", fmt.Sprintf("%.2f", ratio), "≥ 0.5", ratio >= targetRatio,
+		fmt.Sprintf("%q is %.0f%% of callcycle's time; callcycle runs %.1f activities per update, inside the handlers, so each update waits for its activities' round trips; the server used %.0f%% of a core over the run",
+			slowest.name, 100*slowest.wall.Seconds()/wall.Seconds(), float64(c.activities)/float64(c.updates), 100*serverCPU.Seconds()/wall.Seconds()))
+	target("call history (largest run)", thousands(largest)+" events", "< 5,000", largest < targetHistory,
+		fmt.Sprintf("a run continues as new after %d updates or when the server suggests it; %d runs held %s events in all",
+			workflows.DefaultMaxUpdatesPerRun, len(c.callRuns), thousands(total)))
+	target("worker peak RSS", fmt.Sprintf("%.0f MB", rss), "< 300 MB", rss < targetRSSMB,
+		"the peak was reached during "+peakStage(sc.stages, rss))
+}
+
+func target(name, got, want string, ok bool, why string) {
+	verdict := "PASS"
+	if !ok {
+		verdict = "MISS"
+	}
+	fmt.Printf("  %-28s %-14s target %-9s %s\n", name, got, want, verdict)
+	if !ok {
+		fmt.Printf("  %-28s why: %s\n", "", why)
+	}
+}
+
+// peakStage is the first stage at whose end the worker's high-water mark
+// had reached (nearly) its final value.
+func peakStage(stages []stage, peak float64) string {
+	for _, st := range stages {
+		if st.workerHWM >= 0.98*peak {
+			return fmt.Sprintf("%q", st.name)
+		}
+	}
+	return "the end of the run"
+}
+
+// mailCounts summarises the outbox: what was queued, what was sent, by kind.
+func mailCounts(ctx context.Context, s *stack) (string, error) {
+	rows, err := s.db.Query(ctx, `SELECT kind, count(*), count(*) FILTER (WHERE status = 'sent') FROM mail_log GROUP BY kind ORDER BY count(*) DESC, kind`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var total, sent int
+	var parts []string
+	for rows.Next() {
+		var kind string
+		var n, k int
+		if err := rows.Scan(&kind, &n, &k); err != nil {
+			return "", err
+		}
+		total, sent = total+n, sent+k
+		parts = append(parts, fmt.Sprintf("%s %s", kind, thousands(n)))
+	}
+	return fmt.Sprintf("%s in the outbox, %s sent (%s)", thousands(total), thousands(sent), strings.Join(parts, ", ")), rows.Err()
+}
+
+// machine describes where the figures come from.
+func machine(temporalBin string) string {
+	model, mem := "?", "?"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int
+		if _, err := fmt.Sscanf(string(data), "MemTotal: %d kB", &kb); err == nil {
+			mem = fmt.Sprintf("%.0f GiB", float64(kb)/(1<<20))
+		}
+	}
+	cli := "?"
+	if out, err := exec.Command("go", "version", "-m", temporalBin).Output(); err == nil {
+		for _, l := range strings.Split(string(out), "\n") {
+			if f := strings.Fields(l); len(f) >= 3 && f[0] == "mod" {
+				cli = f[1] + " " + f[2]
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("machine: %d cores (%s), %s RAM, %s, temporal CLI %s", runtime.NumCPU(), model, mem, runtime.Version(), cli)
+}
+
+func secs(d time.Duration) string {
+	if d < 10*time.Second {
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+// thousands prints 12345 as 12,345.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

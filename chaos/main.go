@@ -1,0 +1,228 @@
+// Command chaos is the fault run of issue 7: the 2024 replay twice, each on
+// its own self-started services (Temporal dev server with a state file,
+// Mailpit, a fresh PostgreSQL database, the real worker binary), once
+// fault-free through officer.Demo2024 and once while the worker is killed
+// with SIGKILL at random points, PostgreSQL is restarted, the SMTP sink is
+// stopped for a while and the Temporal dev server is restarted. Then it
+// checks that every mail went out exactly once, that the ledger and the
+// annual report equal the fault-free run's, prints PASS/FAIL for each and
+// exits non-zero on any FAIL.
+//
+//	go run ./chaos [-kills 12] [-seed N] [-keep]
+//
+// Not part of `make test`: it takes minutes and restarts the shared local
+// PostgreSQL cluster.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+func main() {
+	seed := flag.Int64("seed", time.Now().UnixNano(), "seed of the fault plan")
+	kills := flag.Int("kills", 12, "worker kills during the faulty replay (at least 10)")
+	keep := flag.Bool("keep", false, "keep the temp dir (logs, state files) even if everything passes")
+	flag.Parse()
+	os.Exit(run(*seed, *kills, *keep))
+}
+
+// result is one run: how long it took and what it left.
+type result struct {
+	replay, settle time.Duration
+	snap           snapshot
+	faults         []fault
+	kills          int
+	retries        int
+}
+
+func run(seed int64, kills int, keep bool) int {
+	if kills < 10 {
+		fmt.Fprintln(os.Stderr, "chaos: -kills must be at least 10")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root, _ := os.Getwd()
+	examples := filepath.Join(root, "examples", "2024")
+	if _, err := os.Stat(examples); err != nil {
+		fmt.Fprintln(os.Stderr, "chaos: run from the repository root (examples/2024 not found)")
+		return 2
+	}
+	tmp, err := os.MkdirTemp("", "callcycle-chaos-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chaos:", err)
+		return 1
+	}
+	// Demo2024 writes its scoring workbooks to os.TempDir(): keep ours
+	// apart from a concurrent `go test`.
+	os.Setenv("TMPDIR", tmp)
+	log := &eventLog{start: time.Now()}
+	fail := func(err error) int {
+		log.add("ERROR %v", err)
+		fmt.Printf("\nFAIL: %v\nlogs kept in %s\n", err, tmp)
+		return 1
+	}
+	temporalBin, err := tool("CALLCYCLE_TEMPORAL_BIN", "temporal", root)
+	if err != nil {
+		return fail(err)
+	}
+	mailpitBin, err := tool("CALLCYCLE_MAILPIT_BIN", "mailpit", root)
+	if err != nil {
+		return fail(err)
+	}
+	workerBin := filepath.Join(tmp, "worker")
+	log.add("building the worker: go build -o %s ./worker", workerBin)
+	if out, err := exec.Command("go", "build", "-o", workerBin, "./worker").CombinedOutput(); err != nil {
+		return fail(fmt.Errorf("go build ./worker: %v\n%s", err, out))
+	}
+	newRun := func(name string) (*stack, error) {
+		return newStack(name, tmp, root, temporalBin, mailpitBin, workerBin, log)
+	}
+
+	// 1. Fault-free, through officer.Demo2024 unchanged.
+	clean, err := newRun("clean")
+	if err != nil {
+		return fail(err)
+	}
+	log.add("fault-free run: services in %s", clean.dir)
+	cr, err := clean.replay(ctx, examples, nil)
+	clean.down()
+	if err != nil {
+		return fail(fmt.Errorf("fault-free run: %w", err))
+	}
+
+	// 2. With faults, through the resumable driver. Faults come about every
+	// gap, so that the kills and the three service faults fall inside the
+	// replay (which the faults themselves slow down).
+	faulty, err := newRun("faulty")
+	if err != nil {
+		return fail(err)
+	}
+	gap := min(max(cr.replay/time.Duration(kills+3), time.Second), 10*time.Second)
+	inj := &injector{s: faulty, rng: rand.New(rand.NewSource(seed)), kills: kills, gap: gap}
+	log.add("faulty run: services in %s; seed %d, %d worker kills, a fault about every %s", faulty.dir, seed, kills, gap.Round(100*time.Millisecond))
+	fr, err := faulty.replay(ctx, examples, inj)
+	faulty.down()
+	if err != nil {
+		return fail(fmt.Errorf("faulty run: %w", err))
+	}
+
+	// 3. Checks.
+	checks := []check{checkMail("fault-free run", &cr.snap, nil), checkMail("faulty run", &fr.snap, fr.faults)}
+	checks = append(checks, checkLedger(&cr.snap, &fr.snap))
+	checks = append(checks, checkReport(&cr.snap, &fr.snap)...)
+	planned := check{name: "faults during the replay: ≥ 10 worker kills, 1 PostgreSQL restart, 1 SMTP stop, 1 Temporal restart",
+		ok: fr.kills >= 10 && inj.count("postgres-restart") == 1 && inj.count("smtp-stop") == 1 && inj.count("temporal-restart") == 1}
+	planned.details = []string{fmt.Sprintf("worker kills %d, PostgreSQL restarts %d, SMTP stops %d, Temporal restarts %d",
+		fr.kills, inj.count("postgres-restart"), inj.count("smtp-stop"), inj.count("temporal-restart"))}
+	checks = append([]check{planned}, checks...)
+
+	// 4. Summary.
+	fmt.Printf("\n==== chaos summary (seed %d) ====\n", seed)
+	host, _ := os.Hostname()
+	fmt.Printf("machine: %s, %d cores, %s %s/%s\n", host, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("fault-free replay %s (+ %s for the outbox to drain); faulty replay %s (+ %s); driver retries %d\n",
+		cr.replay.Round(100*time.Millisecond), cr.settle.Round(100*time.Millisecond),
+		fr.replay.Round(100*time.Millisecond), fr.settle.Round(100*time.Millisecond), fr.retries)
+	fmt.Println("faults (time, kind, downtime):")
+	for _, f := range fr.faults {
+		fmt.Println("  " + f.String())
+	}
+	fmt.Println("annual report 2024, fault-free run:")
+	for _, l := range figures(cr.snap.report) {
+		fmt.Println("  " + l)
+	}
+	fmt.Println("annual report 2024, faulty run:")
+	for _, l := range figures(fr.snap.report) {
+		fmt.Println("  " + l)
+	}
+	failed := 0
+	for _, c := range checks {
+		verdict := "PASS"
+		if !c.ok {
+			verdict, failed = "FAIL", failed+1
+		}
+		fmt.Printf("%s  %s\n", verdict, c.name)
+		for i, d := range c.details {
+			if i == 12 {
+				fmt.Printf("        … %d more\n", len(c.details)-i)
+				break
+			}
+			fmt.Println("        " + d)
+		}
+	}
+	if failed > 0 || keep {
+		fmt.Printf("logs and state kept in %s\n", tmp)
+	} else {
+		os.RemoveAll(tmp)
+	}
+	if failed > 0 {
+		fmt.Printf("FAIL: %d of %d checks\n", failed, len(checks))
+		return 1
+	}
+	fmt.Printf("PASS: %d checks\n", len(checks))
+	return 0
+}
+
+// replay starts s, runs the 2024 replay (Demo2024 when inj is nil, the
+// resumable driver under inj's faults otherwise), waits for the outbox,
+// stops the worker and reads what the run left.
+func (s *stack) replay(ctx context.Context, examples string, inj *injector) (result, error) {
+	var r result
+	if err := s.up(ctx); err != nil {
+		return r, err
+	}
+	out := filepath.Join(s.dir, "annual-report-2024.xlsx")
+	start := time.Now()
+	var err error
+	if inj == nil {
+		r.snap.report, err = s.env.Demo2024(ctx, examples, out)
+	} else {
+		ictx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { inj.run(ictx); close(done) }()
+		d := &driver{env: s.env, dir: examples, work: s.dir, log: s.log}
+		r.snap.report, err = d.replay(ctx, out)
+		cancel()
+		<-done // a fault in progress finishes: every service is up again
+		r.retries, r.faults, r.kills = d.retries, inj.faults, inj.count("worker-kill")
+	}
+	r.replay = time.Since(start)
+	if err != nil {
+		return r, err
+	}
+	s.log.add("%s: replay done in %s (annual report %s); waiting for the outbox", s.name, r.replay.Round(100*time.Millisecond), r.snap.report.Total)
+
+	// Every mail queued before now must reach the sink. A row claimed by a
+	// killed worker waits for its lease (2 min) and the activity's retry.
+	r.snap.t0 = time.Now()
+	var left int
+	err = waitFor(ctx, 10*time.Minute, func() bool {
+		e := s.db.QueryRow(ctx, `SELECT count(*) FROM mail_log WHERE created_at <= $1 AND status IN ('pending', 'sending')`, r.snap.t0).Scan(&left)
+		return e == nil && left == 0
+	})
+	r.settle = time.Since(r.snap.t0)
+	if err != nil {
+		return r, fmt.Errorf("outbox: %d mails still unsent after %s", left, r.settle.Round(time.Second))
+	}
+	// Stop the worker gently so nothing is sent while we read.
+	s.work.stop(syscall.SIGTERM, 30*time.Second)
+	time.Sleep(time.Second)
+	if err := s.read(ctx, &r.snap, out); err != nil {
+		return r, fmt.Errorf("read results: %w", err)
+	}
+	s.log.add("%s: outbox drained in %s; %d outbox rows, %d mails in the sink, %d ledger rows",
+		s.name, r.settle.Round(100*time.Millisecond), len(r.snap.mails), len(r.snap.sink), len(r.snap.ledger))
+	return r, nil
+}
+

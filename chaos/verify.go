@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/workflows"
+	"github.com/xuri/excelize/v2"
+)
+
+// snapshot is what a run left behind, read after its worker stopped.
+type snapshot struct {
+	t0     time.Time // the replay's end: every mail queued before it must be delivered
+	report workflows.AnnualReportResult
+	book   map[string][][]string // sheet → cell values
+	sheets []string
+	ledger map[string]string // "grant/tranche/kind" → "amount paid|unpaid"
+	mails  []mailRow
+	sink   []sinkMsg
+}
+
+type mailRow struct {
+	key, kind, msgID, status, lastError string
+	attempts                            int
+	created                             time.Time
+}
+
+type sinkMsg struct {
+	MessageID string    `json:"MessageID"`
+	Created   time.Time `json:"Created"`
+	Subject   string    `json:"Subject"`
+}
+
+// read collects the snapshot from PostgreSQL, Mailpit and the workbook.
+func (s *stack) read(ctx context.Context, snap *snapshot, workbook string) error {
+	rows, err := s.db.Query(ctx, `SELECT grant_id, tranche, kind, amount_cents, paid_on IS NOT NULL FROM ledger`)
+	if err != nil {
+		return err
+	}
+	snap.ledger = map[string]string{}
+	for rows.Next() {
+		var g, k string
+		var tr int
+		var cents int64
+		var paid bool
+		if err := rows.Scan(&g, &tr, &k, &cents, &paid); err != nil {
+			return err
+		}
+		snap.ledger[fmt.Sprintf("%s/%d/%s", g, tr, k)] = fmt.Sprintf("%s %s", money.Cents(cents), map[bool]string{true: "paid", false: "unpaid"}[paid])
+	}
+	if rows, err = s.db.Query(ctx, `SELECT business_key, kind, message_id, status, COALESCE(last_error, ''), attempts, created_at FROM mail_log`); err != nil {
+		return err
+	}
+	for rows.Next() {
+		var m mailRow
+		if err := rows.Scan(&m.key, &m.kind, &m.msgID, &m.status, &m.lastError, &m.attempts, &m.created); err != nil {
+			return err
+		}
+		snap.mails = append(snap.mails, m)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for start := 0; ; start += 1000 {
+		var page struct {
+			Total    int       `json:"total"`
+			Messages []sinkMsg `json:"messages"`
+		}
+		resp, err := http.Get(s.api(fmt.Sprintf("/api/v1/messages?start=%d&limit=1000", start)))
+		if err != nil {
+			return err
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		snap.sink = append(snap.sink, page.Messages...)
+		if len(page.Messages) < 1000 {
+			if len(snap.sink) != page.Total {
+				return fmt.Errorf("mailpit listed %d of %d messages", len(snap.sink), page.Total)
+			}
+			break
+		}
+	}
+	f, err := excelize.OpenFile(workbook)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	snap.book, snap.sheets = map[string][][]string{}, f.GetSheetList()
+	for _, sh := range snap.sheets {
+		if snap.book[sh], err = f.GetRows(sh); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// check is one PASS/FAIL line with its details.
+type check struct {
+	name    string
+	ok      bool
+	details []string
+}
+
+// checkMail: every mail queued before the replay ended is in the sink
+// exactly once; no Message-ID is there twice; nothing is there that the
+// outbox does not know. Mails queued later (the compressed grant clocks
+// keep sending reminders) are checked for duplicates too.
+func checkMail(run string, snap *snapshot, faults []fault) check {
+	c := check{name: run + ": every outbox mail delivered exactly once (Mailpit, by Message-ID)", ok: true}
+	copies := map[string][]time.Time{}
+	for _, m := range snap.sink {
+		copies[m.MessageID] = append(copies[m.MessageID], m.Created)
+	}
+	byID := map[string]mailRow{}
+	status := map[string]int{}
+	var late, lateInSink int
+	for _, m := range snap.mails {
+		byID[m.msgID] = m
+		status[m.status]++
+		n := len(copies[m.msgID])
+		switch {
+		case n > 1:
+			c.ok = false
+			c.details = append(c.details, duplicate(m, copies[m.msgID], faults))
+		case m.created.After(snap.t0):
+			late++
+			lateInSink += n
+		case n == 0:
+			c.ok = false
+			c.details = append(c.details, fmt.Sprintf("MISSING %s (%s, status %s, %d attempts, last error %q)", m.key, m.kind, m.status, m.attempts, m.lastError))
+		case m.status != "sent":
+			c.details = append(c.details, fmt.Sprintf("delivered but still %q in the outbox (would be resent after the lease): %s", m.status, m.key))
+		}
+	}
+	for id := range copies {
+		if _, ok := byID[id]; !ok {
+			c.ok = false
+			c.details = append(c.details, "STRAY message in the sink, not in the outbox: Message-ID "+id)
+		}
+	}
+	c.details = append([]string{fmt.Sprintf("outbox %d rows (%s), sink %d messages, %d distinct Message-IDs; %d rows queued after the replay ended (grant reminders), %d of them delivered",
+		len(snap.mails), fmtCounts(status), len(snap.sink), len(copies), late, lateInSink)}, c.details...)
+	return c
+}
+
+// duplicate describes a mail delivered twice and whether a fault explains
+// it: the documented window is a worker killed after the relay accepted
+// the first copy and before the row was marked sent.
+func duplicate(m mailRow, at []time.Time, faults []fault) string {
+	sort.Slice(at, func(i, j int) bool { return at[i].Before(at[j]) })
+	var near []string
+	window := "NOT explained by the documented window"
+	for _, f := range faults {
+		if f.begin.After(at[0].Add(-time.Second)) && f.begin.Before(at[0].Add(3*time.Second)) {
+			near = append(near, f.kind+" at "+f.begin.Format("15:04:05.000"))
+			if f.kind == "worker-kill" && !f.begin.Before(at[0].Add(-50*time.Millisecond)) {
+				window = "MATCHES the documented window (worker killed between the relay accepting and the row being marked sent)"
+			}
+		}
+	}
+	var times []string
+	for _, t := range at {
+		times = append(times, t.Format("15:04:05.000"))
+	}
+	return fmt.Sprintf("DUPLICATE %s (%s) ×%d at %s; outbox status %s, %d attempts, last error %q; faults around the first copy: %s; %s",
+		m.key, m.kind, len(at), strings.Join(times, ", "), m.status, m.attempts, m.lastError, orNone(near), window)
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+func fmtCounts(m map[string]int) string {
+	var parts []string
+	for k, v := range m {
+		parts = append(parts, fmt.Sprintf("%s %d", k, v))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+// checkLedger: the faulty run's ledger equals the fault-free run's, row
+// by row ((grant, tranche, kind) is the primary key, so "once" is given;
+// what can go wrong is a missing or extra row or a different amount).
+func checkLedger(clean, faulty *snapshot) check {
+	c := check{name: "ledger: every payment once, rows equal the fault-free run's (grant, tranche, kind, amount)", ok: true}
+	var total [2]money.Cents
+	for i, s := range []*snapshot{clean, faulty} {
+		for _, v := range s.ledger {
+			a, _ := money.Parse(strings.TrimSuffix(strings.TrimSuffix(v, " unpaid"), " paid"))
+			total[i] += a
+		}
+	}
+	for _, k := range keys(clean.ledger, faulty.ledger) {
+		if clean.ledger[k] != faulty.ledger[k] {
+			c.ok = false
+			c.details = append(c.details, fmt.Sprintf("%s: fault-free %q, faulty %q", k, clean.ledger[k], faulty.ledger[k]))
+		}
+	}
+	c.details = append([]string{fmt.Sprintf("fault-free %d rows %s, faulty %d rows %s", len(clean.ledger), total[0], len(faulty.ledger), total[1])}, c.details...)
+	return c
+}
+
+func keys(ms ...map[string]string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range ms {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// timestamp matches a date-time cell, which would be ignored (the report
+// has none today).
+var timestamp = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}`)
+
+// checkReport: the figures of AnnualReportResult and every cell of every
+// sheet equal the fault-free run's.
+func checkReport(clean, faulty *snapshot) []check {
+	fig := check{name: "annual report figures (AnnualReportResult) equal the fault-free run's", ok: true}
+	a, b := clean.report, faulty.report
+	a.Path, b.Path = "", ""
+	if !reflect.DeepEqual(a, b) {
+		fig.ok = false
+		fig.details = append(fig.details, fmt.Sprintf("fault-free %+v", a), fmt.Sprintf("faulty     %+v", b))
+	}
+	book := check{name: "annual report workbook: every cell of every sheet equals the fault-free run's", ok: true}
+	if !reflect.DeepEqual(clean.sheets, faulty.sheets) {
+		book.ok = false
+		book.details = append(book.details, fmt.Sprintf("sheets %q vs %q", clean.sheets, faulty.sheets))
+	}
+	cells, ignored := 0, 0
+	for _, sh := range clean.sheets {
+		x, y := clean.book[sh], faulty.book[sh]
+		for r := 0; r < max(len(x), len(y)); r++ {
+			for col := 0; col < max(rowLen(x, r), rowLen(y, r)); col++ {
+				v, w := cell(x, r, col), cell(y, r, col)
+				cells++
+				if v == w {
+					continue
+				}
+				if timestamp.MatchString(v) && timestamp.MatchString(w) {
+					ignored++
+					continue
+				}
+				book.ok = false
+				name, _ := excelize.CoordinatesToCellName(col+1, r+1)
+				book.details = append(book.details, fmt.Sprintf("%s!%s: fault-free %q, faulty %q", sh, name, v, w))
+			}
+		}
+	}
+	book.details = append([]string{fmt.Sprintf("%d sheets, %d cells compared, %d timestamps ignored", len(clean.sheets), cells, ignored)}, book.details...)
+	return []check{fig, book}
+}
+
+func rowLen(rows [][]string, r int) int {
+	if r < len(rows) {
+		return len(rows[r])
+	}
+	return 0
+}
+
+func cell(rows [][]string, r, c int) string {
+	if c < rowLen(rows, r) {
+		return rows[r][c]
+	}
+	return ""
+}
+
+// figures prints the report's headline figures.
+func figures(r workflows.AnnualReportResult) []string {
+	out := []string{fmt.Sprintf("total committed %s", r.Total)}
+	for i, l := range r.ByKind {
+		out = append(out, fmt.Sprintf("  %-40s %14s %4d %%", l.Label, l.Amount, r.KindPercent[i]))
+	}
+	for i, l := range r.ByZone {
+		out = append(out, fmt.Sprintf("  %-40s %14s %4d %%", l.Label, l.Amount, r.ZonePercent[i]))
+	}
+	return out
+}
