@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -25,6 +26,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/callcycle/callcycle/internal/officer"
 	"github.com/callcycle/callcycle/workflows"
 )
 
@@ -93,7 +95,10 @@ func run(ctx context.Context, o options) error {
 	sc := &scenario{s: s, o: o}
 	if err := sc.run(ctx); err != nil {
 		printStages(sc.stages)
-		return fmt.Errorf("%w\n(worker log: %s)", err, s.worker.tail())
+		if !errors.Is(err, officer.ErrUsage) { // a refusal says why; anything else may be in the log
+			err = fmt.Errorf("%w\nworker log:\n%s", err, s.worker.tail())
+		}
+		return err
 	}
 	st, err := sc.env.Status(ctx, callID, true)
 	if err != nil {
@@ -137,7 +142,7 @@ func printStages(stages []stage) {
 		fmt.Fprintf(tw, "%s\t%s\t%s %s\t%.1f\t%s\t%s\t%.0f MB\t\n", name, secs(st.wall), thousands(st.items), st.unit,
 			float64(st.items)/st.wall.Seconds(), secs(st.workerCPU), secs(st.serverCPU), st.workerHWM)
 	}
-	fmt.Fprintf(tw, "callcycle, launch to completed\t%s\t\t\t\t\t\t\n", secs(total))
+	fmt.Fprintf(tw, "callcycle, the stages above\t%s\t\t\t\t\t\t\n", secs(total))
 	tw.Flush()
 }
 
@@ -169,6 +174,7 @@ func report(sc *scenario, c counts, b baselineResult, mails string, rss float64,
 	fmt.Printf("grant workflows: %s, %s runs, %s events\n", thousands(len(sc.grants)), thousands(c.grantRuns), thousands(c.grantEvents))
 	fmt.Printf("updates: %s sent by the officer functions, %s accepted (WorkflowExecutionUpdateAccepted events in every run)\n",
 		thousands(int(sc.updates.Load())), thousands(c.updates))
+	fmt.Printf("grant update latency, mean / max: %s\n", sc.latency.String())
 	fmt.Printf("activities: %s executed (ActivityTaskScheduled events in every run of the call and grant workflows): %s\n",
 		thousands(c.activities), c.activityBreakdown())
 	fmt.Printf("mails: %s\n", mails)

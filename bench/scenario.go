@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -72,6 +73,37 @@ type scenario struct {
 	stages  []stage
 	updates atomic.Int64 // updates sent by the officer functions
 	grants  []workflows.DecisionGrant
+	latency latencies // of each grant step
+}
+
+// grantSteps names the officer's six updates on each grant.
+var grantSteps = []string{"sign", "paid 1", "end-date", "report", "review", "paid 2"}
+
+// latencies keeps the mean and maximum duration of each grant step.
+type latencies struct {
+	mu       sync.Mutex
+	sum, max [6]time.Duration
+	n        [6]int
+}
+
+func (l *latencies) add(i int, d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sum[i] += d
+	l.max[i] = max(l.max[i], d)
+	l.n[i]++
+}
+
+func (l *latencies) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var parts []string
+	for i, name := range grantSteps {
+		if l.n[i] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s / %s", name, secs(l.sum[i]/time.Duration(l.n[i])), secs(l.max[i])))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // measure runs one stage and records its time and the processes' CPU.
@@ -205,9 +237,11 @@ func (sc *scenario) runGrants(ctx context.Context) error {
 			}
 			for i, step := range steps {
 				sc.updates.Add(1)
+				start := time.Now()
 				if err := step(); err != nil {
-					return fmt.Errorf("%s step %d: %w", id, i+1, err)
+					return fmt.Errorf("%s: %s: %w", id, grantSteps[i], err)
 				}
+				sc.latency.add(i, time.Since(start))
 			}
 			return nil
 		})

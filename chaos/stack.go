@@ -220,7 +220,7 @@ func (s *stack) up(ctx context.Context) error {
 		return err
 	}
 	// The worker migrates the database; wait for it before using the pool.
-	if err := waitLog(ctx, s.work, "worker started", time.Minute); err != nil {
+	if err := waitLog(ctx, s.work, `msg="worker started"`, time.Minute); err != nil {
 		return err
 	}
 	var err error

@@ -29,6 +29,13 @@ import (
 func (e Env) Demo2024(ctx context.Context, dir, out string) (workflows.AnnualReportResult, error) {
 	var res workflows.AnnualReportResult
 	if _, err := e.Temporal.DescribeWorkflowExecution(ctx, workflows.CallWorkflowID("AP-SUD-2024"), ""); err == nil {
+		var decided int
+		if err := e.DB.QueryRow(ctx, `SELECT count(*) FROM decisions WHERE call_id IN ('AP-SUD-2024', 'AP-CMS-2024')`).Scan(&decided); err != nil {
+			return res, err
+		}
+		if decided != 2 {
+			return res, usage("a call AP-SUD-2024 exists on this stack but was not made by the replay; run the replay on a fresh stack (make down, remove .run/ and the callcycle database)")
+		}
 		fmt.Fprintln(e.Out, "the 2024 calls were already replayed on this stack; writing the annual report again")
 		return e.AnnualReport(ctx, 2024, out)
 	}
