@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/xuri/excelize/v2"
 )
@@ -57,7 +58,7 @@ func (e Env) Demo2024(ctx context.Context, dir, out string) (workflows.AnnualRep
 	if err := e.GovernmentCaretaker(ctx, "2024-06-10"); err != nil && !strings.Contains(err.Error(), "already in caretaker") {
 		return res, err
 	}
-	step("grants: agreements signed, first tranches paid (payments continue in caretaker mode)")
+	step("grants: signed, paid, reported and closed (payments continue in caretaker mode)")
 	if err := e.replayGrants(ctx); err != nil {
 		return res, err
 	}
@@ -187,17 +188,19 @@ func (e Env) waitFor(ctx context.Context, callID string, cond func(workflows.Sta
 func (e Env) replayGrants(ctx context.Context) error {
 	quiet := e
 	quiet.Out = &strings.Builder{}
-	rows, err := e.DB.Query(ctx, `SELECT reference FROM applications WHERE decision = 'granted' AND call_id IN ('AP-SUD-2024', 'AP-CMS-2024') ORDER BY reference`)
+	rows, err := e.DB.Query(ctx, `SELECT reference, granted_cents FROM applications WHERE decision = 'granted' AND call_id IN ('AP-SUD-2024', 'AP-CMS-2024') ORDER BY reference`)
 	if err != nil {
 		return err
 	}
 	var refs []string
+	granted := map[string]money.Cents{}
 	for rows.Next() {
 		var r string
-		if err := rows.Scan(&r); err != nil {
+		var c int64
+		if err := rows.Scan(&r, &c); err != nil {
 			return err
 		}
-		refs = append(refs, r)
+		refs, granted[r] = append(refs, r), money.Cents(c)
 	}
 	today := time.Now().Format("2006-01-02")
 	for _, ref := range refs {
@@ -215,8 +218,27 @@ func (e Env) replayGrants(ctx context.Context) error {
 		if err := quiet.GrantPaid(ctx, id, 1, today); err != nil {
 			return err
 		}
+		// Each project then ends, reports having spent its grant, and is
+		// closed, so that no compressed timer keeps chasing it afterwards.
+		if err := quiet.GrantEndDate(ctx, id, time.Now().Add(time.Second).Format(time.RFC3339)); err != nil {
+			return err
+		}
+		if err := quiet.GrantReport(ctx, id, GrantReportOptions{Beneficiaries: 100, Spent: granted[ref].String(), Lessons: "Rapport final du rejeu 2024."}); err != nil {
+			return err
+		}
+		if err := quiet.GrantReview(ctx, id, true, "", ""); err != nil {
+			return err
+		}
+		if err := quiet.GrantPaid(ctx, id, 2, today); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(e.Out, "   %d grants signed, first tranche paid\n", len(refs))
+	for _, call := range []string{"AP-SUD-2024", "AP-CMS-2024"} {
+		if err := quiet.waitFor(ctx, call, func(s workflows.StatusResult) bool { return s.Stage == workflows.StageCompleted }); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.Out, "   %d grants signed, paid, reported and closed; both calls completed\n", len(refs))
 	return nil
 }
 
