@@ -23,6 +23,9 @@ type counts struct {
 	grantRuns      int
 	updates        int            // WorkflowExecutionUpdateAccepted events
 	activities     int            // ActivityTaskScheduled events
+	wfTasks        int            // WorkflowTaskScheduled events
+	wfTimedOut     int            // WorkflowTaskTimedOut: a sticky task not picked up in 5 s, rescheduled
+	wfFailed       int            // WorkflowTaskFailed (e.g. UnhandledCommand)
 	byType         map[string]int // activities per type
 }
 
@@ -43,6 +46,9 @@ func countHistories(ctx context.Context, tc client.Client, grants []workflows.De
 		defer mu.Unlock()
 		for _, r := range runs {
 			c.updates += r.updates
+			c.wfTasks += r.wfTasks
+			c.wfTimedOut += r.wfTimedOut
+			c.wfFailed += r.wfFailed
 			for t, n := range r.activities {
 				c.activities += n
 				c.byType[t] += n
@@ -79,8 +85,9 @@ func countHistories(ctx context.Context, tc client.Client, grants []workflows.De
 }
 
 type runTally struct {
-	events, updates int
-	activities      map[string]int
+	events, updates               int
+	wfTasks, wfTimedOut, wfFailed int
+	activities                    map[string]int
 }
 
 // tallyRuns walks a workflow's runs from the current one back through
@@ -105,6 +112,12 @@ func tallyRuns(ctx context.Context, tc client.Client, workflowID string) ([]runT
 				t.activities[ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()]++
 			case enums.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
 				t.updates++
+			case enums.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+				t.wfTasks++
+			case enums.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+				t.wfTimedOut++
+			case enums.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+				t.wfFailed++
 			}
 		}
 		out = append(out, t)

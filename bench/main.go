@@ -33,6 +33,7 @@ import (
 type options struct {
 	apps, grants int
 	workers      int // grants driven at once
+	timeScale    int // the call's time_scale
 	inFlight     int // baseline: updates in flight on its one workflow
 	parallel     int // baseline: activities in flight
 	keep         bool
@@ -51,6 +52,7 @@ func main() {
 	flag.IntVar(&o.apps, "apps", 10000, "applications imported")
 	flag.IntVar(&o.grants, "grants", 1000, "applications selected, i.e. grants run to closure")
 	flag.IntVar(&o.workers, "workers", 16, "grants driven concurrently (each grant's updates are sequential)")
+	flag.IntVar(&o.timeScale, "time-scale", 3600, "the call's time_scale (compressed seconds per second; 604800 makes waiting grants send reminders every 13 s)")
 	flag.IntVar(&o.inFlight, "baseline-inflight", 8, "baseline: concurrent updates on its workflow (the engine allows 10)")
 	flag.IntVar(&o.parallel, "baseline-parallel", 16, "baseline: concurrent activities")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, SQLite file, workbooks)")
@@ -88,8 +90,9 @@ func run(ctx context.Context, o options) error {
 	}
 	defer s.close()
 	fmt.Println(machine(s.temporalBin))
-	fmt.Printf("command: go run ./bench -apps %d -grants %d -workers %d -baseline-inflight %d -baseline-parallel %d\n\n",
-		o.apps, o.grants, o.workers, o.inFlight, o.parallel)
+	fmt.Printf("command: go run ./bench -apps %d -grants %d -workers %d -time-scale %d -baseline-inflight %d -baseline-parallel %d\n",
+		o.apps, o.grants, o.workers, o.timeScale, o.inFlight, o.parallel)
+	fmt.Printf("load average at start: %s\n\n", loadavg())
 
 	fmt.Fprintln(os.Stderr, "callcycle:")
 	sc := &scenario{s: s, o: o}
@@ -125,24 +128,27 @@ func run(ctx context.Context, o options) error {
 		b.activities, b.activityWall.Round(10*time.Millisecond))
 
 	report(sc, c, b, mails, rss, workerCPU, serverCPU)
+	fmt.Printf("\nload average at end: %s (other programs on the machine share its %d cores)\n", loadavg(), runtime.NumCPU())
 	return nil
 }
 
+// printStages prints the stage table as Markdown, ready for BENCHMARKS.md.
 func printStages(stages []stage) {
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
-	fmt.Fprintln(tw, "stage\twall time\titems\titems/s\tworker CPU\tserver CPU\tworker peak RSS\t")
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 1, ' ', 0)
+	fmt.Fprintln(tw, "| stage\t| wall time\t| items\t| items/s\t| worker CPU\t| server CPU\t| worker peak RSS\t|")
+	fmt.Fprintln(tw, "|---\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|")
 	var total time.Duration
 	for _, st := range stages {
 		name := st.name
 		if st.own {
-			name += " [bench, not timed]"
+			name += " (bench's own, not counted)"
 		} else {
 			total += st.wall
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s %s\t%.1f\t%s\t%s\t%.0f MB\t\n", name, secs(st.wall), thousands(st.items), st.unit,
+		fmt.Fprintf(tw, "| %s\t| %s\t| %s %s\t| %.1f\t| %s\t| %s\t| %.0f MB\t|\n", name, secs(st.wall), thousands(st.items), st.unit,
 			float64(st.items)/st.wall.Seconds(), secs(st.workerCPU), secs(st.serverCPU), st.workerHWM)
 	}
-	fmt.Fprintf(tw, "callcycle, the stages above\t%s\t\t\t\t\t\t\n", secs(total))
+	fmt.Fprintf(tw, "| **callcycle, the stages counted**\t| **%s**\t|\t|\t|\t|\t|\t|\n", secs(total))
 	tw.Flush()
 }
 
@@ -174,6 +180,8 @@ func report(sc *scenario, c counts, b baselineResult, mails string, rss float64,
 	fmt.Printf("grant workflows: %s, %s runs, %s events\n", thousands(len(sc.grants)), thousands(c.grantRuns), thousands(c.grantEvents))
 	fmt.Printf("updates: %s sent by the officer functions, %s accepted (WorkflowExecutionUpdateAccepted events in every run)\n",
 		thousands(int(sc.updates.Load())), thousands(c.updates))
+	fmt.Printf("workflow tasks: %s scheduled, %s timed out (sticky queue not polled within 5 s, sent back to the shared queue), %s failed\n",
+		thousands(c.wfTasks), thousands(c.wfTimedOut), thousands(c.wfFailed))
 	fmt.Printf("grant update latency, mean / max: %s\n", sc.latency.String())
 	fmt.Printf("activities: %s executed (ActivityTaskScheduled events in every run of the call and grant workflows): %s\n",
 		thousands(c.activities), c.activityBreakdown())
@@ -270,6 +278,12 @@ func machine(temporalBin string) string {
 		}
 	}
 	return fmt.Sprintf("machine: %d cores (%s), %s RAM, %s, temporal CLI %s", runtime.NumCPU(), model, mem, runtime.Version(), cli)
+}
+
+func loadavg() string {
+	data, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(data))
+	return strings.Join(f[:min(3, len(f))], " ")
 }
 
 func secs(d time.Duration) string {

@@ -103,8 +103,19 @@ func (in *injector) killWorker() {
 }
 
 // stopSMTP stops Mailpit for 5–10 s and starts it again on the same ports
-// and database file, so the mails it already took are kept.
+// and database file, so the mails it already took are kept. It stops it
+// while a delivery is under way (the sink's count just moved) if one
+// comes within 10 s: that is when an outage of the relay matters.
 func (in *injector) stopSMTP() {
+	busy := ""
+	if n, err := in.s.sinkTotal(); err == nil {
+		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if m, err := in.s.sinkTotal(); err == nil && m != n {
+				busy = fmt.Sprintf(" during a delivery (sink count %d → %d)", n, m)
+				break
+			}
+		}
+	}
 	f := fault{kind: "smtp-stop", begin: time.Now()}
 	in.s.mail.stop(syscall.SIGTERM, 10*time.Second)
 	time.Sleep(in.uniform(5*time.Second, 10*time.Second))
@@ -112,7 +123,7 @@ func (in *injector) stopSMTP() {
 	if err == nil {
 		err = in.s.waitMailpit(context.Background())
 	}
-	f.back, f.note = time.Now(), "Mailpit stopped (SIGTERM), started again with the same --database"
+	f.back, f.note = time.Now(), "Mailpit stopped (SIGTERM)"+busy+", started again with the same --database"
 	if err != nil {
 		f.note += ": " + err.Error()
 	}

@@ -225,4 +225,3 @@ func (s *stack) replay(ctx context.Context, examples string, inj *injector) (res
 		s.name, r.settle.Round(100*time.Millisecond), len(r.snap.mails), len(r.snap.sink), len(r.snap.ledger))
 	return r, nil
 }
-

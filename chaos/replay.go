@@ -65,8 +65,14 @@ func transient(err error) bool {
 // the workflows catch up). A final error is accepted when done then says
 // the step was done after all (an earlier attempt whose answer was lost).
 func (d *driver) step(ctx context.Context, what string, done func() (bool, error), act func() error) error {
-	deadline := time.Now().Add(20 * time.Minute)
+	began := time.Now()
+	deadline := began.Add(20 * time.Minute)
 	delay, acted := 500*time.Millisecond, time.Time{}
+	defer func() {
+		if took := time.Since(began); took > 5*time.Second {
+			d.log.add("driver: %s took %s", what, took.Round(100*time.Millisecond))
+		}
+	}()
 	for attempt := 1; ; attempt++ {
 		ok, err := true, error(nil)
 		if done != nil {

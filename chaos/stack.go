@@ -272,7 +272,9 @@ func (s *stack) waitMailpit(ctx context.Context) error {
 	})
 }
 
-func (s *stack) api(path string) string { return fmt.Sprintf("http://127.0.0.1:%d%s", s.httpPort, path) }
+func (s *stack) api(path string) string {
+	return fmt.Sprintf("http://127.0.0.1:%d%s", s.httpPort, path)
+}
 
 // down stops everything (the worker gently) and drops the database.
 func (s *stack) down() {

@@ -105,6 +105,20 @@ func (s *stack) read(ctx context.Context, snap *snapshot, workbook string) error
 	return nil
 }
 
+// sinkTotal is the number of messages Mailpit holds.
+func (s *stack) sinkTotal() (int, error) {
+	resp, err := http.Get(s.api("/api/v1/messages?limit=1"))
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Total int `json:"total"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&page)
+	return page.Total, err
+}
+
 // check is one PASS/FAIL line with its details.
 type check struct {
 	name    string
@@ -123,16 +137,20 @@ func checkMail(run string, snap *snapshot, faults []fault) check {
 		copies[m.MessageID] = append(copies[m.MessageID], m.Created)
 	}
 	byID := map[string]mailRow{}
-	status := map[string]int{}
+	status, kinds := map[string]int{}, map[string]int{}
 	var late, lateInSink int
 	for _, m := range snap.mails {
 		byID[m.msgID] = m
 		status[m.status]++
+		kinds[m.kind]++
 		n := len(copies[m.msgID])
 		switch {
 		case n > 1:
 			c.ok = false
 			c.details = append(c.details, duplicate(m, copies[m.msgID], faults))
+		case m.status == "failed":
+			c.ok = false
+			c.details = append(c.details, fmt.Sprintf("FAILED %s (%s): marked failed, never resent; %d in the sink; %d attempts, last error %q", m.key, m.kind, n, m.attempts, m.lastError))
 		case m.created.After(snap.t0):
 			late++
 			lateInSink += n
@@ -150,7 +168,7 @@ func checkMail(run string, snap *snapshot, faults []fault) check {
 		}
 	}
 	c.details = append([]string{fmt.Sprintf("outbox %d rows (%s), sink %d messages, %d distinct Message-IDs; %d rows queued after the replay ended (grant reminders), %d of them delivered",
-		len(snap.mails), fmtCounts(status), len(snap.sink), len(copies), late, lateInSink)}, c.details...)
+		len(snap.mails), fmtCounts(status), len(snap.sink), len(copies), late, lateInSink), "by kind: " + fmtCounts(kinds)}, c.details...)
 	return c
 }
 
