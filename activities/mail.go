@@ -16,6 +16,7 @@ import (
 	"github.com/callcycle/callcycle/mailtemplates"
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 )
 
 // How mail is sent exactly once
@@ -147,6 +148,10 @@ func totalEnvelope(c callspec.Call) money.Cents {
 type DeliverMailInput struct {
 	CallID    string
 	Reference string
+	// Final: the caller is about to end and must know every mail left.
+	// Mails held by another attempt (perhaps of a worker that died) then
+	// fail this attempt, so Temporal retries it until they are sent.
+	Final bool
 }
 
 // DeliverMailResult counts what this attempt did.
@@ -170,32 +175,26 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 	// most one mail is sent-but-unmarked beyond the one being marked.
 	marks := make(chan int64, 1)
 	markErr := make(chan error, 1)
-	// The marker has its own connection with synchronous_commit off: a
-	// mark is durable once PostgreSQL acknowledges it unless PostgreSQL
-	// itself crashes within the next ~0.6 s (a clean restart loses
-	// nothing), and a worker killed at any point loses no mark it sent.
-	// Waiting for a WAL flush per mail would halve the delivery rate.
-	conn, err := a.DB.Acquire(ctx)
-	if err != nil {
-		return res, err
-	}
-	if _, err := conn.Exec(ctx, `SET synchronous_commit = off`); err != nil {
-		conn.Release()
-		return res, err
-	}
+	// Each mark is its own transaction with synchronous_commit off, sent
+	// as one pipelined batch (one round trip, no connection held): it is
+	// durable once PostgreSQL acknowledges it unless PostgreSQL itself
+	// crashes within the next ~0.6 s (a clean restart loses nothing), and a
+	// worker killed at any point loses no acknowledged mark. Waiting for a
+	// WAL flush per mail would cost a third of the delivery rate.
 	go func() {
-		defer func() {
-			_, _ = conn.Exec(context.WithoutCancel(ctx), `RESET synchronous_commit`)
-			conn.Release()
-		}()
 		var first error
 		for id := range marks {
 			if first != nil {
 				continue
 			}
+			b := &pgx.Batch{}
+			b.Queue(`BEGIN`)
+			b.Queue(`SET LOCAL synchronous_commit = off`)
+			b.Queue(`UPDATE mail_log SET status = 'sent', sent_at = now() WHERE mail_id = $1 AND claim_token = $2`, id, token)
+			b.Queue(`COMMIT`)
 			// Not the activity's context: once the relay has the mail,
 			// recording it must not be cut short by a cancellation.
-			_, first = conn.Exec(context.WithoutCancel(ctx), `UPDATE mail_log SET status = 'sent', sent_at = now() WHERE mail_id = $1 AND claim_token = $2`, id, token)
+			first = a.DB.SendBatch(context.WithoutCancel(ctx), b).Close()
 		}
 		markErr <- first
 	}()
@@ -217,8 +216,14 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 	}()
 	for {
 		batch, err := a.claim(ctx, in.CallID, in.Reference, token)
-		if err != nil || len(batch) == 0 {
+		if err != nil {
 			return res, err
+		}
+		if len(batch) == 0 {
+			if in.Final {
+				return res, a.heldElsewhere(ctx, in)
+			}
+			return res, nil
 		}
 		if sess == nil {
 			if sess, err = a.Mailer.Open(ctx); err != nil {
@@ -243,6 +248,23 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 			}
 		}
 	}
+}
+
+// ErrTypeMailHeld: unsent mails are claimed by another attempt (perhaps a
+// worker that died); retried until they are sent or their lease expires.
+const ErrTypeMailHeld = "MailHeld"
+
+// heldElsewhere fails the attempt while other attempts hold unsent mails,
+// so that Temporal retries it and no mail is left behind when the attempt
+// that claimed it died: the caller's "all delivered" then really means it.
+func (a *Activities) heldElsewhere(ctx context.Context, in DeliverMailInput) error {
+	var n int
+	err := a.DB.QueryRow(ctx, `SELECT count(*) FROM mail_log WHERE call_id = $1 AND ($2 = '' OR reference = $2) AND status = 'sending'`,
+		in.CallID, in.Reference).Scan(&n)
+	if err != nil || n == 0 {
+		return err
+	}
+	return temporal.NewApplicationError(fmt.Sprintf("%d mails are held by another delivery attempt; retrying", n), ErrTypeMailHeld)
 }
 
 type claimed struct {
@@ -275,7 +297,10 @@ func (a *Activities) claim(ctx context.Context, callID, ref, token string) ([]cl
 func (a *Activities) release(ctx context.Context, token string, cause error) error {
 	_, err := a.DB.Exec(context.WithoutCancel(ctx), `UPDATE mail_log SET status = 'pending', claim_token = NULL, last_error = $2
 		WHERE claim_token = $1 AND status = 'sending'`, token, cause.Error())
-	return errors.Join(cause, err)
+	if err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause // unwrapped, so Temporal sees its type (MailHeld...)
 }
 
 func newToken() string {

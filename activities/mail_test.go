@@ -2,11 +2,13 @@ package activities_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/callcycle/callcycle/activities"
+	"go.temporal.io/sdk/temporal"
 )
 
 func TestDeliverMailSendsEachMailOnce(t *testing.T) {
@@ -64,11 +66,17 @@ func TestDeliverMailRespectsClaims(t *testing.T) {
 	if _, err := f.db.Exec(ctx, `UPDATE mail_log SET status = 'sending', claimed_at = now(), claim_token = gen_random_uuid()`); err != nil {
 		t.Fatal(err)
 	}
-	var res activities.DeliverMailResult
-	f.run(t, f.acts.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID}, &res)
-	if res.Sent != 0 {
+	// Another attempt holds it: not sent, and the attempt fails so that
+	// Temporal retries it until the mail is sent or the lease expires.
+	_, err := f.env.ExecuteActivity(f.acts.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID, Final: true})
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeMailHeld {
+		t.Fatalf("want %s, got %v", activities.ErrTypeMailHeld, err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM mail_log WHERE status = 'sent'`); n != 0 {
 		t.Fatal("sent a mail another attempt holds")
 	}
+	var res activities.DeliverMailResult
 	if _, err := f.db.Exec(ctx, `UPDATE mail_log SET claimed_at = now() - interval '1 hour'`); err != nil {
 		t.Fatal(err)
 	}

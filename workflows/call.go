@@ -21,6 +21,7 @@ type callWF struct {
 	call      callspec.Call
 	inFlight  int  // verdict batches being recorded
 	importing bool // a scores import is being applied
+	final     bool // the call is ending: the last delivery must leave nothing
 	st        *CallState
 	maxUpd    int
 	updates   int  // updates accepted by this run
@@ -78,6 +79,11 @@ func CallWorkflow(ctx workflow.Context, in CallInput) (CallResult, error) {
 			}
 		default: // completed, cancelled, no eligible application: the call ends
 			w.unsubscribe(ctx)
+			// A last delivery that waits out mails held by attempts of a
+			// worker that died, so none is left behind when the call ends.
+			if workflow.GetVersion(ctx, "final-delivery", workflow.DefaultVersion, 1) == 1 {
+				w.final, w.st.MailPending = true, true
+			}
 			if err := workflow.Await(ctx, func() bool { return !w.st.MailPending && !w.mailBusy && workflow.AllHandlersFinished(ctx) }); err != nil {
 				return CallResult{}, err
 			}
@@ -151,7 +157,7 @@ func (w *callWF) mailLoop(ctx workflow.Context) {
 		}
 		w.st.MailPending, w.mailBusy = false, true
 		var res activities.DeliverMailResult
-		err := workflow.ExecuteActivity(actx, act.DeliverMail, activities.DeliverMailInput{CallID: w.call.ID}).Get(ctx, &res)
+		err := workflow.ExecuteActivity(actx, act.DeliverMail, activities.DeliverMailInput{CallID: w.call.ID, Final: w.final}).Get(ctx, &res)
 		w.mailBusy = false
 		if err != nil {
 			workflow.GetLogger(ctx).Error("mail delivery failed; will retry on next mail", "error", err)
