@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/callcycle/callcycle/internal/config"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -60,7 +61,17 @@ func Dial(c config.Temporal, log *slog.Logger) (client.Client, error) {
 
 // OpenDB opens the pool and checks the database answers.
 func OpenDB(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	pool, err := pgxpool.New(ctx, url)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	// pgxpool defaults to max(4, CPUs) connections; a worker runs many
+	// activities at once (grants deliver their mails concurrently), so
+	// give it room unless the URL says otherwise (pool_max_conns).
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = 20
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
