@@ -68,6 +68,7 @@ func BareActivities(ctx workflow.Context, left, parallel int) error {
 func Noop(context.Context) error { return nil }
 
 type baselineResult struct {
+	history                    tally // both bare workflows, every run
 	updates, activities        int
 	updateWall, activityWall   time.Duration
 	updateRetries              int
@@ -141,5 +142,18 @@ func runBaseline(ctx context.Context, tc client.Client, updates, activities, inF
 		err = run.Get(ctx, nil) // follows continue-as-new to the last run
 	}
 	res.activityWall = time.Since(start)
-	return res, err
+	if err != nil {
+		return res, err
+	}
+	res.history = newTally()
+	for _, id := range []string{"bench-bare-updates", "bench-bare-activities"} {
+		runs, err := tallyRuns(ctx, tc, id)
+		if err != nil {
+			return res, err
+		}
+		for _, r := range runs {
+			res.history.add(r)
+		}
+	}
+	return res, nil
 }

@@ -13,90 +13,102 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// counts is what the histories say was done: the exact number of updates
-// and activities the baseline has to match.
+// tally is what histories say was done: the exact number of updates and
+// activities the baseline has to match, and what the server stored for
+// them, by kind of event.
+type tally struct {
+	runs       int
+	events     int
+	updates    int            // WorkflowExecutionUpdateAccepted events
+	activities map[string]int // ActivityTaskScheduled events, by activity type
+	kinds      map[string]int // events by category (see category)
+	wfTimedOut int            // WorkflowTaskTimedOut: a sticky task not picked up in 5 s
+	wfFailed   int            // WorkflowTaskFailed (e.g. UnhandledCommand)
+}
+
+func newTally() tally { return tally{activities: map[string]int{}, kinds: map[string]int{}} }
+
+func (t *tally) add(o tally) {
+	t.runs += o.runs
+	t.events += o.events
+	t.updates += o.updates
+	t.wfTimedOut += o.wfTimedOut
+	t.wfFailed += o.wfFailed
+	for k, n := range o.activities {
+		t.activities[k] += n
+	}
+	for k, n := range o.kinds {
+		t.kinds[k] += n
+	}
+}
+
+func (t tally) activityCount() (n int) {
+	for _, v := range t.activities {
+		n += v
+	}
+	return n
+}
+
+// counts covers the call (each run kept apart: its history target is per
+// run) and every grant workflow.
 type counts struct {
-	callRuns       []int // events per run of the call workflow, oldest first
-	callCurrentLen int64 // DescribeWorkflowExecution's HistoryLength of the current run
-	callStatusRuns int   // the status query's Runs
-	grantEvents    int
-	grantRuns      int
-	updates        int            // WorkflowExecutionUpdateAccepted events
-	activities     int            // ActivityTaskScheduled events
-	wfTasks        int            // WorkflowTaskScheduled events
-	wfTimedOut     int            // WorkflowTaskTimedOut: a sticky task not picked up in 5 s, rescheduled
-	wfFailed       int            // WorkflowTaskFailed (e.g. UnhandledCommand)
-	byType         map[string]int // activities per type
+	call           []tally // one per run, oldest first
+	callCurrentLen int64   // DescribeWorkflowExecution's HistoryLength of the current run
+	callStatusRuns int     // the status query's Runs
+	grants         tally
+	all            tally // call and grants together
 }
 
 func (c counts) callEvents() (total, largest int) {
-	for _, n := range c.callRuns {
-		total += n
-		largest = max(largest, n)
+	for _, r := range c.call {
+		total += r.events
+		largest = max(largest, r.events)
 	}
 	return total, largest
 }
 
 // countHistories reads every run of the call and of each grant workflow.
 func countHistories(ctx context.Context, tc client.Client, grants []workflows.DecisionGrant, statusRuns int) (counts, error) {
-	c := counts{byType: map[string]int{}, callStatusRuns: statusRuns}
-	var mu sync.Mutex
-	add := func(runs []runTally, isCall bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, r := range runs {
-			c.updates += r.updates
-			c.wfTasks += r.wfTasks
-			c.wfTimedOut += r.wfTimedOut
-			c.wfFailed += r.wfFailed
-			for t, n := range r.activities {
-				c.activities += n
-				c.byType[t] += n
-			}
-			if isCall {
-				c.callRuns = append([]int{r.events}, c.callRuns...)
-			} else {
-				c.grantEvents += r.events
-				c.grantRuns++
-			}
-		}
-	}
+	c := counts{callStatusRuns: statusRuns, grants: newTally(), all: newTally()}
 	callWF := workflows.CallWorkflowID(callID)
 	d, err := tc.DescribeWorkflowExecution(ctx, callWF, "")
 	if err != nil {
 		return c, err
 	}
 	c.callCurrentLen = d.GetWorkflowExecutionInfo().GetHistoryLength()
-	runs, err := tallyRuns(ctx, tc, callWF)
-	if err != nil {
+	if c.call, err = tallyRuns(ctx, tc, callWF); err != nil {
 		return c, err
 	}
-	add(runs, true)
+	for _, r := range c.call {
+		c.all.add(r)
+	}
+	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(16)
 	for _, gr := range grants {
 		g.Go(func() error {
 			runs, err := tallyRuns(gctx, tc, workflows.GrantWorkflowID(gr.Reference))
-			add(runs, false)
+			mu.Lock()
+			defer mu.Unlock()
+			for _, r := range runs {
+				c.grants.add(r)
+				c.all.add(r)
+			}
 			return err
 		})
 	}
 	return c, g.Wait()
 }
 
-type runTally struct {
-	events, updates               int
-	wfTasks, wfTimedOut, wfFailed int
-	activities                    map[string]int
-}
-
 // tallyRuns walks a workflow's runs from the current one back through
-// continue-as-new (each run's first event names the previous run).
-func tallyRuns(ctx context.Context, tc client.Client, workflowID string) ([]runTally, error) {
-	var out []runTally
+// continue-as-new (each run's first event names the previous run), and
+// returns them oldest first.
+func tallyRuns(ctx context.Context, tc client.Client, workflowID string) ([]tally, error) {
+	var out []tally
 	runID := ""
 	for {
-		t := runTally{activities: map[string]int{}}
+		t := newTally()
+		t.runs = 1
 		prev := ""
 		it := tc.GetWorkflowHistory(ctx, workflowID, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 		for it.HasNext() {
@@ -105,6 +117,7 @@ func tallyRuns(ctx context.Context, tc client.Client, workflowID string) ([]runT
 				return nil, fmt.Errorf("history of %s: %w", workflowID, err)
 			}
 			t.events++
+			t.kinds[category(ev.GetEventType())]++
 			switch ev.GetEventType() {
 			case enums.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
 				prev = ev.GetWorkflowExecutionStartedEventAttributes().GetContinuedExecutionRunId()
@@ -112,15 +125,13 @@ func tallyRuns(ctx context.Context, tc client.Client, workflowID string) ([]runT
 				t.activities[ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()]++
 			case enums.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
 				t.updates++
-			case enums.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
-				t.wfTasks++
 			case enums.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
 				t.wfTimedOut++
 			case enums.EVENT_TYPE_WORKFLOW_TASK_FAILED:
 				t.wfFailed++
 			}
 		}
-		out = append(out, t)
+		out = append([]tally{t}, out...)
 		if prev == "" {
 			return out, nil
 		}
@@ -128,20 +139,45 @@ func tallyRuns(ctx context.Context, tc client.Client, workflowID string) ([]runT
 	}
 }
 
-// activityBreakdown is "Type n, Type n, ..." by count, largest first.
-func (c counts) activityBreakdown() string {
-	type kv struct {
-		k string
-		v int
+// category groups event types by what caused them.
+func category(t enums.EventType) string {
+	switch t {
+	case enums.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, enums.EVENT_TYPE_WORKFLOW_TASK_STARTED, enums.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+		enums.EVENT_TYPE_WORKFLOW_TASK_FAILED, enums.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+		return "workflow tasks"
+	case enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, enums.EVENT_TYPE_ACTIVITY_TASK_STARTED, enums.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+		enums.EVENT_TYPE_ACTIVITY_TASK_FAILED, enums.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+		enums.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, enums.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
+		return "activities"
+	case enums.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, enums.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+		enums.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED:
+		return "updates"
+	case enums.EVENT_TYPE_TIMER_STARTED, enums.EVENT_TYPE_TIMER_FIRED, enums.EVENT_TYPE_TIMER_CANCELED:
+		return "timers"
+	case enums.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+		return "search attributes"
+	case enums.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, enums.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+		enums.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED:
+		return "signals"
 	}
-	var list []kv
-	for k, v := range c.byType {
-		list = append(list, kv{k, v})
+	return "other"
+}
+
+// breakdown prints m as "key n, key n, ..." largest first, each n divided
+// by per (1 for totals).
+func breakdown(m map[string]int, per int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].v > list[j].v || list[i].v == list[j].v && list[i].k < list[j].k })
-	var parts []string
-	for _, x := range list {
-		parts = append(parts, fmt.Sprintf("%s %s", x.k, thousands(x.v)))
+	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || m[keys[i]] == m[keys[j]] && keys[i] < keys[j] })
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		if per == 1 {
+			parts[i] = fmt.Sprintf("%s %s", k, thousands(m[k]))
+		} else {
+			parts[i] = fmt.Sprintf("%s %.1f", k, float64(m[k])/float64(per))
+		}
 	}
 	return strings.Join(parts, ", ")
 }

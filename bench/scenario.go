@@ -22,6 +22,10 @@ import (
 
 const callID = "AP-BENCH"
 
+// stallAfter is how long a stage may go without progress before the run
+// is declared stuck (a healthy run shows progress every few seconds).
+const stallAfter = 3 * time.Minute
+
 // grantAmount is what every application asks: with equal amounts and an
 // envelope of exactly grants × grantAmount, the selection takes exactly
 // the best-ranked `grants` applications whatever the scores.
@@ -198,11 +202,20 @@ func (sc *scenario) run(ctx context.Context) error {
 			// workflow task has opened it (the OpenGrant activity writes its
 			// row), and a signature that overtakes the opening fails with
 			// "no grant" in OrderPayment. Wait until every grant is open.
-			return waitUntil(ctx, 60*time.Minute, func() bool {
-				var n int
-				err := sc.s.db.QueryRow(ctx, `SELECT count(*) FROM grants WHERE call_id = $1`, callID).Scan(&n)
-				return err == nil && n >= o.grants
+			opened, last, lastChange := 0, -1, time.Now()
+			err = waitUntil(ctx, 60*time.Minute, func() bool {
+				if err := sc.s.db.QueryRow(ctx, `SELECT count(*) FROM grants WHERE call_id = $1`, callID).Scan(&opened); err != nil {
+					return false
+				}
+				if opened != last {
+					last, lastChange = opened, time.Now()
+				}
+				return opened >= o.grants || time.Since(lastChange) > stallAfter
 			})
+			if err == nil && opened < o.grants {
+				err = fmt.Errorf("stalled: %d of %d grants open, none opened in the last %s", opened, o.grants, stallAfter)
+			}
+			return err
 		}},
 		{fmt.Sprintf("grants: 6 updates each, %d at once", o.workers), 6 * o.grants, "updates", false, func() error {
 			return sc.runGrants(ctx)
@@ -236,21 +249,28 @@ func (sc *scenario) runGrants(ctx context.Context) error {
 	for _, gr := range sc.grants {
 		id := workflows.GrantWorkflowID(gr.Reference)
 		g.Go(func() error {
-			steps := []func() error{
-				func() error { return env.GrantSign(gctx, id, today()) },
-				func() error { return env.GrantPaid(gctx, id, 1, today()) },
-				func() error { return env.GrantEndDate(gctx, id, time.Now().Add(time.Second).Format(time.RFC3339)) },
-				func() error {
-					return env.GrantReport(gctx, id, officer.GrantReportOptions{Beneficiaries: 100, Spent: gr.Amount.String(), Lessons: "Banc d'essai."})
+			steps := []func(context.Context) error{
+				func(ctx context.Context) error { return env.GrantSign(ctx, id, today()) },
+				func(ctx context.Context) error { return env.GrantPaid(ctx, id, 1, today()) },
+				func(ctx context.Context) error {
+					return env.GrantEndDate(ctx, id, time.Now().Add(time.Second).Format(time.RFC3339))
 				},
-				func() error { return env.GrantReview(gctx, id, true, "", "") },
-				func() error { return env.GrantPaid(gctx, id, 2, today()) },
+				func(ctx context.Context) error {
+					return env.GrantReport(ctx, id, officer.GrantReportOptions{Beneficiaries: 100, Spent: gr.Amount.String(), Lessons: "Banc d'essai."})
+				},
+				func(ctx context.Context) error { return env.GrantReview(ctx, id, true, "", "") },
+				func(ctx context.Context) error { return env.GrantPaid(ctx, id, 2, today()) },
 			}
 			for i, step := range steps {
 				sc.updates.Add(1)
 				start := time.Now()
-				if err := step(); err != nil {
-					return fmt.Errorf("%s: %s: %w", id, grantSteps[i], err)
+				// An update that takes minutes is stuck, not slow: fail the
+				// run rather than wait for -timeout.
+				sctx, cancel := context.WithTimeout(gctx, stallAfter)
+				err := step(sctx)
+				cancel()
+				if err != nil {
+					return fmt.Errorf("%s: %s (after %s): %w", id, grantSteps[i], time.Since(start).Round(time.Millisecond), err)
 				}
 				sc.latency.add(i, time.Since(start))
 			}

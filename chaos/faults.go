@@ -72,10 +72,14 @@ func (in *injector) run(ctx context.Context) {
 	specials[slots[1]] = in.restartPostgres
 	specials[slots[2]] = in.restartTemporal
 	for i := 0; i < in.kills; i++ {
+		wait := in.uniform(in.gap/2, in.gap*3/2)
+		if i == 0 {
+			wait = in.uniform(200*time.Millisecond, in.gap/2) // early enough to hit the calls
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(in.uniform(in.gap/2, in.gap*3/2)):
+		case <-time.After(wait):
 		}
 		in.killWorker()
 		if f := specials[i]; f != nil {

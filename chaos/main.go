@@ -24,6 +24,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -36,6 +37,9 @@ func main() {
 	os.Exit(run(*seed, *kills, *keep))
 }
 
+// codeVersion is the commit the worker was built from.
+var codeVersion string
+
 // result is one run: how long it took and what it left.
 type result struct {
 	replay, settle time.Duration
@@ -43,6 +47,7 @@ type result struct {
 	faults         []fault
 	kills          int
 	retries        int
+	failed         []string // driver steps that failed for good
 }
 
 func run(seed int64, kills int, keep bool) int {
@@ -79,6 +84,19 @@ func run(seed int64, kills int, keep bool) int {
 	mailpitBin, err := tool("CALLCYCLE_MAILPIT_BIN", "mailpit", root)
 	if err != nil {
 		return fail(err)
+	}
+	// The worker is built from the working tree: say which.
+	rev, _ := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	dirty, _ := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output()
+	codeVersion = "git " + strings.TrimSpace(string(rev))
+	var changed []string
+	for _, line := range strings.Split(strings.TrimSpace(string(dirty)), "\n") {
+		if f := strings.Fields(line); len(f) == 2 {
+			changed = append(changed, f[1])
+		}
+	}
+	if len(changed) > 0 {
+		codeVersion += " with uncommitted changes in " + strings.Join(changed, " ")
 	}
 	workerBin := filepath.Join(tmp, "worker")
 	log.add("building the worker: go build -o %s ./worker", workerBin)
@@ -125,12 +143,14 @@ func run(seed int64, kills int, keep bool) int {
 		ok: fr.kills >= 10 && inj.count("postgres-restart") == 1 && inj.count("smtp-stop") == 1 && inj.count("temporal-restart") == 1}
 	planned.details = []string{fmt.Sprintf("worker kills %d, PostgreSQL restarts %d, SMTP stops %d, Temporal restarts %d",
 		fr.kills, inj.count("postgres-restart"), inj.count("smtp-stop"), inj.count("temporal-restart"))}
-	checks = append([]check{planned}, checks...)
+	completed := check{name: "faulty run: every step of the replay completed", ok: len(fr.failed) == 0, details: fr.failed}
+	checks = append([]check{planned, completed}, checks...)
 
 	// 4. Summary.
 	fmt.Printf("\n==== chaos summary (seed %d) ====\n", seed)
 	host, _ := os.Hostname()
 	fmt.Printf("machine: %s, %d cores, %s %s/%s\n", host, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("code: %s\n", codeVersion)
 	fmt.Printf("fault-free replay %s (+ %s for the outbox to drain); faulty replay %s (+ %s); driver retries %d\n",
 		cr.replay.Round(100*time.Millisecond), cr.settle.Round(100*time.Millisecond),
 		fr.replay.Round(100*time.Millisecond), fr.settle.Round(100*time.Millisecond), fr.retries)
@@ -186,34 +206,41 @@ func (s *stack) replay(ctx context.Context, examples string, inj *injector) (res
 	start := time.Now()
 	var err error
 	if inj == nil {
-		r.snap.report, err = s.env.Demo2024(ctx, examples, out)
+		if r.snap.report, err = s.env.Demo2024(ctx, examples, out); err != nil {
+			return r, err
+		}
 	} else {
 		ictx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { inj.run(ictx); close(done) }()
 		d := &driver{env: s.env, dir: examples, work: s.dir, log: s.log}
-		r.snap.report, err = d.replay(ctx, out)
+		dctx, dcancel := context.WithTimeout(ctx, replayLimit)
+		r.snap.report, err = d.replay(dctx, out)
+		dcancel()
 		cancel()
 		<-done // a fault in progress finishes: every service is up again
-		r.retries, r.faults, r.kills = d.retries, inj.faults, inj.count("worker-kill")
+		r.retries, r.faults, r.kills, r.failed = d.retries, inj.faults, inj.count("worker-kill"), d.failed
+		if err != nil { // the checks show what it left behind
+			s.log.add("driver: FAILED %s", oneLine(err))
+			r.failed = append(r.failed, "replay stopped: "+oneLine(err))
+			s.diagnose(ctx)
+		}
 	}
 	r.replay = time.Since(start)
-	if err != nil {
-		return r, err
-	}
-	s.log.add("%s: replay done in %s (annual report %s); waiting for the outbox", s.name, r.replay.Round(100*time.Millisecond), r.snap.report.Total)
+	s.log.add("%s: replay ended after %s (annual report %s); waiting for the outbox", s.name, r.replay.Round(100*time.Millisecond), r.snap.report.Total)
 
 	// Every mail queued before now must reach the sink. A row claimed by a
 	// killed worker waits for its lease (2 min) and the activity's retry.
 	r.snap.t0 = time.Now()
 	var left int
-	err = waitFor(ctx, 10*time.Minute, func() bool {
+	err = waitFor(ctx, 6*time.Minute, func() bool {
 		e := s.db.QueryRow(ctx, `SELECT count(*) FROM mail_log WHERE created_at <= $1 AND status IN ('pending', 'sending')`, r.snap.t0).Scan(&left)
 		return e == nil && left == 0
 	})
 	r.settle = time.Since(r.snap.t0)
-	if err != nil {
-		return r, fmt.Errorf("outbox: %d mails still unsent after %s", left, r.settle.Round(time.Second))
+	if err != nil { // the mail check lists them
+		s.log.add("%s: outbox: %d mails still unsent after %s; checking what was delivered", s.name, left, r.settle.Round(time.Second))
+		s.diagnose(ctx)
 	}
 	// Stop the worker gently so nothing is sent while we read.
 	s.work.stop(syscall.SIGTERM, 30*time.Second)
@@ -221,7 +248,32 @@ func (s *stack) replay(ctx context.Context, examples string, inj *injector) (res
 	if err := s.read(ctx, &r.snap, out); err != nil {
 		return r, fmt.Errorf("read results: %w", err)
 	}
-	s.log.add("%s: outbox drained in %s; %d outbox rows, %d mails in the sink, %d ledger rows",
-		s.name, r.settle.Round(100*time.Millisecond), len(r.snap.mails), len(r.snap.sink), len(r.snap.ledger))
+	s.log.add("%s: %d outbox rows, %d mails in the sink, %d ledger rows",
+		s.name, len(r.snap.mails), len(r.snap.sink), len(r.snap.ledger))
 	return r, nil
+}
+
+// replayLimit bounds the faulty replay (a fault-free one takes under a minute).
+const replayLimit = 25 * time.Minute
+
+// diagnose logs the run database's sessions and has the worker print its
+// goroutines (SIGQUIT) into worker.log, for a run that got stuck.
+func (s *stack) diagnose(ctx context.Context) {
+	rows, err := s.db.Query(ctx, `SELECT state, COALESCE(wait_event, ''), left(query, 70), round(extract(epoch FROM now() - state_change))
+		FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY state_change`)
+	if err == nil {
+		for rows.Next() {
+			var state, wait, query string
+			var age float64
+			if rows.Scan(&state, &wait, &query, &age) == nil {
+				s.log.add("%s: diagnose: PostgreSQL session %s %s for %.0fs: %s", s.name, state, wait, age, query)
+			}
+		}
+		rows.Close()
+	}
+	s.work.stop(syscall.SIGQUIT, 10*time.Second)
+	s.log.add("%s: diagnose: worker goroutines dumped (SIGQUIT) into %s; starting it again", s.name, s.work.logPath)
+	if err := s.work.start(); err != nil {
+		s.log.add("%s: %v", s.name, err)
+	}
 }

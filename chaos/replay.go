@@ -8,15 +8,18 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/intake"
+	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/internal/officer"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/xuri/excelize/v2"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/temporal"
 )
 
 // driver performs the steps of officer.Demo2024 (same files, same officer
@@ -30,6 +33,7 @@ type driver struct {
 	work    string // scratch files
 	log     *eventLog
 	retries int
+	failed  []string // steps that could not be completed (the replay went on)
 }
 
 // The replay's calls; the funded projects come first in each file.
@@ -45,11 +49,18 @@ var replayCalls = []struct {
 var errNotYet = errors.New("not yet")
 
 // transient says whether an error may go away by itself. Refusals
-// (officer.ErrUsage) are final, except the few that mean "a moment too
-// early"; anything else (connection refused, unavailable, deadline
-// exceeded, PostgreSQL shutting down...) is a fault and retried.
+// (officer.ErrUsage) and non-retryable activity failures are final,
+// except the few refusals that mean "a moment too early"; anything else
+// (connection refused, unavailable, deadline exceeded, PostgreSQL
+// shutting down...) is a fault and retried.
 func transient(err error) bool {
-	if errors.Is(err, errNotYet) || !errors.Is(err, officer.ErrUsage) {
+	var appErr *temporal.ApplicationError
+	switch {
+	case errors.Is(err, errNotYet):
+		return true
+	case errors.As(err, &appErr) && appErr.NonRetryable():
+		return false
+	case !errors.Is(err, officer.ErrUsage):
 		return true
 	}
 	for _, s := range []string{"no grant", "has not been ordered", "still being written", "is at stage"} {
@@ -64,35 +75,45 @@ func transient(err error) bool {
 // does it. After act succeeds only done is polled (no second act while
 // the workflows catch up). A final error is accepted when done then says
 // the step was done after all (an earlier attempt whose answer was lost).
-func (d *driver) step(ctx context.Context, what string, done func() (bool, error), act func() error) error {
+// Each call of done or act gets its own context, bounded by attemptLimit,
+// so that a stuck worker fails the step instead of hanging the driver.
+func (d *driver) step(ctx context.Context, what string, done func(context.Context) (bool, error), act func(context.Context) error) error {
 	began := time.Now()
-	deadline := began.Add(20 * time.Minute)
+	deadline := began.Add(stepLimit)
 	delay, acted := 500*time.Millisecond, time.Time{}
 	defer func() {
 		if took := time.Since(began); took > 5*time.Second {
 			d.log.add("driver: %s took %s", what, took.Round(100*time.Millisecond))
 		}
 	}()
-	for attempt := 1; ; attempt++ {
-		ok, err := true, error(nil)
-		if done != nil {
-			ok, err = done()
-		} else if acted.IsZero() {
-			ok = false
+	bounded := func(f func(context.Context) error) error {
+		actx, cancel := context.WithTimeout(ctx, attemptLimit)
+		defer cancel()
+		return f(actx)
+	}
+	isDone := func() (ok bool, err error) {
+		if done == nil {
+			return !acted.IsZero(), nil
 		}
+		err = bounded(func(c context.Context) (err error) { ok, err = done(c); return err })
+		return ok, err
+	}
+	for attempt := 1; ; attempt++ {
+		ok, err := isDone()
 		if err == nil && ok {
 			return nil
 		}
 		if err == nil && time.Since(acted) < 2*time.Minute {
 			err = errNotYet // acted: wait for the state to show it
 		} else if err == nil {
-			if err = act(); err == nil {
+			if err = bounded(act); err == nil {
 				acted = time.Now()
 				continue
 			}
 		}
 		if !transient(err) {
-			if ok, derr := done2(done); derr == nil && ok {
+			if ok, derr := isDone(); derr == nil && ok && done != nil {
+				d.log.add("driver: %s: %s; but the state shows the step done", what, oneLine(err))
 				return nil
 			}
 			return fmt.Errorf("%s: %w", what, err)
@@ -114,12 +135,11 @@ func (d *driver) step(ctx context.Context, what string, done func() (bool, error
 	}
 }
 
-func done2(done func() (bool, error)) (bool, error) {
-	if done == nil {
-		return false, nil
-	}
-	return done()
-}
+// Bounds of the driver: one call to Temporal or PostgreSQL, one step.
+const (
+	attemptLimit = 3 * time.Minute
+	stepLimit    = 10 * time.Minute
+)
 
 func oneLine(err error) string {
 	s := strings.ReplaceAll(err.Error(), "\n", " | ")
@@ -178,12 +198,12 @@ func (d *driver) replay(ctx context.Context, out string) (workflows.AnnualReport
 		}
 	}
 	d.log.add("driver: June 2024 elections: caretaker mode")
-	if err := d.step(ctx, "caretaker", nil, func() error {
+	if err := d.step(ctx, "caretaker", nil, func(ctx context.Context) error {
 		return ignore(d.env.GovernmentCaretaker(ctx, "2024-06-10"), "already in caretaker")
 	}); err != nil {
 		return res, err
 	}
-	d.log.add("driver: grants: agreements signed, first tranches paid")
+	d.log.add("driver: grants: signed, paid, reported and closed")
 	if err := d.grants(ctx); err != nil {
 		return res, err
 	}
@@ -192,7 +212,7 @@ func (d *driver) replay(ctx context.Context, out string) (workflows.AnnualReport
 		return res, err
 	}
 	d.log.add("driver: annual report 2024")
-	err := d.step(ctx, "annual report", nil, func() (err error) {
+	err := d.step(ctx, "annual report", nil, func(ctx context.Context) (err error) {
 		res, err = d.env.AnnualReport(ctx, 2024, out)
 		return err
 	})
@@ -206,7 +226,7 @@ var (
 
 // call is Demo2024's replayCall, step by step.
 func (d *driver) call(ctx context.Context, id, file, appsFile string, funded int) error {
-	launched := func() (bool, error) {
+	launched := func(ctx context.Context) (bool, error) {
 		_, err := d.env.Temporal.DescribeWorkflowExecution(ctx, workflows.CallWorkflowID(id), "")
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
@@ -214,7 +234,7 @@ func (d *driver) call(ctx context.Context, id, file, appsFile string, funded int
 		}
 		return err == nil, err
 	}
-	if err := d.step(ctx, id+": launch", launched, func() error {
+	if err := d.step(ctx, id+": launch", launched, func(ctx context.Context) error {
 		// As Demo2024: the deadline an hour from now, the budget year
 		// closing in 30 days.
 		data, err := os.ReadFile(filepath.Join(d.dir, file))
@@ -242,10 +262,10 @@ func (d *driver) call(ctx context.Context, id, file, appsFile string, funded int
 	if err != nil {
 		return err
 	}
-	if err := d.step(ctx, id+": applications", func() (bool, error) {
+	if err := d.step(ctx, id+": applications", func(ctx context.Context) (bool, error) {
 		n, err := d.count(ctx, `SELECT count(*) FROM applications WHERE call_id = $1`, id)
 		return n == len(rows), err
-	}, func() error {
+	}, func(ctx context.Context) error {
 		if open, err := d.stageIn(ctx, id, workflows.StageOpen); err != nil {
 			return err
 		} else if !open {
@@ -265,17 +285,17 @@ func (d *driver) call(ctx context.Context, id, file, appsFile string, funded int
 		return err
 	}
 
-	past := func(stages ...string) func() (bool, error) {
-		return func() (bool, error) { return d.stageIn(ctx, id, stages...) }
+	past := func(stages ...string) func(ctx context.Context) (bool, error) {
+		return func(ctx context.Context) (bool, error) { return d.stageIn(ctx, id, stages...) }
 	}
 	afterOpen := []string{workflows.StageScreening, workflows.StageReview, workflows.StageProposed, workflows.StageDecided}
-	if err := d.step(ctx, id+": close", past(afterOpen...), func() error {
+	if err := d.step(ctx, id+": close", past(afterOpen...), func(ctx context.Context) error {
 		_, err := d.env.Close(ctx, id, "2024 replay")
 		return ignore(err, "already closed")
 	}); err != nil {
 		return err
 	}
-	if err := d.step(ctx, id+": end screening", past(afterOpen[1:]...), func() error {
+	if err := d.step(ctx, id+": end screening", past(afterOpen[1:]...), func(ctx context.Context) error {
 		s, err := d.status(ctx, id)
 		if err != nil {
 			return err
@@ -287,7 +307,7 @@ func (d *driver) call(ctx context.Context, id, file, appsFile string, funded int
 	}); err != nil {
 		return err
 	}
-	if err := d.step(ctx, id+": committee scores", past(afterOpen[2:]...), func() error {
+	if err := d.step(ctx, id+": committee scores", past(afterOpen[2:]...), func(ctx context.Context) error {
 		s, err := d.status(ctx, id)
 		if err != nil {
 			return err
@@ -307,7 +327,7 @@ func (d *driver) call(ctx context.Context, id, file, appsFile string, funded int
 	}); err != nil {
 		return err
 	}
-	return d.step(ctx, id+": decision", past(workflows.StageDecided), func() error {
+	return d.step(ctx, id+": decision", past(workflows.StageDecided), func(ctx context.Context) error {
 		_, err := d.env.Decide(ctx, id, officer.DecideOptions{Decree: "AGRBC 2024/" + id, All: true})
 		return err
 	})
@@ -348,16 +368,19 @@ func fillReplayScores(path string, funded int) error {
 	return f.Save()
 }
 
-// grants signs every granted project's agreement today and confirms its
-// first tranche, as Demo2024's replayGrants.
+// grants takes every granted project to its closure as Demo2024's
+// replayGrants: agreement signed today, first tranche confirmed, project
+// ended, final report (the whole grant spent), report approved, final
+// tranche confirmed; then both calls complete.
 func (d *driver) grants(ctx context.Context) error {
 	var refs []string
+	granted := map[string]money.Cents{}
 	want := 0
 	for _, c := range replayCalls {
 		want += c.funded
 	}
-	if err := d.step(ctx, "granted applications", nil, func() error {
-		rows, err := d.env.DB.Query(ctx, `SELECT reference FROM applications WHERE decision = 'granted'
+	if err := d.step(ctx, "granted applications", nil, func(ctx context.Context) error {
+		rows, err := d.env.DB.Query(ctx, `SELECT reference, granted_cents FROM applications WHERE decision = 'granted'
 			AND call_id IN ('AP-SUD-2024', 'AP-CMS-2024') ORDER BY reference`)
 		if err != nil {
 			return err
@@ -366,10 +389,11 @@ func (d *driver) grants(ctx context.Context) error {
 		refs = refs[:0]
 		for rows.Next() {
 			var r string
-			if err := rows.Scan(&r); err != nil {
+			var c int64
+			if err := rows.Scan(&r, &c); err != nil {
 				return err
 			}
-			refs = append(refs, r)
+			refs, granted[r] = append(refs, r), money.Cents(c)
 		}
 		if err := rows.Err(); err != nil {
 			return err
@@ -383,36 +407,89 @@ func (d *driver) grants(ctx context.Context) error {
 	}
 	today := time.Now().Format("2006-01-02")
 	for _, ref := range refs {
-		id := workflows.GrantWorkflowID(ref)
-		grant := func(ok func(workflows.GrantStatus) bool) func() (bool, error) {
-			return func() (bool, error) {
-				var s workflows.GrantStatus
-				v, err := d.env.Temporal.QueryWorkflow(ctx, id, "", workflows.QueryGrant, workflows.GrantQuery{})
-				var nf *serviceerror.NotFound
-				if errors.As(err, &nf) {
-					return false, errNotYet // the call starts its grants in batches
-				}
-				if err == nil {
-					err = v.Get(&s)
-				}
-				return err == nil && ok(s), err
+		if err := d.grant(ctx, ref, granted[ref], today); err != nil {
+			// A grant that cannot go on is recorded and the replay
+			// continues, so that the checks show what it cost.
+			if ctx.Err() != nil {
+				return err
 			}
+			d.log.add("driver: FAILED %s", oneLine(err))
+			d.failed = append(d.failed, oneLine(err))
 		}
-		if err := d.step(ctx, id+": sign", grant(func(s workflows.GrantStatus) bool { return !s.SignedOn.IsZero() }), func() error {
-			return ignore(d.env.GrantSign(ctx, id, today), "already signed")
-		}); err != nil {
-			return err
-		}
-		if err := d.step(ctx, id+": tranche 1 paid", grant(func(s workflows.GrantStatus) bool {
-			return len(s.Tranches) > 0 && !s.Tranches[0].PaidOn.IsZero()
-		}), func() error {
-			return ignore(d.env.GrantPaid(ctx, id, 1, today), "already paid")
-		}); err != nil {
+	}
+	for _, c := range replayCalls {
+		if err := d.step(ctx, c.id+": completed", func(ctx context.Context) (bool, error) { return d.stageIn(ctx, c.id, workflows.StageCompleted) },
+			func(ctx context.Context) error { return errNotYet }); err != nil {
 			return err
 		}
 	}
-	d.log.add("driver: %d grants signed, first tranche paid", len(refs))
+	d.log.add("driver: %d grants signed, paid, reported and closed; both calls completed", len(refs))
 	return nil
+}
+
+// grant is one grant's steps, each done once whatever the faults.
+func (d *driver) grant(ctx context.Context, ref string, amount money.Cents, today string) error {
+	id := workflows.GrantWorkflowID(ref)
+	status := func(ctx context.Context) (workflows.GrantStatus, error) {
+		var s workflows.GrantStatus
+		v, err := d.env.Temporal.QueryWorkflow(ctx, id, "", workflows.QueryGrant, workflows.GrantQuery{})
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return s, errNotYet // the call starts its grants in batches
+		}
+		if err == nil {
+			err = v.Get(&s)
+		}
+		return s, err
+	}
+	when := func(ok func(workflows.GrantStatus) bool) func(ctx context.Context) (bool, error) {
+		return func(ctx context.Context) (bool, error) {
+			s, err := status(ctx)
+			return err == nil && ok(s), err
+		}
+	}
+	stageIn := func(stages ...string) func(ctx context.Context) (bool, error) {
+		return when(func(s workflows.GrantStatus) bool { return slices.Contains(stages, s.Stage) })
+	}
+	paid := func(n int) func(workflows.GrantStatus) bool {
+		return func(s workflows.GrantStatus) bool {
+			return s.Stage == workflows.GrantClosed || len(s.Tranches) >= n && !s.Tranches[n-1].PaidOn.IsZero()
+		}
+	}
+	if err := d.step(ctx, id+": sign", when(func(s workflows.GrantStatus) bool { return !s.SignedOn.IsZero() }), func(ctx context.Context) error {
+		return ignore(d.env.GrantSign(ctx, id, today), "already signed")
+	}); err != nil {
+		return err
+	}
+	if err := d.step(ctx, id+": tranche 1 paid", when(paid(1)), func(ctx context.Context) error {
+		return ignore(d.env.GrantPaid(ctx, id, 1, today), "already paid")
+	}); err != nil {
+		return err
+	}
+	// The project ends a second from now (unless an earlier attempt moved
+	// the end already), then reports having spent its whole grant.
+	if err := d.step(ctx, id+": end and final report", stageIn(workflows.GrantReview, workflows.GrantClosing, workflows.GrantClosed), func(ctx context.Context) error {
+		s, err := status(ctx)
+		if err != nil {
+			return err
+		}
+		if s.ProjectEnd.After(time.Now().Add(5 * time.Second)) {
+			if err := d.env.GrantEndDate(ctx, id, time.Now().Add(time.Second).Format(time.RFC3339)); err != nil {
+				return err
+			}
+		}
+		return d.env.GrantReport(ctx, id, officer.GrantReportOptions{Beneficiaries: 100, Spent: amount.String(), Lessons: "Rapport final du rejeu 2024."})
+	}); err != nil {
+		return err
+	}
+	if err := d.step(ctx, id+": report approved", stageIn(workflows.GrantClosing, workflows.GrantClosed), func(ctx context.Context) error {
+		return d.env.GrantReview(ctx, id, true, "", "")
+	}); err != nil {
+		return err
+	}
+	return d.step(ctx, id+": tranche 2 paid", when(paid(2)), func(ctx context.Context) error {
+		return ignore(d.env.GrantPaid(ctx, id, 2, today), "already paid")
+	})
 }
 
 // budget records the grants outside calls, the operating costs and the
@@ -423,7 +500,7 @@ func (d *driver) budget(ctx context.Context) error {
 		return err
 	}
 	for _, g := range grants {
-		if err := d.step(ctx, "grant outside calls "+g[2], nil, func() error {
+		if err := d.step(ctx, "grant outside calls "+g[2], nil, func(ctx context.Context) error {
 			return ignore(d.env.DirectGrant(ctx, officer.DirectGrantOptions{Year: 2024, Support: g[0], Programme: g[1], Operator: g[2],
 				Project: g[3], Zone: g[4], Amount: g[5], DecidedOn: g[6]}), "already recorded")
 		}); err != nil {
@@ -435,7 +512,7 @@ func (d *driver) budget(ctx context.Context) error {
 		return err
 	}
 	for _, x := range expenses {
-		if err := d.step(ctx, "invoice "+x[0], nil, func() error {
+		if err := d.step(ctx, "invoice "+x[0], nil, func(ctx context.Context) error {
 			return ignore(d.env.Expense(ctx, officer.ExpenseOptions{Year: 2024, Invoice: x[0], Supplier: x[1], Description: x[2],
 				Zone: x[3], Amount: x[4], Date: x[5]}), "already recorded")
 		}); err != nil {
@@ -448,7 +525,7 @@ func (d *driver) budget(ctx context.Context) error {
 	}
 	for _, b := range budgets {
 		y, _ := strconv.Atoi(b[0])
-		if err := d.step(ctx, "budget "+b[0], nil, func() error {
+		if err := d.step(ctx, "budget "+b[0], nil, func(ctx context.Context) error {
 			return ignore(d.env.BudgetHistory(ctx, y, b[1], b[2]), "already recorded")
 		}); err != nil {
 			return err

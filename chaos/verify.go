@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -31,6 +33,7 @@ type mailRow struct {
 	key, kind, msgID, status, lastError string
 	attempts                            int
 	created                             time.Time
+	claimed                             *time.Time
 }
 
 type sinkMsg struct {
@@ -56,12 +59,12 @@ func (s *stack) read(ctx context.Context, snap *snapshot, workbook string) error
 		}
 		snap.ledger[fmt.Sprintf("%s/%d/%s", g, tr, k)] = fmt.Sprintf("%s %s", money.Cents(cents), map[bool]string{true: "paid", false: "unpaid"}[paid])
 	}
-	if rows, err = s.db.Query(ctx, `SELECT business_key, kind, message_id, status, COALESCE(last_error, ''), attempts, created_at FROM mail_log`); err != nil {
+	if rows, err = s.db.Query(ctx, `SELECT business_key, kind, message_id, status, COALESCE(last_error, ''), attempts, created_at, claimed_at FROM mail_log`); err != nil {
 		return err
 	}
 	for rows.Next() {
 		var m mailRow
-		if err := rows.Scan(&m.key, &m.kind, &m.msgID, &m.status, &m.lastError, &m.attempts, &m.created); err != nil {
+		if err := rows.Scan(&m.key, &m.kind, &m.msgID, &m.status, &m.lastError, &m.attempts, &m.created, &m.claimed); err != nil {
 			return err
 		}
 		snap.mails = append(snap.mails, m)
@@ -92,6 +95,9 @@ func (s *stack) read(ctx context.Context, snap *snapshot, workbook string) error
 		}
 	}
 	f, err := excelize.OpenFile(workbook)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // the replay did not get to the report; the checks say so
+	}
 	if err != nil {
 		return err
 	}
@@ -156,7 +162,11 @@ func checkMail(run string, snap *snapshot, faults []fault) check {
 			lateInSink += n
 		case n == 0:
 			c.ok = false
-			c.details = append(c.details, fmt.Sprintf("MISSING %s (%s, status %s, %d attempts, last error %q)", m.key, m.kind, m.status, m.attempts, m.lastError))
+			claimed := "never claimed"
+			if m.claimed != nil {
+				claimed = "last claimed " + m.claimed.Local().Format("15:04:05.000")
+			}
+			c.details = append(c.details, fmt.Sprintf("MISSING %s (%s): status %s, %d attempts, %s, last error %q", m.key, m.kind, m.status, m.attempts, claimed, m.lastError))
 		case m.status != "sent":
 			c.details = append(c.details, fmt.Sprintf("delivered but still %q in the outbox (would be resent after the lease): %s", m.status, m.key))
 		}
