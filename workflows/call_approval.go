@@ -12,6 +12,10 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
+// MaxDecisionGrants bounds one decision (a call takes one): 5,000 grants
+// are ≈400 KB of update payload, well under Temporal's 2 MB.
+const MaxDecisionGrants = 5000
+
 // runApproval waits for the government's decision. While the government
 // is in caretaker mode the call is paused (visibly); it resumes by itself
 // when a status without caretaker mode arrives. If the budget year closes
@@ -147,8 +151,8 @@ func (w *callWF) validateDecide(ctx workflow.Context, in DecideInput) error {
 	if decree == "" || strings.ContainsAny(decree, "\r\n") || utf8.RuneCountInString(decree) > 100 {
 		return rejected("--decree: the government decree's reference is required (one line, at most 100 characters)")
 	}
-	if len(in.Grants) == 0 || len(in.Grants) > MaxBatch {
-		return rejected(fmt.Sprintf("a decision grants 1 to %d projects, got %d (to grant none, cancel the call)", MaxBatch, len(in.Grants)))
+	if len(in.Grants) == 0 || len(in.Grants) > MaxDecisionGrants {
+		return rejected(fmt.Sprintf("a decision grants 1 to %d projects, got %d (to grant none, cancel the call)", MaxDecisionGrants, len(in.Grants)))
 	}
 	picks := map[string]Pick{}
 	for _, p := range w.st.Proposal.Picks {
