@@ -17,7 +17,8 @@ import (
 // loop, and the final payment or recovery. It never consults the
 // government: payments of committed grants continue in caretaker mode.
 func GrantWorkflow(ctx workflow.Context, in GrantInput) (GrantResult, error) {
-	g := &grantWF{in: in, st: in.State, id: GrantWorkflowID(in.Reference)}
+	// A continued run was opened by an earlier one.
+	g := &grantWF{in: in, st: in.State, id: GrantWorkflowID(in.Reference), opened: in.State != nil}
 	if g.st == nil {
 		g.st = &GrantState{Stage: GrantAgreement}
 		amounts := money.Split(in.Amount, trancheWeights(in.Rules.Tranches))
@@ -38,6 +39,7 @@ func GrantWorkflow(ctx workflow.Context, in GrantInput) (GrantResult, error) {
 		}
 		g.deliver(ctx)
 	}
+	g.opened = true
 	g.publish(ctx)
 	for g.st.Stage != GrantClosed {
 		at, alarm := g.nextAlarm()
@@ -83,11 +85,12 @@ func GrantWorkflow(ctx workflow.Context, in GrantInput) (GrantResult, error) {
 }
 
 type grantWF struct {
-	in   GrantInput
-	st   *GrantState
-	id   string
-	wake bool
-	busy int // handlers in the middle of a change
+	in     GrantInput
+	st     *GrantState
+	id     string
+	wake   bool
+	busy   int  // handlers in the middle of a change
+	opened bool // the grant's row exists (OpenGrant done)
 }
 
 func trancheWeights(ts []callspec.Tranche) []int {

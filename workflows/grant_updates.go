@@ -25,6 +25,16 @@ func (g *grantWF) register(ctx workflow.Context) error {
 // begin/end bracket a handler's change so the alarm loop does not act
 // on a half-changed state.
 func (g *grantWF) begin() { g.st.Updates++; g.busy++ }
+
+// waitOpened: an update that arrives before the grant's row is written
+// (right after the call started it) waits for it, instead of recording
+// dates and payments against a row that does not exist yet.
+func (g *grantWF) waitOpened(ctx workflow.Context) error {
+	if workflow.GetVersion(ctx, "grant-wait-opened", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	return workflow.Await(ctx, func() bool { return g.opened })
+}
 func (g *grantWF) end(ctx workflow.Context) GrantChangeResult {
 	g.busy--
 	g.wake = true
@@ -49,6 +59,10 @@ func (g *grantWF) validateSign(ctx workflow.Context, in SignInput) error {
 // signature, and the tranches due on signature are ordered.
 func (g *grantWF) sign(ctx workflow.Context, in SignInput) (GrantChangeResult, error) {
 	g.begin()
+	if err := g.waitOpened(ctx); err != nil {
+		g.busy--
+		return GrantChangeResult{}, err
+	}
 	g.st.Stage, g.st.SignedOn = GrantRunning, in.On
 	// The project runs from the signature; with compressed time, from now
 	// (a past date would put a compressed end in the past).
