@@ -22,6 +22,7 @@ type callWF struct {
 	inFlight  int  // verdict batches being recorded
 	importing bool // a scores import is being applied
 	final     bool // the call is ending: the last delivery must leave nothing
+	draining  bool // handing over to a new run
 	st        *CallState
 	maxUpd    int
 	updates   int  // updates accepted by this run
@@ -187,6 +188,10 @@ func (w *callWF) continueSuggested(ctx workflow.Context) bool {
 // so no accepted update is lost. An in-flight mail delivery is simply
 // redone by the next run (the outbox makes that safe).
 func (w *callWF) continueAsNew(ctx workflow.Context, in CallInput) error {
+	// New batches are turned away while the handlers drain (the CLI
+	// retries them on the next run); otherwise a steady import would keep
+	// this run from ever handing over.
+	w.draining = true
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return err
 	}

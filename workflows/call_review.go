@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/callcycle/callcycle/activities"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -95,6 +96,9 @@ func (w *callWF) seqOf(ref string) (int, bool) {
 const MaxReasonLen = 500
 
 func (w *callWF) validateScreen(_ workflow.Context, in ScreenInput) error {
+	if w.draining {
+		return temporal.NewApplicationError(w.call.ID+" is moving to a new run; retry in a moment", ErrTypeHandover)
+	}
 	if w.st.Stage != StageScreening {
 		return wrongStage("%s is at stage %q; verdicts are taken during screening", w.call.ID, w.st.Stage)
 	}

@@ -15,6 +15,9 @@ import (
 // row is rejected whole, never enters history, and the error's details
 // list every bad row so the CLI can drop them and resubmit the rest.
 func (w *callWF) validateSubmit(ctx workflow.Context, in SubmitInput) error {
+	if w.draining {
+		return temporal.NewApplicationError(w.call.ID+" is moving to a new run; retry in a moment", ErrTypeHandover)
+	}
 	if w.st.Stage != StageOpen {
 		return wrongStage("%s: %s (%s)", w.call.ID, intake.ErrClosed, w.st.CloseReason)
 	}

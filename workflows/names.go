@@ -80,4 +80,6 @@ const (
 	// ErrTypeGovernmentPending: the call just reached the approval step and
 	// awaits the government's answer to its subscription (seconds).
 	ErrTypeGovernmentPending = "GovernmentPending"
+	// ErrTypeHandover: the call is continuing as new; retry in a moment.
+	ErrTypeHandover = "Handover"
 )

@@ -48,7 +48,7 @@ func (e Env) update(ctx context.Context, callID, name string, arg, result any) e
 		// government's status within moments: wait for it rather than
 		// make the officer retry.
 		var appErr *temporal.ApplicationError
-		if errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeGovernmentPending && attempt < 40 {
+		if errors.As(err, &appErr) && (appErr.Type() == workflows.ErrTypeGovernmentPending || appErr.Type() == workflows.ErrTypeHandover) && attempt < 40 {
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
