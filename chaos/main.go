@@ -206,7 +206,11 @@ func (s *stack) replay(ctx context.Context, examples string, inj *injector) (res
 	start := time.Now()
 	var err error
 	if inj == nil {
-		if r.snap.report, err = s.env.Demo2024(ctx, examples, out); err != nil {
+		dctx, dcancel := context.WithTimeout(ctx, 10*time.Minute)
+		r.snap.report, err = s.env.Demo2024(dctx, examples, out)
+		dcancel()
+		if err != nil {
+			s.diagnose(ctx)
 			return r, err
 		}
 	} else {
@@ -253,7 +257,7 @@ func (s *stack) replay(ctx context.Context, examples string, inj *injector) (res
 	return r, nil
 }
 
-// replayLimit bounds the faulty replay (a fault-free one takes under a minute).
+// replayLimit bounds a replay (a fault-free one takes under a minute).
 const replayLimit = 25 * time.Minute
 
 // diagnose logs the run database's sessions and has the worker print its
