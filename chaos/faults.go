@@ -111,15 +111,7 @@ func (in *injector) killWorker() {
 // while a delivery is under way (the sink's count just moved) if one
 // comes within 10 s: that is when an outage of the relay matters.
 func (in *injector) stopSMTP() {
-	busy := ""
-	if n, err := in.s.sinkTotal(); err == nil {
-		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-			if m, err := in.s.sinkTotal(); err == nil && m != n {
-				busy = fmt.Sprintf(" during a delivery (sink count %d → %d)", n, m)
-				break
-			}
-		}
-	}
+	busy := in.duringDelivery()
 	f := fault{kind: "smtp-stop", begin: time.Now()}
 	in.s.mail.stop(syscall.SIGTERM, 10*time.Second)
 	time.Sleep(in.uniform(5*time.Second, 10*time.Second))
@@ -134,8 +126,26 @@ func (in *injector) stopSMTP() {
 	in.record(f)
 }
 
-// restartPostgres restarts the local cluster (every session is cut).
+// duringDelivery waits up to 10 s for the sink's count to move, i.e. for
+// a delivery to be under way, and says so.
+func (in *injector) duringDelivery() string {
+	n, err := in.s.sinkTotal()
+	if err != nil {
+		return ""
+	}
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if m, err := in.s.sinkTotal(); err == nil && m != n {
+			return fmt.Sprintf(" during a delivery (sink count %d → %d)", n, m)
+		}
+	}
+	return ""
+}
+
+// restartPostgres restarts the local cluster (every session is cut),
+// during a delivery if one comes within 10 s: the marks of mails the relay
+// just accepted are then at stake.
 func (in *injector) restartPostgres() {
+	busy := in.duringDelivery()
 	f := fault{kind: "postgres-restart", begin: time.Now()}
 	ver, name, err := pgCluster(in.s.adminURL)
 	if err != nil {
@@ -144,7 +154,7 @@ func (in *injector) restartPostgres() {
 		return
 	}
 	out, err := exec.Command("pg_ctlcluster", ver, name, "restart").CombinedOutput()
-	f.back, f.note = time.Now(), fmt.Sprintf("pg_ctlcluster %s %s restart", ver, name)
+	f.back, f.note = time.Now(), fmt.Sprintf("pg_ctlcluster %s %s restart%s", ver, name, busy)
 	if err != nil {
 		f.note += fmt.Sprintf(": %v %s", err, strings.TrimSpace(string(out)))
 	}

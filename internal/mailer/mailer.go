@@ -116,7 +116,9 @@ func (s *Session) Send(msg Message) error {
 	if err := s.m.client.SendWithSMTPClient(s.sc, gm); err != nil {
 		var se *gomail.SendError
 		var tp *textproto.Error
-		if errors.As(err, &se) && !se.IsTemp() || errors.As(err, &tp) && tp.Code >= 500 {
+		// Only a real 5xx reply is a refusal for good; a dropped connection
+		// (relay restarting) has no code and must be retried, not lost.
+		if errors.As(err, &se) && se.ErrorCode() >= 500 || errors.As(err, &tp) && tp.Code >= 500 {
 			return fmt.Errorf("%w: %v", ErrRejected, err)
 		}
 		return err
