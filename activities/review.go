@@ -176,9 +176,9 @@ func (a *Activities) ApplyScores(ctx context.Context, in ApplyScoresInput) (Appl
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM score_staging WHERE import_id = $1`, in.ImportID); err != nil {
-			return err
-		}
+		// The staged rows stay (they are the import as received): a retry
+		// after a commit that was never reported recomputes the same
+		// scores, ranking and proposal instead of finding nothing.
 		res.Ranked, res.Selected, res.Envelopes, res.Picks = len(ranked), len(prop.Picks), prop.Remaining, prop.Picks
 		return nil
 	})
