@@ -27,18 +27,20 @@ import (
 // no-op, so a retried activity cannot create a second mail.
 //
 // DeliverMail then claims unsent rows (status 'sending' with a claim token
-// and time), hands each to the SMTP relay and marks it 'sent' at once
-// (the mark overlaps the next send).
-//
-// The window that remains: if the worker dies after the relay accepted a
-// message and before its 'sent' update commits (one local round trip; at
-// most two mails, the one being marked and the one being sent), the row
-// stays 'sending'; after claimLease it is sent again. Marks are committed
-// without waiting for the WAL flush, so a crash of PostgreSQL itself (not
-// a clean restart) may also forget the marks of its last ~0.6 s. SMTP has no
-// transaction we could join, so this cannot be closed on our side. The
-// resent copy carries the same Message-ID (derived from the business key),
-// which lets the receiving side and our tests recognise it.
+// and time) and, for each, writes the envelope and body to the relay,
+// commits the row as 'sent', and only then writes SMTP's final "." — the
+// point at which the relay takes the message. A worker killed before the
+// mark commits leaves a message the relay drops (no dot) and a row that is
+// sent again after claimLease: no duplicate. The window that remains is
+// the other way round and tiny: killed after the commit's answer arrived
+// and before the dot's write (no I/O in between, microseconds), the mail is
+// recorded as sent and lost. A relay refusing the dot (5xx) or a
+// connection lost while waiting for its answer undoes the mark; the latter
+// is ambiguous (the relay may have taken it) and is sent again, with the
+// same Message-ID (derived from the business key), so the receiving side
+// and our tests can recognise it. Marks are committed without waiting for
+// the WAL flush, so a crash of PostgreSQL itself (not a clean restart) may
+// forget the marks of its last ~0.6 s and resend those mails.
 
 // claimLease is how long a claimed row is left alone before another
 // attempt may send it. It exceeds the activity's heartbeat timeout so a
@@ -163,46 +165,13 @@ type DeliverMailResult struct {
 const deliverBatch = 200
 
 // DeliverMail sends every unsent mail of a call over one SMTP connection,
-// marking each sent as soon as the relay accepts it (see the note at the
-// top of this file). A relay that is down fails the attempt and Temporal
-// retries; a recipient the relay refuses for good is marked failed.
+// committing each as sent just before the relay takes it (see the note at
+// the top of this file). A relay that is down fails the attempt and
+// Temporal retries; a recipient the relay refuses for good is marked failed.
 func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res DeliverMailResult, err error) {
 	var sess *mailer.Session
 	token := newToken()
-	// Marking a mail sent is a committed UPDATE (one round trip and a WAL
-	// flush). It runs in its own goroutine, overlapping the next SMTP
-	// send, which is what keeps this path close to a bare send loop; at
-	// most one mail is sent-but-unmarked beyond the one being marked.
-	marks := make(chan int64, 1)
-	markErr := make(chan error, 1)
-	// Each mark is its own transaction with synchronous_commit off, sent
-	// as one pipelined batch (one round trip, no connection held): it is
-	// durable once PostgreSQL acknowledges it unless PostgreSQL itself
-	// crashes within the next ~0.6 s (a clean restart loses nothing), and a
-	// worker killed at any point loses no acknowledged mark. Waiting for a
-	// WAL flush per mail would cost a third of the delivery rate.
-	go func() {
-		var first error
-		for id := range marks {
-			if first != nil {
-				continue
-			}
-			b := &pgx.Batch{}
-			b.Queue(`BEGIN`)
-			b.Queue(`SET LOCAL synchronous_commit = off`)
-			b.Queue(`UPDATE mail_log SET status = 'sent', sent_at = now() WHERE mail_id = $1 AND claim_token = $2`, id, token)
-			b.Queue(`COMMIT`)
-			// Not the activity's context: once the relay has the mail,
-			// recording it must not be cut short by a cancellation.
-			first = a.DB.SendBatch(context.WithoutCancel(ctx), b).Close()
-		}
-		markErr <- first
-	}()
 	defer func() {
-		close(marks)
-		if merr := <-markErr; err == nil {
-			err = merr
-		}
 		if sess != nil {
 			_ = sess.Close()
 		}
@@ -232,22 +201,59 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 		}
 		for _, m := range batch {
 			activity.RecordHeartbeat(ctx, res)
-			err := sess.Send(m.msg)
+			marked := false
+			err := sess.SendCommitted(m.msg, func() error {
+				err := a.markSent(ctx, m.id, token)
+				marked = err == nil
+				return err
+			})
 			switch {
+			case err == nil:
+				res.Sent++
 			case errors.Is(err, mailer.ErrRejected):
 				res.Rejected++
 				a.log().Warn("mail rejected", "mail_id", m.id, "error", err)
-				if _, err := a.DB.Exec(ctx, `UPDATE mail_log SET status = 'failed', last_error = $2 WHERE mail_id = $1 AND claim_token = $3`, m.id, err.Error(), token); err != nil {
+				if _, err := a.DB.Exec(ctx, `UPDATE mail_log SET status = 'failed', sent_at = NULL, last_error = $2 WHERE mail_id = $1 AND claim_token = $3`, m.id, err.Error(), token); err != nil {
 					return res, err
 				}
-			case err != nil:
-				return res, err
 			default:
-				res.Sent++
-				marks <- m.id
+				if marked {
+					// The relay's answer to the dot was lost: undo the mark so
+					// the release below hands the mail back for a resend.
+					if _, uerr := a.DB.Exec(context.WithoutCancel(ctx), `UPDATE mail_log SET status = 'sending', sent_at = NULL
+						WHERE mail_id = $1 AND claim_token = $2`, m.id, token); uerr != nil {
+						return res, errors.Join(err, uerr)
+					}
+				}
+				return res, err // the session is closed by the defer
 			}
 		}
 	}
+}
+
+// markSent commits one row as sent in one round trip (a pipelined
+// BEGIN/SET LOCAL/UPDATE/COMMIT, no connection held between mails), with
+// synchronous_commit off: acknowledged marks survive a killed worker and a
+// clean PostgreSQL restart, and not waiting for the WAL flush per mail is
+// what keeps this path close to a bare send loop. Zero rows means our
+// claim was taken over (lease expired): then this attempt must not send.
+func (a *Activities) markSent(ctx context.Context, id int64, token string) error {
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN`)
+	b.Queue(`SET LOCAL synchronous_commit = off`)
+	b.Queue(`UPDATE mail_log SET status = 'sent', sent_at = now() WHERE mail_id = $1 AND claim_token = $2 AND status = 'sending'`, id, token)
+	b.Queue(`COMMIT`)
+	br := a.DB.SendBatch(ctx, b)
+	_, _ = br.Exec()
+	_, _ = br.Exec()
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && tag.RowsAffected() != 1 {
+		err = fmt.Errorf("mail %d: claim no longer held by this attempt", id)
+	}
+	return err
 }
 
 // ErrTypeMailHeld: unsent mails are claimed by another attempt (perhaps a

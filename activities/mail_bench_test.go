@@ -12,6 +12,7 @@ import (
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/internal/testenv"
 	"github.com/callcycle/callcycle/mailtemplates"
+	gomail "github.com/wneessen/go-mail"
 	"go.temporal.io/sdk/testsuite"
 )
 
@@ -65,8 +66,52 @@ func BenchmarkMailExactlyOnce(b *testing.B) {
 }
 
 // BenchmarkMailBare: the same mails (same template, same sink) in a bare
-// go-mail loop over one connection, with no outbox and no bookkeeping.
+// go-mail loop over one connection (go-mail's Client.Send, which adds a
+// NOOP before and a RSET after each message), with no outbox and no
+// bookkeeping. This is the target's reference.
 func BenchmarkMailBare(b *testing.B) {
+	benchBare(b, func(ctx context.Context, m *mailer.Mailer) (func(mailer.Message) error, func(), error) {
+		c := m.GoMail()
+		if err := c.DialWithContext(ctx); err != nil {
+			return nil, nil, err
+		}
+		send := func(msg mailer.Message) error {
+			gm := gomail.NewMsg()
+			if err := gm.From("callcycle <noreply@callcycle.test>"); err != nil {
+				return err
+			}
+			if err := gm.To(msg.To); err != nil {
+				return err
+			}
+			gm.Subject(msg.Subject)
+			gm.SetMessageIDWithValue(msg.MessageID)
+			gm.SetDate()
+			gm.SetGenHeader(gomail.HeaderContentLang, msg.Language)
+			gm.SetBodyString(gomail.TypeTextPlain, msg.Text)
+			gm.AddAlternativeString(gomail.TypeTextHTML, msg.HTML)
+			return c.Send(gm)
+		}
+		return send, func() { _ = c.Close() }, nil
+	})
+}
+
+// BenchmarkMailBareCommands: the same loop over the SMTP commands
+// callcycle's session sends (MAIL, RCPT, DATA, body, dot; no NOOP/RSET),
+// with no outbox and no bookkeeping: what the exactly-once path adds on
+// top of the commands alone.
+func BenchmarkMailBareCommands(b *testing.B) {
+	benchBare(b, func(ctx context.Context, m *mailer.Mailer) (func(mailer.Message) error, func(), error) {
+		s, err := m.Open(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s.Send, func() { _ = s.Close() }, nil
+	})
+}
+
+type opener func(context.Context, *mailer.Mailer) (send func(mailer.Message) error, closeFn func(), err error)
+
+func benchBare(b *testing.B, open opener) {
 	sink := testenv.StartMailpit(b)
 	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: sink.SMTPPort, TLS: "none", From: "callcycle <noreply@callcycle.test>"})
 	if err != nil {
@@ -77,7 +122,7 @@ func BenchmarkMailBare(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := range b.N {
-		s, err := m.Open(ctx)
+		send, closeFn, err := open(ctx, m)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -86,12 +131,12 @@ func BenchmarkMailBare(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := s.Send(mailer.Message{MessageID: fmt.Sprintf("bare-%d-%d@bench", i, j), To: fmt.Sprintf("n%d-%d@ngo.example", j, i),
+			if err := send(mailer.Message{MessageID: fmt.Sprintf("bare-%d-%d@bench", i, j), To: fmt.Sprintf("n%d-%d@ngo.example", j, i),
 				Subject: r.Subject, Text: r.Text, HTML: r.HTML, Language: "fr"}); err != nil {
 				b.Fatal(err)
 			}
 		}
-		_ = s.Close()
+		closeFn()
 	}
 	b.ReportMetric(float64(b.N*mailsPerOp)/b.Elapsed().Seconds(), "mails/s")
 }

@@ -93,13 +93,93 @@ func (s *Session) Close() error { return s.m.client.CloseWithSMTPClient(s.sc) }
 // (5xx): retrying will not help.
 var ErrRejected = errors.New("rejected by the SMTP relay")
 
-// Send hands one message to the relay. Headers are set through go-mail's
-// typed setters only; the recipient was validated as a bare address.
-func (s *Session) Send(msg Message) error {
+// ErrNotCommitted: the caller's commit failed, so the message was dropped
+// before its final dot and the relay did not take it. The session is
+// closed; open another to go on.
+var ErrNotCommitted = errors.New("not sent: the commit before the final dot failed")
+
+// Send hands one message to the relay.
+func (s *Session) Send(msg Message) error { return s.SendCommitted(msg, nil) }
+
+// SendCommitted hands one message to the relay and runs commit between
+// the end of the body and the final "." that makes the relay take it.
+//
+// The dot is SMTP's commit point: a relay that loses the connection
+// before it drops the message. So a caller that records "sent" in commit
+// never records a mail the relay cannot have, and a process killed before
+// commit returns has sent nothing; only the microseconds between commit's
+// return and the dot's write are left (see activities/mail.go). If commit
+// fails the connection is dropped and ErrNotCommitted returned. An error
+// after commit succeeded means the relay refused (ErrRejected, 5xx) or the
+// answer to the dot was lost; the caller must undo its record.
+//
+// The commands are go-mail's SMTP client's, without the NOOP before and
+// the RSET after each message that go-mail's Send adds (a completed DATA
+// leaves the session ready for the next MAIL; a failed one is reset here).
+func (s *Session) SendCommitted(msg Message, commit func() error) error {
+	gm, err := s.build(msg)
+	if err != nil {
+		return err
+	}
+	from, err := gm.GetSender(false)
+	if err != nil {
+		return fmt.Errorf("%w: sender: %v", ErrRejected, err)
+	}
+	if err := s.sc.Mail(from); err != nil {
+		return s.failed(err)
+	}
+	rcpts, err := gm.GetRecipients()
+	if err != nil {
+		return fmt.Errorf("%w: recipient: %v", ErrRejected, err)
+	}
+	for _, r := range rcpts {
+		if err := s.sc.Rcpt(r); err != nil {
+			return s.failed(err)
+		}
+	}
+	w, err := s.sc.Data()
+	if err != nil {
+		return s.failed(err)
+	}
+	if _, err := gm.WriteTo(w); err != nil {
+		return err // the session is mid-DATA: unusable, the caller closes it
+	}
+	if commit != nil {
+		if err := commit(); err != nil {
+			// Without the dot the relay discards what it got.
+			_ = s.sc.Close()
+			return fmt.Errorf("%w: %v", ErrNotCommitted, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
+// failed resets the session after a refused command so it can go on.
+func (s *Session) failed(err error) error {
+	_ = s.sc.Reset()
+	return classify(err)
+}
+
+// classify: only a real 5xx reply is a refusal for good; a dropped
+// connection (relay restarting) has no code and must be retried, not lost.
+func classify(err error) error {
+	var tp *textproto.Error
+	if errors.As(err, &tp) && tp.Code >= 500 {
+		return fmt.Errorf("%w: %v", ErrRejected, err)
+	}
+	return err
+}
+
+// build makes the message. Headers are set through go-mail's typed
+// setters only; the recipient was validated as a bare address.
+func (s *Session) build(msg Message) (*gomail.Msg, error) {
 	gm := gomail.NewMsg()
 	gm.FromMailAddress(s.m.from)
 	if err := gm.To(msg.To); err != nil {
-		return fmt.Errorf("%w: recipient %q: %v", ErrRejected, msg.To, err)
+		return nil, fmt.Errorf("%w: recipient %q: %v", ErrRejected, msg.To, err)
 	}
 	gm.Subject(msg.Subject)
 	gm.SetMessageIDWithValue(msg.MessageID)
@@ -109,19 +189,12 @@ func (s *Session) Send(msg Message) error {
 	gm.AddAlternativeString(gomail.TypeTextHTML, msg.HTML)
 	if msg.Attachment != "" {
 		if _, err := os.Stat(msg.Attachment); err != nil {
-			return fmt.Errorf("%w: attachment: %v", ErrRejected, err)
+			return nil, fmt.Errorf("%w: attachment: %v", ErrRejected, err)
 		}
 		gm.AttachFile(msg.Attachment)
 	}
-	if err := s.m.client.SendWithSMTPClient(s.sc, gm); err != nil {
-		var se *gomail.SendError
-		var tp *textproto.Error
-		// Only a real 5xx reply is a refusal for good; a dropped connection
-		// (relay restarting) has no code and must be retried, not lost.
-		if errors.As(err, &se) && se.ErrorCode() >= 500 || errors.As(err, &tp) && tp.Code >= 500 {
-			return fmt.Errorf("%w: %v", ErrRejected, err)
-		}
-		return err
-	}
-	return nil
+	return gm, nil
 }
+
+// GoMail is the underlying go-mail client (for the bare-loop benchmark).
+func (m *Mailer) GoMail() *gomail.Client { return m.client }
