@@ -183,8 +183,10 @@ func checkMail(run string, snap *snapshot, faults []fault) check {
 }
 
 // duplicate describes a mail delivered twice and whether a fault explains
-// it: the documented window is a worker killed after the relay accepted
-// the first copy and before the row was marked sent.
+// it. Since the row is committed as sent before SMTP's final dot, a killed
+// worker cannot cause one; the documented cases left are the relay's
+// answer to the dot lost (relay stopped while answering) and a mark lost
+// with PostgreSQL (see activities/mail.go).
 func duplicate(m mailRow, at []time.Time, faults []fault) string {
 	sort.Slice(at, func(i, j int) bool { return at[i].Before(at[j]) })
 	var near []string
@@ -195,8 +197,8 @@ func duplicate(m mailRow, at []time.Time, faults []fault) string {
 		if !at[0].Before(f.begin.Add(-3*time.Second)) && !at[0].After(f.back.Add(time.Second)) {
 			near = append(near, f.kind+" at "+f.begin.Format("15:04:05.000"))
 			switch {
-			case f.kind == "worker-kill" && !f.begin.Before(at[0].Add(-50*time.Millisecond)):
-				window = "MATCHES the documented window (worker killed between the relay accepting and the row being marked sent)"
+			case f.kind == "smtp-stop":
+				window = "MATCHES a documented case: the relay stopped while answering the final dot (ambiguous, so sent again)"
 			case f.kind == "postgres-restart" && !strings.HasPrefix(window, "MATCHES"):
 				window = "NOT the documented window: the relay accepted it around the PostgreSQL restart, which cut the 'sent' mark"
 			}
