@@ -27,6 +27,9 @@ func GrantWorkflow(ctx workflow.Context, in GrantInput) (GrantResult, error) {
 		}
 	}
 	g.st.Updates = 0
+	// One version for every change since the first deployment: each
+	// GetVersion costs a marker and a search-attribute upsert per run.
+	g.lean = workflow.GetVersion(ctx, "grant-lean", workflow.DefaultVersion, 1) == 1
 	if err := g.register(ctx); err != nil {
 		return GrantResult{}, err
 	}
@@ -48,7 +51,9 @@ func GrantWorkflow(ctx workflow.Context, in GrantInput) (GrantResult, error) {
 			return g.wake || g.st.Updates >= DefaultMaxUpdatesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 		}
 		var err error
-		if alarm == nil {
+		if g.lean {
+			err = g.awaitAlarm(ctx, at, alarm != nil, cond)
+		} else if alarm == nil {
 			err = workflow.Await(ctx, cond)
 		} else if wait := at.Sub(workflow.Now(ctx)); wait > 0 {
 			_, err = workflow.AwaitWithTimeout(ctx, wait, cond)
@@ -91,6 +96,54 @@ type grantWF struct {
 	wake   bool
 	busy   int  // handlers in the middle of a change
 	opened bool // the grant's row exists (OpenGrant done)
+	// lean: this run started after version "grant-lean": it waits for the
+	// grant's opening, upserts search attributes only when they change and
+	// keeps its alarm's timer while the alarm's time does not move.
+	lean bool
+
+	// The alarm's timer, kept across updates that do not move it.
+	timer       workflow.Future
+	timerAt     time.Time
+	cancelTimer workflow.CancelFunc
+}
+
+// awaitAlarm waits for cond or the alarm's time. The timer is kept while
+// the alarm's time does not move (most updates do not move it) and
+// cancelled when it does, so a stale timer never wakes the grant later.
+// A due alarm while a handler is mid-change waits for it to finish.
+func (g *grantWF) awaitAlarm(ctx workflow.Context, at time.Time, hasAlarm bool, cond func() bool) error {
+	if !hasAlarm {
+		g.stopTimer()
+		return workflow.Await(ctx, cond)
+	}
+	wait := at.Sub(workflow.Now(ctx))
+	if wait <= 0 {
+		g.stopTimer()
+		if g.busy == 0 {
+			return nil
+		}
+		return workflow.Await(ctx, func() bool { return g.busy == 0 || cond() })
+	}
+	if g.timer == nil || !g.timerAt.Equal(at) {
+		g.stopTimer()
+		tctx, cancel := workflow.WithCancel(ctx)
+		g.timer, g.timerAt, g.cancelTimer = workflow.NewTimer(tctx, wait), at, cancel
+	}
+	t := g.timer
+	if err := workflow.Await(ctx, func() bool { return cond() || t.IsReady() }); err != nil {
+		return err
+	}
+	if t.IsReady() {
+		g.timer = nil // fired: the alarm runs now
+	}
+	return nil
+}
+
+func (g *grantWF) stopTimer() {
+	if g.timer != nil {
+		g.cancelTimer()
+		g.timer = nil
+	}
 }
 
 func trancheWeights(ts []callspec.Tranche) []int {
@@ -276,10 +329,27 @@ func (g *grantWF) status() GrantStatus {
 }
 
 func (g *grantWF) publish(ctx workflow.Context) {
-	_ = workflow.UpsertTypedSearchAttributes(ctx, SACallID.ValueSet(g.in.CallID), SAGrantID.ValueSet(g.id), SAGrantStage.ValueSet(g.st.Stage))
+	if !g.searchAttributesCurrent(ctx) {
+		_ = workflow.UpsertTypedSearchAttributes(ctx, SACallID.ValueSet(g.in.CallID), SAGrantID.ValueSet(g.id), SAGrantStage.ValueSet(g.st.Stage))
+	}
 	s := g.status()
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**Stage:** %s  \n**Waiting for:** %s  \n**Granted:** %s, ordered %s, paid %s",
 		s.Stage, s.WaitingFor, s.Amount, s.Ordered, s.Paid))
+}
+
+// searchAttributesCurrent: the grant's search attributes already say what
+// an upsert would (set at start, or by an earlier upsert). An upsert is a
+// history event and a visibility write on the server; most updates (a
+// payment confirmed, a date moved) do not change the stage.
+func (g *grantWF) searchAttributesCurrent(ctx workflow.Context) bool {
+	if !g.lean {
+		return false
+	}
+	sa := workflow.GetTypedSearchAttributes(ctx)
+	call, _ := sa.GetKeyword(SACallID)
+	id, _ := sa.GetKeyword(SAGrantID)
+	stage, _ := sa.GetKeyword(SAGrantStage)
+	return call == g.in.CallID && id == g.id && stage == g.st.Stage
 }
 
 func dayFR(t time.Time) string { return t.In(callspec.Brussels).Format("02/01/2006") }
