@@ -26,6 +26,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/callcycle/callcycle/internal/app"
 	"github.com/callcycle/callcycle/internal/officer"
 	"github.com/callcycle/callcycle/workflows"
 )
@@ -38,6 +39,7 @@ type options struct {
 	parallel     int // baseline: activities in flight
 	keep         bool
 	worker       string // prebuilt worker binary; "" builds ./worker
+	pragmas      string // comma-separated PRAGMA=VALUE for the dev server's SQLite file
 	timeout      time.Duration
 }
 
@@ -57,6 +59,7 @@ func main() {
 	flag.IntVar(&o.inFlight, "baseline-inflight", 8, "baseline: concurrent updates on its workflow (the engine allows 10)")
 	flag.IntVar(&o.parallel, "baseline-parallel", 16, "baseline: concurrent activities")
 	flag.StringVar(&o.worker, "worker", "", "run this worker binary instead of building ./worker (to measure another version)")
+	flag.StringVar(&o.pragmas, "sqlite-pragma", strings.Join(app.DevServerSQLitePragmas, ","), "comma-separated PRAGMA=VALUE for the dev server's --sqlite-pragma (default: the dev stack's; \"\" for SQLite's defaults); callcycle and the baseline share the server")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, SQLite file, workbooks)")
 	flag.DurationVar(&o.timeout, "timeout", 90*time.Minute, "give up after this long")
 	flag.Parse()
@@ -86,14 +89,14 @@ func run(ctx context.Context, o options) error {
 		defer os.RemoveAll(dir)
 	}
 	fmt.Fprintf(os.Stderr, "starting Temporal (SQLite file), Mailpit, PostgreSQL database and the worker in %s\n", dir)
-	s, err := startStack(ctx, dir, o.worker)
+	s, err := startStack(ctx, dir, o.worker, o.pragmas)
 	if err != nil {
 		return err
 	}
 	defer s.close()
 	fmt.Println(machine(s.temporalBin))
-	fmt.Printf("command: go run ./bench -apps %d -grants %d -workers %d -time-scale %d -baseline-inflight %d -baseline-parallel %d\n",
-		o.apps, o.grants, o.workers, o.timeScale, o.inFlight, o.parallel)
+	fmt.Printf("command: go run ./bench -apps %d -grants %d -workers %d -time-scale %d -baseline-inflight %d -baseline-parallel %d -sqlite-pragma %q\n",
+		o.apps, o.grants, o.workers, o.timeScale, o.inFlight, o.parallel, o.pragmas)
 	if o.worker != "" {
 		fmt.Printf("worker: %s\n", o.worker)
 	}
@@ -198,9 +201,10 @@ func report(sc *scenario, c counts, b baselineResult, mails string, rss float64,
 		rss, secs(workerCPU), secs(serverCPU), secs(wall), runtime.NumCPU())
 	fmt.Println()
 	fmt.Printf("baseline (task queue %s, same server): %s updates on one workflow, %d in flight, continue-as-new every %d: %s (%.0f/s, %d resent); "+
-		"%s empty activities, %d in flight, continue-as-new every %d: %s (%.0f/s)\n",
+		"%s empty activities on one workflow, %d in flight, continue-as-new every %d: %s (%.0f/s); the same on %d workflows, one after the other in each: %s (%.0f/s); the faster counts\n",
 		baselineQueue, thousands(b.updates), b.inFlight, perRun, secs(b.updateWall), float64(b.updates)/b.updateWall.Seconds(), b.updateRetries,
-		thousands(b.activities), b.activityInFlight, perRun, secs(b.activityWall), float64(b.activities)/b.activityWall.Seconds())
+		thousands(b.activities), b.activityInFlight, perRun, secs(b.oneWorkflowWall), float64(b.activities)/b.oneWorkflowWall.Seconds(),
+		b.activityInFlight, secs(b.spreadWall), float64(b.activities)/b.spreadWall.Seconds())
 	fmt.Printf("history events per update+activity: callcycle %.1f (workflow tasks %.1f, activities %.1f), baseline %.1f (workflow tasks %.1f, activities %.1f); "+
 		"events stored per second: callcycle %.0f, baseline %.0f\n",
 		evPerOp(c.all), perOp(c.all, "workflow tasks"), perOp(c.all, "activities"),

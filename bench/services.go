@@ -143,7 +143,7 @@ func (p *proc) cpu() time.Duration {
 
 // startStack brings up Temporal (SQLite file store, like `make dev`),
 // Mailpit, a fresh PostgreSQL database and the real worker binary.
-func startStack(ctx context.Context, dir, prebuilt string) (s *stack, err error) {
+func startStack(ctx context.Context, dir, prebuilt, pragmas string) (s *stack, err error) {
 	s = &stack{dir: dir}
 	defer func() {
 		if err != nil {
@@ -183,6 +183,11 @@ func startStack(ctx context.Context, dir, prebuilt string) (s *stack, err error)
 		"--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--headless", "--log-level", "warn"}
 	for _, sa := range workflows.SearchAttributeTypes {
 		args = append(args, "--search-attribute", sa.Name+"="+sa.Type)
+	}
+	for _, p := range strings.Split(pragmas, ",") {
+		if p != "" {
+			args = append(args, "--sqlite-pragma", p)
+		}
 	}
 	if s.temporal, err = startProc(dir, "temporal", s.temporalBin, os.Environ(), args...); err != nil {
 		return s, err

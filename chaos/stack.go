@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/callcycle/callcycle/internal/app"
 	"github.com/callcycle/callcycle/internal/officer"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -162,6 +163,9 @@ func newStack(name, parent, root, temporalBin, mailpitBin, workerBin string, log
 		"--port", strconv.Itoa(s.temporalPort), "--headless", "--log-level", "warn"}
 	for _, sa := range workflows.SearchAttributeTypes {
 		targs = append(targs, "--search-attribute", sa.Name+"="+sa.Type)
+	}
+	for _, p := range app.DevServerSQLitePragmas {
+		targs = append(targs, "--sqlite-pragma", p)
 	}
 	s.temporal = &proc{name: "temporal", bin: temporalBin, args: targs, env: os.Environ(), logPath: filepath.Join(s.dir, "temporal.log")}
 	s.mail = &proc{name: "mailpit", bin: mailpitBin, logPath: filepath.Join(s.dir, "mailpit.log"), env: os.Environ(),

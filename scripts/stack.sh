@@ -29,6 +29,10 @@ MAILPIT_UI_PORT=8025
 SEARCH_ATTRIBUTES=(CallId=Keyword CallKind=Keyword CallYear=Int CallStage=Keyword
 	CallPaused=Bool GrantId=Keyword GrantStage=Keyword)
 
+# The dev server's SQLite file: WAL, no fsync per commit (see
+# internal/app/devserver.go for why; a test keeps the two lists equal).
+SQLITE_PRAGMAS=(journal_mode=wal synchronous=normal)
+
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'stack.sh: %s\n' "$*" >&2; exit 1; }
 
@@ -198,6 +202,8 @@ up_temporal() {
 		--port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" --log-level warn)
 	local sa
 	for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
+	local p
+	for p in "${SQLITE_PRAGMAS[@]}"; do args+=(--sqlite-pragma "$p"); done
 	log "starting Temporal dev server"
 	start temporal "$TOOLS/temporal" "${args[@]}"
 	wait_for temporal 90 temporal_healthy

@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/callcycle/callcycle/internal/app"
 	"github.com/callcycle/callcycle/internal/config"
 )
 
@@ -153,5 +154,21 @@ func TestSearchAttributesAgree(t *testing.T) {
 	slices.Sort(compose)
 	if len(dev) == 0 || !slices.Equal(dev, compose) {
 		t.Errorf("search attributes differ:\n scripts/stack.sh:                %v\n deploy/temporal/setup-namespace.sh: %v", dev, compose)
+	}
+}
+
+// scripts/stack.sh starts the dev server with the pragmas the bench and the
+// fault run use (internal/app.DevServerSQLitePragmas).
+func TestSQLitePragmasAgree(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, "scripts/stack.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile(`SQLITE_PRAGMAS=\((.*?)\)`).FindSubmatch(b)
+	if block == nil {
+		t.Fatal("scripts/stack.sh: SQLITE_PRAGMAS=(...) not found")
+	}
+	if got := strings.Fields(string(block[1])); !slices.Equal(got, app.DevServerSQLitePragmas) {
+		t.Errorf("scripts/stack.sh SQLITE_PRAGMAS %v, internal/app %v", got, app.DevServerSQLitePragmas)
 	}
 }
