@@ -26,6 +26,10 @@ type Config struct {
 	From     string
 }
 
+// timeout bounds each SMTP exchange; the deadline is renewed per message,
+// so a long session (10,000 decision mails) is not cut.
+const timeout = 30 * time.Second
+
 // Mailer is a configured client.
 type Mailer struct {
 	client *gomail.Client
@@ -38,7 +42,7 @@ func New(c Config) (*Mailer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SMTP_FROM: %w", err)
 	}
-	opts := []gomail.Option{gomail.WithPort(c.Port), gomail.WithTimeout(30 * time.Second)}
+	opts := []gomail.Option{gomail.WithPort(c.Port), gomail.WithTimeout(timeout)}
 	switch c.TLS {
 	case "none":
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
@@ -119,6 +123,9 @@ func (s *Session) Send(msg Message) error { return s.SendCommitted(msg, nil) }
 func (s *Session) SendCommitted(msg Message, commit func() error) error {
 	gm, err := s.build(msg)
 	if err != nil {
+		return err
+	}
+	if err := s.sc.UpdateDeadline(timeout); err != nil {
 		return err
 	}
 	from, err := gm.GetSender(false)
