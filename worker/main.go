@@ -48,7 +48,7 @@ func run() error {
 	}
 	log.Info("database ready", "migrations_applied", applied)
 
-	m, err := mailer.New(mailer.Config(cfg.SMTP))
+	m, err := mailer.New(mailer.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, User: cfg.SMTP.User, Password: cfg.SMTP.Password, TLS: cfg.SMTP.TLS, From: cfg.SMTP.From})
 	if err != nil {
 		return err
 	}

@@ -24,16 +24,18 @@ type Config struct {
 	Password string
 	TLS      string // none | starttls | tls
 	From     string
+	Timeout  time.Duration // per message; 0 means 30 s
 }
 
-// timeout bounds each SMTP exchange; the deadline is renewed per message,
-// so a long session (10,000 decision mails) is not cut.
-const timeout = 30 * time.Second
+// defaultTimeout bounds each SMTP exchange; the deadline is renewed per
+// message, so a long session (10,000 decision mails) is not cut.
+const defaultTimeout = 30 * time.Second
 
 // Mailer is a configured client.
 type Mailer struct {
-	client *gomail.Client
-	from   *mail.Address
+	client  *gomail.Client
+	from    *mail.Address
+	timeout time.Duration
 }
 
 // New checks the configuration; it does not connect.
@@ -42,7 +44,10 @@ func New(c Config) (*Mailer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SMTP_FROM: %w", err)
 	}
-	opts := []gomail.Option{gomail.WithPort(c.Port), gomail.WithTimeout(timeout)}
+	if c.Timeout <= 0 {
+		c.Timeout = defaultTimeout
+	}
+	opts := []gomail.Option{gomail.WithPort(c.Port), gomail.WithTimeout(c.Timeout)}
 	switch c.TLS {
 	case "none":
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
@@ -60,7 +65,7 @@ func New(c Config) (*Mailer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SMTP: %w", err)
 	}
-	return &Mailer{client: cl, from: from}, nil
+	return &Mailer{client: cl, from: from, timeout: c.Timeout}, nil
 }
 
 // Message is one mail to one recipient.
@@ -125,7 +130,7 @@ func (s *Session) SendCommitted(msg Message, commit func() error) error {
 	if err != nil {
 		return err
 	}
-	if err := s.sc.UpdateDeadline(timeout); err != nil {
+	if err := s.sc.UpdateDeadline(s.m.timeout); err != nil {
 		return err
 	}
 	from, err := gm.GetSender(false)

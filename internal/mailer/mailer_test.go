@@ -64,3 +64,25 @@ func TestSendCommittedDotIsTheCommitPoint(t *testing.T) {
 		}
 	}
 }
+
+// A session outlives the per-message timeout: each message renews the
+// connection's deadline (a decision's 10,000 mails take longer than it).
+func TestSessionOutlivesTimeout(t *testing.T) {
+	sink := testenv.StartMailpit(t)
+	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: sink.SMTPPort, TLS: "none", From: "callcycle <noreply@callcycle.test>",
+		Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := m.Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 4 {
+		if err := s.Send(mailer.Message{MessageID: "slow-" + string(rune('a'+i)) + "@test", To: "slow@ngo.example", Subject: "s", Text: "t", HTML: "<p>t</p>", Language: "fr"}); err != nil {
+			t.Fatalf("message %d after %d ms: %v", i+1, i*200, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
