@@ -113,19 +113,19 @@ type grantWF struct {
 // A due alarm while a handler is mid-change waits for it to finish.
 func (g *grantWF) awaitAlarm(ctx workflow.Context, at time.Time, hasAlarm bool, cond func() bool) error {
 	if !hasAlarm {
-		g.stopTimer()
+		g.stopTimer(ctx)
 		return workflow.Await(ctx, cond)
 	}
 	wait := at.Sub(workflow.Now(ctx))
 	if wait <= 0 {
-		g.stopTimer()
+		g.stopTimer(ctx)
 		if g.busy == 0 {
 			return nil
 		}
 		return workflow.Await(ctx, func() bool { return g.busy == 0 || cond() })
 	}
 	if g.timer == nil || !g.timerAt.Equal(at) {
-		g.stopTimer()
+		g.stopTimer(ctx)
 		tctx, cancel := workflow.WithCancel(ctx)
 		g.timer, g.timerAt, g.cancelTimer = workflow.NewTimer(tctx, wait), at, cancel
 	}
@@ -139,11 +139,14 @@ func (g *grantWF) awaitAlarm(ctx workflow.Context, at time.Time, hasAlarm bool, 
 	return nil
 }
 
-func (g *grantWF) stopTimer() {
-	if g.timer != nil {
+// stopTimer drops the alarm's timer, cancelling it only while it is still
+// ahead: one that is due has fired or is about to, and cancelling it then
+// would race its TimerFired event.
+func (g *grantWF) stopTimer(ctx workflow.Context) {
+	if g.timer != nil && g.timerAt.After(workflow.Now(ctx)) {
 		g.cancelTimer()
-		g.timer = nil
 	}
+	g.timer = nil
 }
 
 func trancheWeights(ts []callspec.Tranche) []int {
