@@ -94,21 +94,43 @@ func (a *Activities) ConfirmPayment(ctx context.Context, in ConfirmPaymentInput)
 	return ConfirmPaymentResult{}, a.writePaymentOrders(ctx, callID)
 }
 
-// writePaymentOrders rewrites <OUTPUT_DIR>/<call>/payment-orders.xlsx from
-// the ledger, under a per-call advisory lock so concurrent grants never
-// replace a newer snapshot with an older one.
+// writePaymentOrders brings <OUTPUT_DIR>/<call>/payment-orders.xlsx up to
+// date after a ledger change of the call has committed. Rewrites are
+// grouped: the change is counted (payment_order_files.changed), then, under
+// a per-call advisory lock, the file is rewritten only if no rewrite since
+// has included it. With 16 grants paying at once one rewrite covers many
+// changes, instead of one full rewrite per change (O(n²) for a call).
+// The count is read before the ledger, so a rewrite includes at least every
+// change it records as written; a retry counts again and rewrites.
 func (a *Activities) writePaymentOrders(ctx context.Context, callID string) error {
+	var mine int64
+	if err := a.DB.QueryRow(ctx, `INSERT INTO payment_order_files (call_id, changed) VALUES ($1, 1)
+		ON CONFLICT (call_id) DO UPDATE SET changed = payment_order_files.changed + 1 RETURNING changed`, callID).Scan(&mine); err != nil {
+		return err
+	}
 	return pgx.BeginFunc(ctx, a.DB, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('payment-orders/' || $1))`, callID); err != nil {
 			return err
+		}
+		var changed, written int64
+		if err := tx.QueryRow(ctx, `SELECT changed, written FROM payment_order_files WHERE call_id = $1`, callID).Scan(&changed, &written); err != nil {
+			return err
+		}
+		if written >= mine {
+			return nil // a rewrite since our change included it
 		}
 		orders, err := PaymentOrders(ctx, tx, callID)
 		if err != nil {
 			return err
 		}
-		return writeAtomically(filepath.Join(a.callDir(callID), "payment-orders.xlsx"), func(f *os.File) error {
+		err = writeAtomically(filepath.Join(a.callDir(callID), "payment-orders.xlsx"), func(f *os.File) error {
 			return payorder.Write(f, "Ordres de paiement — "+callID, orders)
 		})
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE payment_order_files SET written = $2 WHERE call_id = $1 AND written < $2`, callID, changed)
+		return err
 	})
 }
 
