@@ -88,14 +88,7 @@ func TestRecordApplicationsUnknownCall(t *testing.T) {
 // out...) records one payment and queues one mail.
 func TestOrderPaymentTwiceRecordsOnce(t *testing.T) {
 	f := newFixture(t)
-	ctx := t.Context()
-	f.stage(t, tok1, "awa@twende.example", "fr")
-	f.run(t, f.acts.RecordApplications, batch(tok1), nil)
-	if _, err := f.db.Exec(ctx, `UPDATE applications SET iban = 'BE68539007547034', eligible = true, decision = 'granted', granted_cents = 1500000`); err != nil {
-		t.Fatal(err)
-	}
-	f.run(t, f.acts.OpenGrant, activities.OpenGrantInput{GrantID: "GRANT-AP-TEST-2024-0001", CallID: f.call.ID,
-		Reference: "AP-TEST-2024-0001", Amount: money.Euros(15000), SignBy: time.Now(), At: time.Now()}, nil)
+	f.openGrant(t)
 	in := activities.OrderPaymentInput{GrantID: "GRANT-AP-TEST-2024-0001", Tranche: 1, TrancheCount: 2, Percent: 80,
 		Kind: activities.KindPayment, Amount: money.Euros(12000), OrderedTotal: money.Euros(12000), Granted: money.Euros(15000), At: time.Now()}
 	var first, second activities.OrderPaymentResult
@@ -125,4 +118,17 @@ func TestOrderPaymentTwiceRecordsOnce(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(f.acts.OutputDir, f.call.ID, "payment-orders.xlsx")); err != nil {
 		t.Fatalf("payment-order workbook: %v", err)
 	}
+}
+
+// openGrant: one application granted 15.000 € (with a bank account) and its
+// grant opened, GRANT-AP-TEST-2024-0001.
+func (f *fixture) openGrant(t *testing.T) {
+	t.Helper()
+	f.stage(t, tok1, "awa@twende.example", "fr")
+	f.run(t, f.acts.RecordApplications, batch(tok1), nil)
+	if _, err := f.db.Exec(t.Context(), `UPDATE applications SET iban = 'BE68539007547034', eligible = true, decision = 'granted', granted_cents = 1500000`); err != nil {
+		t.Fatal(err)
+	}
+	f.run(t, f.acts.OpenGrant, activities.OpenGrantInput{GrantID: "GRANT-AP-TEST-2024-0001", CallID: f.call.ID,
+		Reference: "AP-TEST-2024-0001", Amount: money.Euros(15000), SignBy: time.Now(), At: time.Now()}, nil)
 }

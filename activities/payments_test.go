@@ -18,14 +18,8 @@ import (
 func TestPaymentOrderWorkbookGroupsRewrites(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
-	f.stage(t, tok1, "awa@twende.example", "fr")
-	f.run(t, f.acts.RecordApplications, batch(tok1), nil)
-	if _, err := f.db.Exec(ctx, `UPDATE applications SET iban = 'BE68539007547034', eligible = true, decision = 'granted', granted_cents = 1500000`); err != nil {
-		t.Fatal(err)
-	}
+	f.openGrant(t)
 	const grant = "GRANT-AP-TEST-2024-0001"
-	f.run(t, f.acts.OpenGrant, activities.OpenGrantInput{GrantID: grant, CallID: f.call.ID,
-		Reference: "AP-TEST-2024-0001", Amount: money.Euros(15000), SignBy: time.Now(), At: time.Now()}, nil)
 	// The activities run as the worker runs them: concurrently, on one pool.
 	const n = 24
 	var g errgroup.Group
