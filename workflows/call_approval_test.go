@@ -2,12 +2,16 @@ package workflows_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/workflows"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 )
 
 // toProposal takes the call to the government step by day 33: three
@@ -196,5 +200,40 @@ func TestDecisionRefusals(t *testing.T) {
 	_ = h.db.QueryRow(context.Background(), `SELECT granted_cents FROM applications WHERE reference = 'AP-SUD-2024-0003'`).Scan(&granted)
 	if granted != 8000000 {
 		t.Fatalf("granted %d", granted)
+	}
+}
+
+// A status signal sent with the update that reaches the lowered threshold
+// is carried to the next run. The race this guards against (a signal
+// handed to a receiver coroutine in the very workflow task that continues
+// as new is not in its channel for the drain, and that coroutine ran after
+// the state was serialized: the 1,000-grant bench waited forever on 999
+// closed grants) depends on a real server batching the signal with the
+// last activity's completion; the time-skipping environment delivers them
+// in separate tasks, so this test covers the carry-over, the bench and the
+// kept history bench-call-1000-grants-run-2 the race.
+func TestSignalDuringContinueAsNewIsCarried(t *testing.T) {
+	h := newHarness(t)
+	var a, b outcome
+	h.update(time.Hour, workflows.UpdateSubmit, submit(h.app("A", "t1", "Ville-Province de Kinshasa", 20000)), &a)
+	second := submit(h.app("B", "t2", "Ville-Province de Kinshasa", 20000))
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(workflows.UpdateSubmit, "", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { b.rejected, b.done = err, true }, OnAccept: func() {},
+			OnComplete: func(_ any, err error) { b.err, b.done = err, true },
+		}, second)
+		h.env.SignalWorkflow(workflows.SignalGovernmentStatus, workflows.GovernmentStatus{Caretaker: true, Since: start, Version: 7})
+	}, 2*time.Hour)
+	h.env.ExecuteWorkflow(workflows.CallWorkflowName, workflows.CallInput{Call: h.call, MaxUpdatesPerRun: 2})
+	var can *workflow.ContinueAsNewError
+	if err := h.env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("want continue-as-new after 2 updates, got %v", err)
+	}
+	var next workflows.CallInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	if next.State == nil || next.State.Submitted != 2 || next.State.Gov.Version != 7 || !next.State.Gov.Caretaker {
+		t.Fatalf("the status signal was not carried to the next run: %+v", next.State.Gov)
 	}
 }
