@@ -195,7 +195,8 @@ func (w *callWF) continueAsNew(ctx workflow.Context, in CallInput) error {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return err
 	}
-	w.st.MailPending = w.st.MailPending || w.mailBusy
+	carryMail := func() { w.st.MailPending = w.st.MailPending || w.mailBusy }
+	carryMail()
 	w.drainGovernment(ctx)
 	w.drainGrantClosed(ctx)
 	if workflow.GetVersion(ctx, "can-after-receivers", workflow.DefaultVersion, 1) == 1 {
@@ -210,6 +211,9 @@ func (w *callWF) continueAsNew(ctx workflow.Context, in CallInput) error {
 		}
 		w.drainGovernment(ctx)
 		w.drainGrantClosed(ctx)
+		// The mail loop ran too and may have taken the pending flag for
+		// a delivery this run will not finish: carry it again.
+		carryMail()
 	}
 	workflow.GetLogger(ctx).Info("continuing as new", "updates", w.updates, "history", workflow.GetInfo(ctx).GetCurrentHistoryLength())
 	in.State = w.st

@@ -19,6 +19,7 @@ import (
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/xuri/excelize/v2"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 )
@@ -193,6 +194,28 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 	s.screenAndReview(t, env)
 	s.checkMails(t)
 	testenv.SaveHistory(t, s.tc, workflows.CallWorkflowID("AP-SUD-2030"), "call-submission-to-proposal")
+	// The first run, which continued as new: its hand-over is replayed too.
+	if first := s.firstRun(t, workflows.CallWorkflowID("AP-SUD-2030")); first != "" {
+		testenv.SaveRunHistory(t, s.tc, workflows.CallWorkflowID("AP-SUD-2030"), first, "call-submission-first-run")
+	}
+}
+
+// firstRun is the run id of a workflow's first run ("" if there is one).
+func (s *stack) firstRun(t *testing.T, id string) string {
+	t.Helper()
+	resp, err := s.tc.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("WorkflowId = %q AND ExecutionStatus = 'ContinuedAsNew'", id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := ""
+	var at time.Time
+	for _, e := range resp.Executions {
+		if st := e.StartTime.AsTime(); first == "" || st.Before(at) {
+			first, at = e.Execution.RunId, st
+		}
+	}
+	return first
 }
 
 // screenAndReview takes the closed call through screening (automatic

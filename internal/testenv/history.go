@@ -18,11 +18,18 @@ import (
 // current code, so a change that would break a running call fails CI.
 func SaveHistory(t testing.TB, c client.Client, workflowID, name string) {
 	t.Helper()
+	SaveRunHistory(t, c, workflowID, "", name)
+}
+
+// SaveRunHistory is SaveHistory for one run (runID "" is the latest): a
+// run that continued as new holds the commands of its hand-over.
+func SaveRunHistory(t testing.TB, c client.Client, workflowID, runID, name string) {
+	t.Helper()
 	if os.Getenv("CALLCYCLE_UPDATE_HISTORIES") == "" {
 		return
 	}
 	h := &historypb.History{}
-	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
+	it := c.GetWorkflowHistory(context.Background(), workflowID, runID, false, 0)
 	for it.HasNext() {
 		ev, err := it.Next()
 		if err != nil {
