@@ -81,6 +81,7 @@ func (d *driver) step(ctx context.Context, what string, done func(context.Contex
 	began := time.Now()
 	deadline := began.Add(stepLimit)
 	delay, acted := 500*time.Millisecond, time.Time{}
+	noted := began
 	defer func() {
 		if took := time.Since(began); took > 5*time.Second {
 			d.log.add("driver: %s took %s", what, took.Round(100*time.Millisecond))
@@ -122,6 +123,16 @@ func (d *driver) step(ctx context.Context, what string, done func(context.Contex
 			return fmt.Errorf("%s: gave up after %d attempts: %w", what, attempt, err)
 		}
 		wait := 250 * time.Millisecond
+		if errors.Is(err, errNotYet) && time.Since(noted) > 30*time.Second {
+			// A step that waits long says on what, so a stuck run is
+			// diagnosable from its log.
+			noted = time.Now()
+			why := oneLine(err)
+			if !acted.IsZero() {
+				why = "acted " + time.Since(acted).Round(time.Second).String() + " ago; " + why
+			}
+			d.log.add("driver: %s: still waiting after %s (%s)", what, time.Since(began).Round(time.Second), why)
+		}
 		if !errors.Is(err, errNotYet) {
 			d.retries++
 			d.log.add("driver: %s: %s; retrying in %s", what, oneLine(err), delay)
@@ -435,7 +446,8 @@ func (d *driver) grant(ctx context.Context, ref string, amount money.Cents, toda
 		v, err := d.env.Temporal.QueryWorkflow(ctx, id, "", workflows.QueryGrant, workflows.GrantQuery{})
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
-			return s, errNotYet // the call starts its grants in batches
+			// The call starts its grants in batches.
+			return s, fmt.Errorf("%w: query: %v", errNotYet, err)
 		}
 		if err == nil {
 			err = v.Get(&s)
