@@ -134,7 +134,11 @@ func (g *grantWF) awaitAlarm(ctx workflow.Context, at time.Time, hasAlarm bool, 
 		return err
 	}
 	if t.IsReady() {
-		g.timer = nil // fired: the alarm runs now
+		// Fired: the alarm runs now. Releasing its context emits nothing
+		// (the timer is done) and keeps a years-long run from holding one
+		// per reminder.
+		g.cancelTimer()
+		g.timer = nil
 	}
 	return nil
 }
