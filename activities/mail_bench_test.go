@@ -70,8 +70,12 @@ func BenchmarkMailExactlyOnce(b *testing.B) {
 // NOOP before and a RSET after each message), with no outbox and no
 // bookkeeping. This is the target's reference.
 func BenchmarkMailBare(b *testing.B) {
-	benchBare(b, func(ctx context.Context, m *mailer.Mailer) (func(mailer.Message) error, func(), error) {
-		c := m.GoMail()
+	benchBare(b, func(ctx context.Context, _ *mailer.Mailer, port int) (func(mailer.Message) error, func(), error) {
+		// go-mail on its own, configured as internal/mailer configures it.
+		c, err := gomail.NewClient("127.0.0.1", gomail.WithPort(port), gomail.WithTLSPolicy(gomail.NoTLS), gomail.WithTimeout(30*time.Second))
+		if err != nil {
+			return nil, nil, err
+		}
 		if err := c.DialWithContext(ctx); err != nil {
 			return nil, nil, err
 		}
@@ -100,7 +104,7 @@ func BenchmarkMailBare(b *testing.B) {
 // with no outbox and no bookkeeping: what the exactly-once path adds on
 // top of the commands alone.
 func BenchmarkMailBareCommands(b *testing.B) {
-	benchBare(b, func(ctx context.Context, m *mailer.Mailer) (func(mailer.Message) error, func(), error) {
+	benchBare(b, func(ctx context.Context, m *mailer.Mailer, _ int) (func(mailer.Message) error, func(), error) {
 		s, err := m.Open(ctx)
 		if err != nil {
 			return nil, nil, err
@@ -109,7 +113,7 @@ func BenchmarkMailBareCommands(b *testing.B) {
 	})
 }
 
-type opener func(context.Context, *mailer.Mailer) (send func(mailer.Message) error, closeFn func(), err error)
+type opener func(ctx context.Context, m *mailer.Mailer, smtpPort int) (send func(mailer.Message) error, closeFn func(), err error)
 
 func benchBare(b *testing.B, open opener) {
 	sink := testenv.StartMailpit(b)
@@ -122,7 +126,7 @@ func benchBare(b *testing.B, open opener) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := range b.N {
-		send, closeFn, err := open(ctx, m)
+		send, closeFn, err := open(ctx, m, sink.SMTPPort)
 		if err != nil {
 			b.Fatal(err)
 		}

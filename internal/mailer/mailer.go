@@ -207,6 +207,3 @@ func (s *Session) build(msg Message) (*gomail.Msg, error) {
 	}
 	return gm, nil
 }
-
-// GoMail is the underlying go-mail client (for the bare-loop benchmark).
-func (m *Mailer) GoMail() *gomail.Client { return m.client }
