@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
 	"io"
@@ -41,7 +42,9 @@ type Score struct {
 // arguments Write would refuse.
 //
 // Cells are read raw (RawCellValue): a number is its stored value, never
-// its display, and a formula gives its cached value; nothing is evaluated.
+// its display. A score cell holding a formula is refused: its cached value
+// is whatever Excel last computed (or anything a hand-edited file says),
+// and nothing here evaluates formulas.
 func Read(r io.Reader, criteria []callspec.Criterion, reviewers []string, apps []Application) ([]Score, []Problem, error) {
 	if err := checkSetup(criteria, reviewers, apps); err != nil {
 		return nil, nil, fmt.Errorf("scoring workbook: %w", err)
@@ -61,6 +64,9 @@ func Read(r io.Reader, criteria []callspec.Criterion, reviewers []string, apps [
 	defer f.Close()
 
 	rd := reader{criteria: criteria, head: headers(criteria), apps: map[string]int{}}
+	if hasFormulas(data) {
+		rd.f = f // looking cells up is slow (the sheet is parsed whole): only when needed
+	}
 	for i, a := range apps {
 		rd.apps[a.Reference] = i
 	}
@@ -80,15 +86,111 @@ func Read(r io.Reader, criteria []callspec.Criterion, reviewers []string, apps [
 		}
 		scores = append(scores, s...)
 	}
+	if p, ok := rd.otherCall(apps); ok {
+		// Every row names another call's applications: one line saying
+		// so helps more than one "unknown reference" per row.
+		return nil, []Problem{p}, nil
+	}
 	return scores, rd.problems, nil
+}
+
+// hasFormulaTag finds a cell formula element (<f>, <f t="shared" …/>,
+// or with a namespace prefix such as <x:f>) in a worksheet part.
+func hasFormulaTag(b []byte) bool {
+	for i := bytes.IndexByte(b, '<'); i >= 0 && i+2 < len(b); {
+		j := i + 1
+		if k := bytes.IndexAny(b[j:min(j+16, len(b))], ":> /"); k >= 0 && b[j+k] == ':' {
+			j += k + 1 // a prefix
+		}
+		if j+1 < len(b) && b[j] == 'f' && (b[j+1] == '>' || b[j+1] == ' ' || b[j+1] == '/') {
+			return true
+		}
+		n := bytes.IndexByte(b[i+1:], '<')
+		if n < 0 {
+			return false
+		}
+		i += 1 + n
+	}
+	return false
+}
+
+// hasFormulas tells whether any worksheet of the file holds a formula, by
+// scanning the parts as text: the rows are streamed, and the streaming
+// reader does not say which cells are formulas.
+func hasFormulas(data []byte) bool {
+	z, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return true // excelize opened it; let the slow path decide
+	}
+	for _, part := range z.File {
+		if !strings.HasPrefix(part.Name, "xl/worksheets/") || !strings.HasSuffix(part.Name, ".xml") {
+			continue
+		}
+		r, err := part.Open()
+		if err != nil {
+			return true
+		}
+		b, err := io.ReadAll(io.LimitReader(r, 16*MaxWorkbookBytes))
+		r.Close()
+		if err != nil || hasFormulaTag(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// formula is the cell's formula, or "" (always "" when the file has none).
+func (rd *reader) formula(sheet, cell string) string {
+	if rd.f == nil {
+		return ""
+	}
+	fm, err := rd.f.GetCellFormula(sheet, cell)
+	if err != nil {
+		return ""
+	}
+	return fm
+}
+
+// callOf is the call id in a reference such as AP-SUD-2024-0007.
+var callOf = regexp.MustCompile(`^(.+)-[0-9]+$`)
+
+// otherCall reports a workbook whose references all belong to one other
+// call (the officer picked the wrong file).
+func (rd *reader) otherCall(apps []Application) (Problem, bool) {
+	if rd.known > 0 || len(rd.unknown) == 0 || len(apps) == 0 {
+		return Problem{}, false
+	}
+	m := callOf.FindStringSubmatch(rd.unknown[0])
+	ours := callOf.FindStringSubmatch(apps[0].Reference)
+	if m == nil || ours == nil || m[1] == ours[1] {
+		return Problem{}, false
+	}
+	for _, ref := range rd.unknown {
+		if x := callOf.FindStringSubmatch(ref); x == nil || x[1] != m[1] {
+			return Problem{}, false
+		}
+	}
+	return Problem{Message: fmt.Sprintf("this is a scoring workbook of call %s (its %s start with %s), not of %s; import it into %s, or use %s's own workbook",
+		m[1], plural(len(rd.unknown), "reference", "references"), rd.unknown[0], ours[1], m[1], ours[1])}, true
+}
+
+// plural is "1 reference", "16 references".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 // reader holds what is shared by the sheets of one workbook.
 type reader struct {
 	criteria []callspec.Criterion
 	head     []string
+	f        *excelize.File
 	apps     map[string]int // reference → index in apps
 	problems []Problem
+	known    int      // rows whose reference is one of apps
+	unknown  []string // references of rows that are not
 }
 
 func (rd *reader) add(cell, format string, args ...any) {
@@ -213,9 +315,11 @@ func (rd *reader) row(sheet, reviewer string, n int, cells []string, pos []int, 
 	}
 	seen[ref] = n
 	if _, ok := rd.apps[ref]; !ok {
+		rd.unknown = append(rd.unknown, ref)
 		rd.add(at(colReference), "unknown reference %q; only the applications listed in the workbook can be scored", ref)
 		return Score{}, false
 	}
+	rd.known++
 
 	cc := conflictCol(rd.criteria)
 	conflict, conflictKnown := false, true
@@ -239,6 +343,10 @@ func (rd *reader) row(sheet, reviewer string, n int, cells []string, pos []int, 
 			continue // the header problem covers the whole column
 		}
 		v := get(col)
+		if fm := rd.formula(sheet, cellName(pos[col], n)); fm != "" {
+			rd.add(at(col), "the score is a formula (=%s); type the score itself, a whole number from %d to %d for %q", fm, c.Min, c.Max, c.Key)
+			continue
+		}
 		switch {
 		case conflict && v != "":
 			rd.add(at(col), "score %s for %q although a conflict of interest is declared in %s; clear the score or the conflict", v, c.Key, at(cc))

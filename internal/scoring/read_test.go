@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -131,6 +132,30 @@ func TestReadProblems(t *testing.T) {
 			scores: 17,
 		},
 		{
+			// Excel caches a formula's last result; a hand-edited file may
+			// cache anything (here 8 for =5+4), so the cell is refused.
+			name: "score is a formula",
+			change: []func(*testing.T, *excelize.File){func(t *testing.T, f *excelize.File) {
+				if err := f.SetCellFormula(ab, "F2", "5+4"); err != nil {
+					t.Fatal(err)
+				}
+			}},
+			want:   []string{`Scores-AB!F2: the score is a formula (=5+4); type the score itself, a whole number from 0 to 10 for "pertinence"`},
+			scores: 17,
+		},
+		{
+			name: "workbook of another call",
+			change: []func(*testing.T, *excelize.File){func(t *testing.T, f *excelize.File) {
+				for _, sh := range []string{ab, "Scores-CD", "Scores-EF"} {
+					for i := range sixApps {
+						set(sh, cellName(0, i+2), fmt.Sprintf("AP-CMS-2024-%03d", i+1))(t, f)
+					}
+				}
+			}},
+			want:   []string{`this is a scoring workbook of call AP-CMS-2024 (its 18 references start with AP-CMS-2024-001), not of AP-SUD-2024; import it into AP-CMS-2024, or use AP-SUD-2024's own workbook`},
+			scores: 0,
+		},
+		{
 			name:   "score in words",
 			change: fns(set(ab, "F2", "seven")),
 			want:   []string{`Scores-AB!F2: "seven" is not a number; give a whole number from 0 to 10 for "pertinence"`},
@@ -236,6 +261,21 @@ func TestReadUnreadableFile(t *testing.T) {
 	} {
 		if _, _, err := Read(bytes.NewReader(data), sudCriteria, reviewers, sixApps); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestHasFormulaTag(t *testing.T) {
+	for xml, want := range map[string]bool{
+		`<c r="F2"><f>5+4</f><v>7</v></c>`:             true,
+		`<c r="F2"><f t="shared" ref="F2:F9" si="0"/>`: true,
+		`<x:c r="F2"><x:f>5+4</x:f></x:c>`:             true,
+		`<c r="F2" t="s"><v>3</v></c><font/><fill>`:    false,
+		`<c r="A1" t="inlineStr"><is><t>&lt;f&gt;</t>`: false,
+		``: false,
+	} {
+		if got := hasFormulaTag([]byte(xml)); got != want {
+			t.Errorf("hasFormulaTag(%q) = %v, want %v", xml, got, want)
 		}
 	}
 }
