@@ -3,6 +3,7 @@
 package callspec
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/money"
@@ -82,6 +83,44 @@ func (c Call) BudgetClose(y int) time.Time {
 		}
 	}
 	return time.Date(y, time.Month(m), d+1, 0, 0, 0, 0, Brussels)
+}
+
+// TotalEnvelope is the whole call: the general envelope plus the reserved
+// ones.
+func (c Call) TotalEnvelope() money.Cents {
+	t := c.Envelope
+	for _, r := range c.Reserved {
+		t += r.Amount
+	}
+	return t
+}
+
+// CheckDates refuses a launch at now that could only end badly: a deadline
+// already passed, a budget year already closed (its calls lapse at the
+// proposal and every applicant is told "decision postponed"), or a
+// deadline after the budget year closes.
+func (c Call) CheckDates(now time.Time) []string {
+	var bad []string
+	day := func(t time.Time) string { return t.In(Brussels).Format("02/01/2006") }
+	closes := c.BudgetClose(c.Year)
+	lastDay := closes.AddDate(0, 0, -1)
+	rule := "budget_closes: " + c.BudgetCloses
+	if c.BudgetCloses == "" {
+		rule = "budget_closes not set: 31 December"
+	}
+	if !c.Deadline.After(now) {
+		bad = append(bad, fmt.Sprintf("deadline: %s has already passed (now %s)",
+			c.Deadline.In(Brussels).Format("2006-01-02 15:04"), now.In(Brussels).Format("2006-01-02 15:04")))
+	}
+	if !now.Before(closes) {
+		bad = append(bad, fmt.Sprintf("year: the %d budget year closed on %s (%s); a call charged to it would lapse at its proposal. "+
+			"Launch it for the current budget year, or set budget_closes to the full date its budget really closes (such as \"%d-12-31\")",
+			c.Year, day(lastDay), rule, now.In(Brussels).Year()))
+	} else if !c.Deadline.Before(closes) {
+		bad = append(bad, fmt.Sprintf("deadline: %s is after the %d budget year closes on %s (%s); no decision could be committed in time",
+			c.Deadline.In(Brussels).Format("2006-01-02 15:04"), c.Year, day(lastDay), rule))
+	}
+	return bad
 }
 
 // ScreeningRules are the automatic checks a call names.

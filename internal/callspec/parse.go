@@ -22,8 +22,15 @@ type File struct {
 	Year     int         `yaml:"year"`
 	Title    string      `yaml:"title"`
 	Theme    string      `yaml:"theme"`
-	Envelope amountField `yaml:"envelope"`
-	Reserved []struct {
+	// GeneralEnvelope is the money any eligible region may get, on top of
+	// the reserved envelopes. Envelope is its former name, still read so
+	// that existing files keep their meaning. TotalEnvelope is the whole
+	// call (general + reserved), for an officer who thinks in totals; the
+	// general envelope is then what the reserves leave.
+	GeneralEnvelope amountField `yaml:"general_envelope"`
+	Envelope        amountField `yaml:"envelope"`
+	TotalEnvelope   amountField `yaml:"total_envelope"`
+	Reserved        []struct {
 		Region   string      `yaml:"region"`
 		Envelope amountField `yaml:"envelope"`
 	} `yaml:"reserved"`
@@ -148,7 +155,7 @@ func (f File) Validate() (Call, Contacts, error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	c := Call{ID: strings.TrimSpace(f.ID), Kind: f.Kind, Year: f.Year, Title: strings.TrimSpace(f.Title),
-		Theme: strings.TrimSpace(f.Theme), Envelope: f.Envelope.Cents, MinGrant: f.MinGrant.Cents, MaxGrant: f.MaxGrant.Cents}
+		Theme: strings.TrimSpace(f.Theme), MinGrant: f.MinGrant.Cents, MaxGrant: f.MaxGrant.Cents}
 	if !idPattern.MatchString(c.ID) {
 		bad("id: want upper-case letters, digits and dashes such as AP-SUD-2024, got %q", f.ID)
 	}
@@ -160,11 +167,8 @@ func (f File) Validate() (Call, Contacts, error) {
 	}
 	checkText(bad, "title", c.Title, true)
 	checkText(bad, "theme", c.Theme, true)
-	if f.Envelope.Err != nil {
-		bad("envelope: %v", f.Envelope.Err)
-	} else if !f.Envelope.Set || c.Envelope <= 0 {
-		bad("envelope: want a positive amount such as \"625.346 €\"")
-	}
+	general, envelopeOK := f.general(bad)
+	c.Envelope = general
 	if f.MinGrant.Err != nil {
 		bad("min_grant: %v", f.MinGrant.Err)
 	} else if !f.MinGrant.Set || c.MinGrant <= 0 {
@@ -176,8 +180,8 @@ func (f File) Validate() (Call, Contacts, error) {
 		bad("max_grant: want a positive amount")
 	} else if c.MaxGrant < c.MinGrant {
 		bad("max_grant: %s is below min_grant %s", c.MaxGrant, c.MinGrant)
-	} else if f.Envelope.Set && c.MaxGrant > c.Envelope+sumReserved(f) {
-		bad("max_grant: %s is above the whole envelope", c.MaxGrant)
+	} else if envelopeOK && c.MaxGrant > c.Envelope+sumReserved(f) {
+		bad("max_grant: %s is above the whole envelope (%s)", c.MaxGrant, c.Envelope+sumReserved(f))
 	}
 	if len(f.Regions) == 0 {
 		bad("regions: list at least one eligible region")
@@ -321,6 +325,50 @@ func orDefault(bad func(string, ...any), field string, v *int, def, max int) int
 		bad("%s: want 1-%d days, got %d", field, max, *v)
 	}
 	return *v
+}
+
+// general reads the general envelope from whichever of its names the file
+// uses (see File), and says whether it is usable.
+func (f File) general(bad func(string, ...any)) (money.Cents, bool) {
+	for _, a := range []struct {
+		name string
+		f    amountField
+	}{{"general_envelope", f.GeneralEnvelope}, {"envelope", f.Envelope}, {"total_envelope", f.TotalEnvelope}} {
+		if a.f.Err != nil {
+			bad("%s: %v", a.name, a.f.Err)
+			return 0, false
+		}
+		if a.f.Set && a.f.Cents <= 0 {
+			bad("%s: want a positive amount such as \"625.346 €\"", a.name)
+			return 0, false
+		}
+	}
+	switch {
+	case f.GeneralEnvelope.Set && f.Envelope.Set:
+		bad("envelope: is the former name of general_envelope; give one of them, not both")
+		return 0, false
+	case !f.GeneralEnvelope.Set && !f.Envelope.Set && !f.TotalEnvelope.Set:
+		bad("general_envelope: want a positive amount such as \"200.400 €\" (what any eligible region may get, on top of the reserved envelopes), or total_envelope for the whole call")
+		return 0, false
+	}
+	general := f.GeneralEnvelope.Cents + f.Envelope.Cents // one of them at most
+	reserved := sumReserved(f)
+	if !f.TotalEnvelope.Set {
+		return general, true
+	}
+	if f.GeneralEnvelope.Set || f.Envelope.Set {
+		if general+reserved != f.TotalEnvelope.Cents {
+			bad("total_envelope: %s is not the general envelope %s plus the reserved envelopes %s (%s); give one of them, or make them agree",
+				f.TotalEnvelope.Cents, general, reserved, general+reserved)
+			return 0, false
+		}
+		return general, true
+	}
+	if f.TotalEnvelope.Cents <= reserved {
+		bad("total_envelope: %s leaves no general envelope once the reserved envelopes (%s) are taken out", f.TotalEnvelope.Cents, reserved)
+		return 0, false
+	}
+	return f.TotalEnvelope.Cents - reserved, true
 }
 
 func sumReserved(f File) money.Cents {

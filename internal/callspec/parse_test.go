@@ -114,7 +114,7 @@ func TestParseExampleFile(t *testing.T) {
 		{"criteria", len(call.Criteria), 4},
 		{"tranches", len(call.Tranches), 2},
 		{"report delay", call.Report.DelayDays, 90},
-		{"screening", call.Screening, ScreeningRules{RequireIBAN: true, MaxDurationMonths: 24}},
+		{"screening", call.Screening, ScreeningRules{RequireIBAN: true, MaxDurationMonths: 36}},
 		{"reviewers", strings.Join(call.Reviewers, ","), "AB,CD,EF"},
 		{"officer", contacts.Officer, Contact{Email: "officer@cooperation.brussels", Language: "fr"}},
 		{"secretariat", contacts.Secretary, Contact{Email: "comite@cooperation.brussels", Language: "fr"}},
@@ -193,9 +193,14 @@ func TestParseProblems(t *testing.T) {
 		{"reserved envelope as a YAML float", []string{`envelope: "424.946 €"`, "envelope: 424.946"}, []string{"reserved[0].envelope: line 9: amount 424.946 is ambiguous"}},
 		{"amount with a decimal point in a string", []string{`min_grant: "10.000 €"`, `min_grant: "10000.00 €"`}, []string{"min_grant: line 10: "}},
 		{"amount as a list", []string{`min_grant: "10.000 €"`, `min_grant: [10000]`}, []string{"min_grant: line 10: "}},
-		{"amount null", []string{`envelope: "200.400 €"`, `envelope: ~`}, []string{"envelope: "}},
+		{"amount null", []string{`envelope: "200.400 €"`, `envelope: ~`}, []string{"general_envelope: "}},
 		{"envelope zero", []string{`envelope: "200.400 €"`, `envelope: "0 €"`}, []string{"envelope: "}},
-		{"envelope missing", []string{"envelope: \"200.400 €\"\n", ""}, []string{"envelope: "}},
+		{"envelope missing", []string{"envelope: \"200.400 €\"\n", ""}, []string{"general_envelope: "}},
+		{"envelope under both names", []string{`envelope: "200.400 €"`, "envelope: \"200.400 €\"\ngeneral_envelope: \"200.400 €\""}, []string{"envelope: is the former name"}},
+		{"total disagrees with general + reserved", []string{`envelope: "200.400 €"`, "envelope: \"200.400 €\"\ntotal_envelope: \"500.000 €\""},
+			[]string{"total_envelope: 500.000 € is not the general envelope 200.400 € plus the reserved envelopes 424.946 € (625.346 €)"}},
+		{"total leaves nothing general", []string{`envelope: "200.400 €"`, `total_envelope: "424.946 €"`},
+			[]string{"total_envelope: 424.946 € leaves no general envelope once the reserved envelopes (424.946 €) are taken out"}},
 		{"min_grant missing", []string{"min_grant: \"10.000 €\"\n", ""}, []string{"min_grant: "}},
 		{"max_grant missing", []string{"max_grant: \"125.000 €\"\n", ""}, []string{"max_grant: "}},
 		{"min_grant above max_grant", []string{`min_grant: "10.000 €"`, `min_grant: "150.000 €"`}, []string{"max_grant: "}},
@@ -272,6 +277,66 @@ func TestParseProblems(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEnvelopeNames: general_envelope is what any region may get on top of
+// the reserved envelopes; envelope is its former name; total_envelope is
+// the whole call. The three spellings of one call give the same call.
+func TestEnvelopeNames(t *testing.T) {
+	for _, edit := range []string{
+		`envelope: "200.400 €"`,
+		`general_envelope: "200.400 €"`,
+		`total_envelope: "625.346 €"`,
+		"general_envelope: \"200.400 €\"\ntotal_envelope: \"625.346 €\"",
+	} {
+		call, _, err := Parse([]byte(strings.Replace(validCall, `envelope: "200.400 €"`, edit, 1)))
+		if err != nil {
+			t.Fatalf("%s: %v", edit, err)
+		}
+		if call.Envelope != money.Euros(200400) || call.TotalEnvelope() != money.Euros(625346) {
+			t.Errorf("%s: general %s, total %s; want 200.400 € and 625.346 €", edit, call.Envelope, call.TotalEnvelope())
+		}
+	}
+}
+
+// TestCheckDates: a launch whose budget year has closed, or whose deadline
+// falls after it closes, is refused with the dates.
+func TestCheckDates(t *testing.T) {
+	call, _, err := Parse([]byte(validCall))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) time.Time {
+		tm, err := ParseTime(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	call.Year = 2030
+	if bad := call.CheckDates(at("2030-01-10 09:00")); len(bad) != 0 {
+		t.Errorf("a 2030 call launched in January 2030: %v", bad)
+	}
+	late := call
+	late.Year, late.Deadline = 2025, at("2027-01-31 23:59")
+	want := `year: the 2025 budget year closed on 31/12/2025 (budget_closes not set: 31 December); a call charged to it would lapse at its proposal. Launch it for the current budget year, or set budget_closes to the full date its budget really closes (such as "2026-12-31")`
+	if bad := late.CheckDates(at("2026-12-01 10:00")); !slices.Equal(bad, []string{want}) {
+		t.Errorf("a 2025 call launched in December 2026:\n%v\nwant\n%v", bad, want)
+	}
+	after := call
+	after.Year = 2029 // deadline 2030-03-31
+	want = "deadline: 2030-03-31 23:59 is after the 2029 budget year closes on 31/12/2029 (budget_closes not set: 31 December); no decision could be committed in time"
+	if bad := after.CheckDates(at("2029-06-01 10:00")); !slices.Equal(bad, []string{want}) {
+		t.Errorf("deadline after the close:\n%v\nwant\n%v", bad, want)
+	}
+	full := after
+	full.BudgetCloses = "2030-06-30" // the 2029 budget's real close, a full date
+	if bad := full.CheckDates(at("2029-06-01 10:00")); len(bad) != 0 {
+		t.Errorf("budget_closes as a full date: %v", bad)
+	}
+	if bad := call.CheckDates(at("2030-04-01 00:00")); len(bad) != 1 || !strings.HasPrefix(bad[0], "deadline: 2030-03-31 23:59 has already passed") {
+		t.Errorf("deadline passed: %v", bad)
 	}
 }
 

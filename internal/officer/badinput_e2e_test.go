@@ -27,6 +27,11 @@ func TestBadInputsChangeNothing(t *testing.T) {
 	if _, err := s.env.Launch(ctx, example("call-ap-sud-2030.yaml"), officer.LaunchOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// The officer sees the whole call, so a general envelope meant as the
+	// total is noticed at once.
+	if want := "envelope 625.346 € in all: 200.400 € general + 424.946 € reserved for Territoire palestinien occupé"; !strings.Contains(s.out.String(), want) {
+		t.Errorf("launch printed:\n%s\nwant a line %q", s.out, want)
+	}
 	if _, err := s.env.Apply(ctx, "AP-SUD-2030", example("application.yaml")); err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +101,21 @@ func TestBadInputsChangeNothing(t *testing.T) {
 			_, err := e.Launch(ctx, cfgWith("id: AP-NEW-2030", `id: "AP'); DROP TABLE calls;--"`), officer.LaunchOptions{})
 			return err
 		}, "id: want"},
+		// A call whose budget year has closed would lapse at its proposal
+		// and mail every applicant "decision postponed" (issue 11).
+		{"launch: budget year already closed", func() error {
+			dec2026 := func() time.Time { return time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC) }
+			_, err := e.Launch(ctx, cfgWith("year: 2030", "year: 2025"), officer.LaunchOptions{Now: dec2026})
+			return err
+		}, "year: the 2025 budget year closed on 31/12/2025"},
+		{"launch: deadline after the budget year closes", func() error {
+			_, err := e.Launch(ctx, cfgWith("year: 2030", "year: 2029"), officer.LaunchOptions{})
+			return err
+		}, "deadline: 2030-03-31 23:59 is after the 2029 budget year closes on 31/12/2029"},
+		{"launch: general and total envelopes disagree", func() error {
+			_, err := e.Launch(ctx, cfgWith(`general_envelope: "200.400 €"`, "general_envelope: \"200.400 €\"\ntotal_envelope: \"500.000 €\""), officer.LaunchOptions{})
+			return err
+		}, "total_envelope: 500.000 € is not the general envelope 200.400 €"},
 		{"launch: non-UTF-8", func() error { _, err := e.Launch(ctx, latin1, officer.LaunchOptions{}); return err }, "UTF-8"},
 		{"launch: oversized", func() error { _, err := e.Launch(ctx, big, officer.LaunchOptions{}); return err }, "limit"},
 		{"launch: deadline passed", func() error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/callcycle/callcycle/internal/callspec"
+	"github.com/callcycle/callcycle/internal/words"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/api/enums/v1"
@@ -39,8 +40,8 @@ func (e Env) Launch(ctx context.Context, path string, o LaunchOptions) (callspec
 	if o.Now != nil {
 		now = o.Now
 	}
-	if !call.Deadline.After(now()) {
-		return call, usage("%s: deadline: %s has already passed", path, call.Deadline.In(callspec.Brussels).Format("2006-01-02 15:04"))
+	if bad := call.CheckDates(now()); len(bad) > 0 {
+		return call, usage("%s:\n%s", path, strings.Join(bad, "\n"))
 	}
 	id := workflows.CallWorkflowID(call.ID)
 	if _, err := e.Temporal.DescribeWorkflowExecution(ctx, id, ""); err == nil {
@@ -70,19 +71,31 @@ func (e Env) Launch(ctx context.Context, path string, o LaunchOptions) (callspec
 		}
 		return call, fmt.Errorf("start call workflow: %w", err)
 	}
-	fmt.Fprintf(e.Out, "launched %s (%s): workflow %s, deadline %s, launch announcement to %d addresses\n",
-		call.ID, call.Title, id, call.Deadline.In(callspec.Brussels).Format("2006-01-02 15:04 MST"), len(contacts.AnnounceTo))
+	fmt.Fprintf(e.Out, "launched %s (%s): workflow %s, deadline %s, launch announcement to %s\n",
+		call.ID, call.Title, id, call.Deadline.In(callspec.Brussels).Format("2006-01-02 15:04 MST"), words.Count(len(contacts.AnnounceTo), "address", "addresses"))
+	fmt.Fprintf(e.Out, "envelope %s\n", envelopeText(call))
 	return call, nil
 }
 
 func staticDetails(c callspec.Call) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** — %s  \nKind: %s, year %d  \nTheme: %s  \nEnvelope: %s", c.ID, c.Title, c.Kind, c.Year, c.Theme, c.Envelope)
-	for _, r := range c.Reserved {
-		fmt.Fprintf(&b, " + %s reserved for %s", r.Amount, r.Region)
-	}
+	fmt.Fprintf(&b, "**%s** — %s  \nKind: %s, year %d  \nTheme: %s  \nEnvelope: %s", c.ID, c.Title, c.Kind, c.Year, c.Theme, envelopeText(c))
 	fmt.Fprintf(&b, "  \nGrant per project: %s to %s  \nRegions: %s", c.MinGrant, c.MaxGrant, strings.Join(c.Regions, ", "))
 	return b.String()
+}
+
+// envelopeText says what the call holds in all and of what it is made, so
+// an officer who meant the total sees it at once: "625.346 € in all:
+// 200.400 € general + 424.946 € reserved for Territoire palestinien occupé".
+func envelopeText(c callspec.Call) string {
+	if len(c.Reserved) == 0 {
+		return fmt.Sprintf("%s in all (general envelope, no reserved envelope)", c.TotalEnvelope())
+	}
+	parts := []string{c.Envelope.String() + " general"}
+	for _, r := range c.Reserved {
+		parts = append(parts, fmt.Sprintf("%s reserved for %s", r.Amount, r.Region))
+	}
+	return fmt.Sprintf("%s in all: %s", c.TotalEnvelope(), strings.Join(parts, " + "))
 }
 
 // saveContacts replaces a not-yet-launched call's contacts. They go to
