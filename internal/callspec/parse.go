@@ -17,11 +17,11 @@ import (
 
 // File is the YAML an officer writes; see examples/call-ap-sud-2024.yaml.
 type File struct {
-	ID       string      `yaml:"id"`
-	Kind     string      `yaml:"kind"`
-	Year     int         `yaml:"year"`
-	Title    string      `yaml:"title"`
-	Theme    string      `yaml:"theme"`
+	ID    string `yaml:"id"`
+	Kind  string `yaml:"kind"`
+	Year  int    `yaml:"year"`
+	Title string `yaml:"title"`
+	Theme string `yaml:"theme"`
 	// GeneralEnvelope is the money any eligible region may get, on top of
 	// the reserved envelopes. Envelope is its former name, still read so
 	// that existing files keep their meaning. TotalEnvelope is the whole

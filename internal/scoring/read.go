@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/callcycle/callcycle/internal/callspec"
+	"github.com/callcycle/callcycle/internal/words"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -171,15 +172,7 @@ func (rd *reader) otherCall(apps []Application) (Problem, bool) {
 		}
 	}
 	return Problem{Message: fmt.Sprintf("this is a scoring workbook of call %s (its %s start with %s), not of %s; import it into %s, or use %s's own workbook",
-		m[1], plural(len(rd.unknown), "reference", "references"), rd.unknown[0], ours[1], m[1], ours[1])}, true
-}
-
-// plural is "1 reference", "16 references".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
+		m[1], words.Count(len(rd.unknown), "reference", "references"), rd.unknown[0], ours[1], m[1], ours[1])}, true
 }
 
 // reader holds what is shared by the sheets of one workbook.
