@@ -312,6 +312,10 @@ func wrongStage(format string, args ...any) error {
 	return temporal.NewApplicationError(fmt.Sprintf(format, args...), ErrTypeWrongStage)
 }
 
+func alreadyDone(format string, args ...any) error {
+	return temporal.NewApplicationError(fmt.Sprintf(format, args...), ErrTypeAlreadyDone)
+}
+
 func rejected(msg string) error { return temporal.NewApplicationError(msg, ErrTypeRejected) }
 
 func officer(by string) error {

@@ -173,11 +173,13 @@ func (w *callWF) screen(ctx workflow.Context, in ScreenInput) (ScreenResult, err
 }
 
 func (w *callWF) validateEndScreening(_ workflow.Context, in EndScreeningInput) error {
-	if w.st.Stage != StageScreening {
-		return wrongStage("%s is at stage %q, not screening", w.call.ID, w.st.Stage)
-	}
-	if w.st.ScreeningEnded {
-		return wrongStage("%s: screening is already ending", w.call.ID)
+	switch {
+	case w.st.Stage == StageOpen:
+		return wrongStage("%s: submissions are still open; screening starts when the window closes", w.call.ID)
+	case w.st.Stage != StageScreening:
+		return alreadyDone("%s: screening has already ended; the call is at stage %q", w.call.ID, w.st.Stage)
+	case w.st.ScreeningEnded:
+		return alreadyDone("%s: screening is already ending", w.call.ID)
 	}
 	return officer(in.By)
 }

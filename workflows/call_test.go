@@ -115,6 +115,12 @@ func (h *harness) app(assoc, title, region string, euros int64) intake.Submissio
 	return intake.Submission{Token: tok, Association: assoc, Title: title, Region: region, Amount: money.Euros(euros)}
 }
 
+// isType tells whether err is an application error of type typ.
+func isType(err error, typ string) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == typ
+}
+
 type outcome struct {
 	rejected error
 	result   workflows.SubmitResult
@@ -231,6 +237,9 @@ func TestEarlyClose(t *testing.T) {
 	h.run(4*day, workflows.CallInput{})
 	if cl.rejected != nil || cl.err != nil {
 		t.Fatalf("close: %+v", cl)
+	}
+	if !isType(again.rejected, workflows.ErrTypeAlreadyDone) {
+		t.Errorf("second close: %v, want an %s refusal", again.rejected, workflows.ErrTypeAlreadyDone)
 	}
 	for name, o := range map[string]outcome{"second close": again, "submission": sub, "extension": ext} {
 		if o.rejected == nil {

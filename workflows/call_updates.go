@@ -120,7 +120,7 @@ func (w *callWF) submit(ctx workflow.Context, in SubmitInput) (SubmitResult, err
 
 func (w *callWF) validateClose(_ workflow.Context, in CloseInput) error {
 	if w.st.Stage != StageOpen {
-		return wrongStage("%s: submissions are already closed (%s)", w.call.ID, w.st.CloseReason)
+		return alreadyDone("%s: submissions are already closed (%s); the call is at stage %q", w.call.ID, w.st.CloseReason, w.st.Stage)
 	}
 	return officer(in.By)
 }

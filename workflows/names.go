@@ -82,4 +82,9 @@ const (
 	ErrTypeGovernmentPending = "GovernmentPending"
 	// ErrTypeHandover: the call is continuing as new; retry in a moment.
 	ErrTypeHandover = "Handover"
+	// ErrTypeAlreadyDone: what was asked to end has already ended (close
+	// an closed window, end an ended screening). Refused like any other
+	// validator answer, so nothing enters history, but not a mistake:
+	// front ends report it and succeed.
+	ErrTypeAlreadyDone = "AlreadyDone"
 )

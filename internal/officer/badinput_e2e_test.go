@@ -186,10 +186,9 @@ func TestBadInputsChangeNothing(t *testing.T) {
 		{"extend: into the past", func() error { _, err := e.Extend(ctx, "AP-SUD-2030", "2020-01-01 10:00"); return err }, "not in the future"},
 		{"extend: not a date", func() error { _, err := e.Extend(ctx, "AP-SUD-2030", "next tuesday"); return err }, "not a date"},
 		{"extend: unknown call", func() error { _, err := e.Extend(ctx, "AP-NOPE-2030", future); return err }, "no call"},
-		{"close: already closed", func() error { _, err := e.Close(ctx, "AP-CMS-P", ""); return err }, "already closed"},
 		// Screening and review.
 		{"screen: window still open", func() error { return e.Screen(ctx, "AP-SUD-2030", "AP-SUD-2030-0001", true, "") }, "screening"},
-		{"screen end: wrong stage", func() error { return e.EndScreening(ctx, "AP-CMS-P") }, "not screening"},
+		{"screen end: window still open", func() error { return e.EndScreening(ctx, "AP-SUD-2030") }, "submissions are still open"},
 		{"screen import: unknown call", func() error {
 			_, err := e.ScreenImport(ctx, "AP-NOPE", csvWith("reference;verdict\nX;eligible\n"))
 			return err
@@ -279,6 +278,31 @@ func TestBadInputsChangeNothing(t *testing.T) {
 		}
 	}
 	t.Logf("%d bad inputs refused, none changed a row or a history", len(cases))
+
+	// Ending what has already ended is not a mistake: it succeeds, says
+	// so, and changes nothing either.
+	for _, c := range []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"close: already closed", func() error { _, err := e.Close(ctx, "AP-CMS-P", ""); return err },
+			"AP-CMS-P: submissions are already closed (closed early (enough) by e2e-officer); the call is at stage \"proposed\"; nothing to do"},
+		{"screen end: already ended", func() error { return e.EndScreening(ctx, "AP-CMS-P") },
+			"AP-CMS-P: screening has already ended; the call is at stage \"proposed\"; nothing to do"},
+	} {
+		before := s.settled(t)
+		s.out.Reset()
+		if err := c.run(); err != nil {
+			t.Errorf("%s: %v, want success", c.name, err)
+		}
+		if !strings.Contains(s.out.String(), c.want) {
+			t.Errorf("%s printed %q, want %q", c.name, s.out.String(), c.want)
+		}
+		if after := s.settled(t); after != before {
+			t.Errorf("%s changed state:\nbefore %s\nafter  %s", c.name, before, after)
+		}
+	}
 }
 
 // settled is a fingerprint of every table's row count and every

@@ -14,7 +14,7 @@ import (
 func (e Env) Close(ctx context.Context, callID, reason string) (workflows.CloseResult, error) {
 	var res workflows.CloseResult
 	if err := e.update(ctx, callID, workflows.UpdateClose, workflows.CloseInput{By: e.By, Reason: reason}, &res); err != nil {
-		return res, err
+		return res, e.alreadyDone(err)
 	}
 	fmt.Fprintf(e.Out, "%s: submissions closed at %s with %d applications\n", callID, res.ClosedAt.In(callspec.Brussels).Format("2006-01-02 15:04 MST"), res.Submitted)
 	return res, nil

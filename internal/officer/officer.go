@@ -29,6 +29,20 @@ type Env struct {
 // ErrUsage marks input errors (exit code 2 in the CLI).
 var ErrUsage = errors.New("invalid input")
 
+// ErrAlreadyDone: what was asked to end had already ended. The commands
+// that end things (close, screen end) report it and succeed.
+var ErrAlreadyDone = errors.New("nothing to do")
+
+// alreadyDone turns ErrAlreadyDone into a line of output and success.
+func (e Env) alreadyDone(err error) error {
+	var appErr *temporal.ApplicationError
+	if errors.Is(err, ErrAlreadyDone) && errors.As(err, &appErr) {
+		fmt.Fprintf(e.Out, "%s; nothing to do\n", appErr.Message())
+		return nil
+	}
+	return err
+}
+
 func usage(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrUsage}, args...)...)
 }
@@ -74,6 +88,8 @@ func (e Env) explain(callID string, err error) error {
 		switch appErr.Type() {
 		case workflows.ErrTypeRejected, workflows.ErrTypeWrongStage:
 			return refusal{msg: fmt.Sprintf("%s: %s: %s", ErrUsage, callID, appErr.Message()), cause: appErr}
+		case workflows.ErrTypeAlreadyDone:
+			return fmt.Errorf("%w: %w", ErrAlreadyDone, appErr)
 		}
 	}
 	if strings.Contains(err.Error(), "workflow execution already completed") {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/callcycle/callcycle/internal/words"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/xuri/excelize/v2"
 )
@@ -75,9 +76,9 @@ func (e Env) ScreenImport(ctx context.Context, callID, path string) (ImportResul
 func (e Env) EndScreening(ctx context.Context, callID string) error {
 	var res workflows.EndScreeningResult
 	if err := e.update(ctx, callID, workflows.UpdateEndScreening, workflows.EndScreeningInput{By: e.By}, &res); err != nil {
-		return err
+		return e.alreadyDone(err)
 	}
-	fmt.Fprintf(e.Out, "%s: screening ended; %d applications without a verdict are declared eligible\n", callID, res.Pending)
+	fmt.Fprintf(e.Out, "%s: screening ended; %s without a verdict declared eligible\n", callID, words.Count(res.Pending, "application", "applications"))
 	return nil
 }
 
