@@ -9,6 +9,7 @@ import (
 	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/internal/words"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -244,7 +245,7 @@ func (w *callWF) status(ctx workflow.Context) StatusResult {
 	case StageOpen:
 		s.WaitingFor = "applications until " + brussels(w.st.Deadline)
 	case StageScreening:
-		s.WaitingFor = fmt.Sprintf("eligibility verdicts: %d of %d applications still to screen (`starter screen`)", s.Screening.Pending, w.st.Submitted)
+		s.WaitingFor = fmt.Sprintf("eligibility verdicts: %d of %s still to screen (`starter screen`)", s.Screening.Pending, words.Count(w.st.Submitted, "application", "applications"))
 	case StageReview:
 		s.WaitingFor = fmt.Sprintf("the committee's scoring workbook for %d eligible applications (`starter review import`)", w.st.EligibleCount)
 	case StageProposed:

@@ -168,13 +168,13 @@ func (w *callWF) validateDecide(ctx workflow.Context, in DecideInput) error {
 		p, proposed := picks[g.Reference]
 		switch {
 		case !ok:
-			why = append(why, fmt.Sprintf("%q is not an application of %s", g.Reference, w.call.ID))
+			why = append(why, "not an application of "+w.call.ID)
 		case !w.st.Eligible.has(seq):
-			why = append(why, g.Reference+" is not eligible")
+			why = append(why, "not eligible")
 		case seen[g.Reference]:
-			why = append(why, g.Reference+" is listed twice")
+			why = append(why, "listed twice")
 		case !proposed && !in.Override:
-			why = append(why, g.Reference+" is not in the committee's proposal; use --override to grant it anyway")
+			why = append(why, "not in the committee's proposal; use --override to grant it anyway")
 		}
 		switch {
 		case g.Amount < w.call.MinGrant:
@@ -201,7 +201,9 @@ func (w *callWF) validateDecide(ctx workflow.Context, in DecideInput) error {
 		}
 		byRegion[region] += g.Amount
 	}
-	if err := rowsRejected("grant", rows); err != nil {
+	// Each refused grant is named by its reference, as the officer typed
+	// it, not by its place in the list.
+	if err := rowsRejectedBy(rows, func(i int) string { return fmt.Sprintf("%q", in.Grants[i].Reference) }); err != nil {
 		return err
 	}
 	return w.checkEnvelopes(byRegion, regions)

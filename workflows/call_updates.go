@@ -60,12 +60,17 @@ func (w *callWF) validateSubmit(ctx workflow.Context, in SubmitInput) error {
 // rowsRejected refuses a batch, listing every bad row in the message and,
 // for the CLI, in the error's details.
 func rowsRejected(what string, rows []RowReason) error {
+	return rowsRejectedBy(rows, func(i int) string { return fmt.Sprintf("%s %d", what, i+1) })
+}
+
+// rowsRejectedBy is rowsRejected with each row named by label(index).
+func rowsRejectedBy(rows []RowReason, label func(int) string) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	var msg []string
 	for _, r := range rows {
-		msg = append(msg, fmt.Sprintf("%s %d: %s", what, r.Index+1, r.Reason))
+		msg = append(msg, fmt.Sprintf("%s: %s", label(r.Index), r.Reason))
 	}
 	return temporal.NewApplicationErrorWithOptions(strings.Join(msg, "\n"), ErrTypeRejected,
 		temporal.ApplicationErrorOptions{Details: []any{Rejection{Rows: rows}}})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/internal/words"
 	"github.com/callcycle/callcycle/workflows"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -69,8 +70,18 @@ func (e Env) GovernmentCaretaker(ctx context.Context, since string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "government: %s (recorded by %s); %d waiting calls paused\n", res.Status.Describe(), e.By, res.Notified)
+	fmt.Fprintf(e.Out, "government: %s (recorded by %s); %s\n", res.Status.Describe(), e.By, waiting(res.Notified, "is paused", "are paused"))
 	return nil
+}
+
+// waiting says how many calls waiting for the government a change
+// reached: "no call was waiting", "1 waiting call is paused", "3 waiting
+// calls are paused".
+func waiting(n int, one, many string) string {
+	if n == 0 {
+		return "no call was waiting"
+	}
+	return words.Count(n, "waiting call "+one, "waiting calls "+many)
 }
 
 // GovernmentInstalled ends caretaker mode: waiting calls resume.
@@ -83,7 +94,7 @@ func (e Env) GovernmentInstalled(ctx context.Context, on string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "government: %s (recorded by %s); %d waiting calls resume\n", res.Status.Describe(), e.By, res.Notified)
+	fmt.Fprintf(e.Out, "government: %s (recorded by %s); %s\n", res.Status.Describe(), e.By, waiting(res.Notified, "resumes", "resume"))
 	return nil
 }
 
@@ -178,7 +189,7 @@ func (e Env) Decide(ctx context.Context, callID string, o DecideOptions) (workfl
 	if err := e.update(ctx, callID, workflows.UpdateDecide, in, &res); err != nil {
 		return res, err
 	}
-	fmt.Fprintf(e.Out, "%s: decision %s recorded: %d grants, %s; decision mails go to every eligible applicant\n", callID, o.Decree, res.Granted, res.Total)
+	fmt.Fprintf(e.Out, "%s: decision %s recorded: %s, %s; decision mails go to every eligible applicant\n", callID, o.Decree, words.Count(res.Granted, "grant", "grants"), res.Total)
 	return res, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/callcycle/callcycle/internal/callspec"
+	"github.com/callcycle/callcycle/internal/words"
 	"github.com/callcycle/callcycle/workflows"
 )
 
@@ -16,7 +17,7 @@ func (e Env) Close(ctx context.Context, callID, reason string) (workflows.CloseR
 	if err := e.update(ctx, callID, workflows.UpdateClose, workflows.CloseInput{By: e.By, Reason: reason}, &res); err != nil {
 		return res, e.alreadyDone(err)
 	}
-	fmt.Fprintf(e.Out, "%s: submissions closed at %s with %d applications\n", callID, res.ClosedAt.In(callspec.Brussels).Format("2006-01-02 15:04 MST"), res.Submitted)
+	fmt.Fprintf(e.Out, "%s: submissions closed at %s with %s\n", callID, res.ClosedAt.In(callspec.Brussels).Format("2006-01-02 15:04 MST"), words.Count(res.Submitted, "application", "applications"))
 	return res, nil
 }
 
@@ -71,7 +72,7 @@ func (e Env) Status(ctx context.Context, callID string, asJSON bool) (workflows.
 		fmt.Fprintf(e.Out, "  budget year:  %d (lapses %s without a decision)\n", s.BudgetYear, fmtTime(s.LapseAt))
 	}
 	if d := s.Decision; d != nil {
-		fmt.Fprintf(e.Out, "  decision:     decree %s, %d grants, %s (entered by %s on %s)\n", d.Decree, len(d.Grants), d.Total, d.By, fmtTime(d.At))
+		fmt.Fprintf(e.Out, "  decision:     decree %s, %s, %s (entered by %s on %s)\n", d.Decree, words.Count(len(d.Grants), "grant", "grants"), d.Total, d.By, fmtTime(d.At))
 	}
 	if s.EndReason != "" {
 		fmt.Fprintf(e.Out, "  ended:        %s\n", s.EndReason)

@@ -9,6 +9,7 @@ import (
 	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/internal/scoring"
+	"github.com/callcycle/callcycle/internal/words"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5"
 )
@@ -97,7 +98,7 @@ func (e Env) ReviewImport(ctx context.Context, callID, path string) (workflows.P
 	}
 	if len(problems) > 0 {
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s: %d problems; nothing was imported:", path, len(problems))
+		fmt.Fprintf(&b, "%s: %s; nothing was imported:", path, words.Count(len(problems), "problem", "problems"))
 		for _, p := range problems {
 			b.WriteString("\n  " + p.String())
 		}
@@ -122,7 +123,7 @@ func (e Env) ReviewImport(ctx context.Context, callID, path string) (workflows.P
 		return zero, err
 	}
 	p := res.Proposal
-	fmt.Fprintf(e.Out, "%s: %d applications ranked; proposal: %d projects for %s (workbook %s)\n", callID, p.Ranked, p.Selected, p.SelectedTotal, p.Path)
+	fmt.Fprintf(e.Out, "%s: %s ranked; proposal: %s for %s (workbook %s)\n", callID, words.Count(p.Ranked, "application", "applications"), words.Count(p.Selected, "project", "projects"), p.SelectedTotal, p.Path)
 	printEnvelopes(e, p)
 	return p, nil
 }
@@ -171,6 +172,6 @@ func (e Env) ReviewProposal(ctx context.Context, callID, out string) error {
 		f.Close()
 		return err
 	}
-	fmt.Fprintf(e.Out, "%s: proposal of %d projects written to %s\n", callID, len(list), out)
+	fmt.Fprintf(e.Out, "%s: proposal of %s written to %s\n", callID, words.Count(len(list), "project", "projects"), out)
 	return f.Close()
 }

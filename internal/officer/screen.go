@@ -26,7 +26,7 @@ func (e Env) Screen(ctx context.Context, callID, ref string, eligible bool, reas
 	if !eligible {
 		verdict = "ineligible (" + reason + "); the applicant is notified"
 	}
-	fmt.Fprintf(e.Out, "%s: %s; %d applications still to screen\n", ref, verdict, res.Pending)
+	fmt.Fprintf(e.Out, "%s: %s; %s still to screen\n", ref, verdict, words.Count(res.Pending, "application", "applications"))
 	return nil
 }
 
