@@ -11,9 +11,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// started: a command's own code was reached (see the PersistentPreRun).
+var started bool
+
 // newRoot wires the commands; lookup is the environment (read here, in
 // main's package, and nowhere else).
 func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
+	started = false
 	var by string
 	var env officer.Env
 	var cleanup []func()
@@ -23,6 +27,11 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// Cobra's own refusals (unknown command or flag, wrong number of
+	// arguments) come before any command runs; they are usage errors like
+	// any refused input (exit 2), told apart by where they happen rather
+	// than by their text.
+	root.PersistentPreRun = func(*cobra.Command, []string) { started = true }
 	root.PersistentFlags().StringVar(&by, "as", defaultBy, "officer recorded with every change (default: $CALLCYCLE_OFFICER or your user name)")
 	// connect opens what a command needs; config errors name the variable.
 	connect := func(cmd *cobra.Command, _ []string) error {
@@ -113,7 +122,27 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 			},
 		}),
 	)
+	refuseBareGroups(root)
 	return root
+}
+
+// refuseBareGroups makes a command that only groups others ("grant",
+// "review") refuse being run alone or with an unknown subcommand; cobra
+// would print its help and exit 0 as if something had been done.
+func refuseBareGroups(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		refuseBareGroups(sub)
+	}
+	if c == c.Root() || !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(cmd *cobra.Command, a []string) error {
+		if len(a) == 0 {
+			return usageErr(fmt.Sprintf("%s needs a command; see %s --help", cmd.CommandPath(), cmd.CommandPath()))
+		}
+		return usageErr(fmt.Sprintf("unknown command %q for %q; see %s --help", a[0], cmd.CommandPath(), cmd.CommandPath()))
+	}
 }
 
 func closeCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {

@@ -23,11 +23,18 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starter:", err)
-		if errors.Is(err, officer.ErrUsage) {
-			os.Exit(2)
-		}
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
+}
+
+// exitCode is 2 for refused input (including the command line itself:
+// an unknown command or flag, a missing argument) and 1 for a failure of
+// something else (a service down, a file that cannot be written).
+func exitCode(err error) int {
+	if errors.Is(err, officer.ErrUsage) || !started {
+		return 2
+	}
+	return 1
 }
 
 // defaultOfficer is who changes are recorded as when --as is not given.

@@ -23,6 +23,9 @@ func (e Env) grantUpdate(ctx context.Context, grantID, name string, arg any) (wo
 	if err == nil {
 		err = h.Get(ctx, &res)
 	}
+	if err := e.ended(ctx, "grant", grantID, grantID, err); err != nil {
+		return res.Status, err
+	}
 	if isNotFound(err) {
 		return res.Status, usage("no grant %q (grant ids look like GRANT-AP-SUD-2024-0007)", grantID)
 	}

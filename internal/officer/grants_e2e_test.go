@@ -140,6 +140,19 @@ func TestEndToEndGrantsToClosure(t *testing.T) {
 	if n := s.count(t, "SELECT count(*) FROM mail_log WHERE kind IN ('agreement', 'closure')"); n != 4 {
 		t.Errorf("agreement and closure mails: %d, want 4", n)
 	}
+	// A closed grant and a completed call say so, with their final stage,
+	// instead of "no such grant" or "launch it first".
+	waitUntil(t, 30*time.Second, func() bool {
+		d, err := s.tc.DescribeWorkflowExecution(ctx, workflows.CallWorkflowID(call), "")
+		return err == nil && d.WorkflowExecutionInfo.GetCloseTime() != nil
+	})
+	err = s.env.GrantSign(ctx, ulb, today)
+	wantUsage(t, "closed grant", err, "grant GRANT-AP-CMS-G-0001 has ended on ")
+	wantUsage(t, "closed grant", err, `its final stage is "closed"`)
+	_, err = s.env.Close(ctx, call, "late")
+	wantUsage(t, "completed call", err, "call AP-CMS-G has ended on ")
+	wantUsage(t, "completed call", err, `its final stage is "completed"`)
+
 	testenv.SaveHistory(t, s.tc, ulb, "grant-full")
 	testenv.SaveHistory(t, s.tc, oxfam, "grant-recovery")
 	testenv.SaveHistory(t, s.tc, workflows.CallWorkflowID(call), "call-decision-to-completion")

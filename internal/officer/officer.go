@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -70,8 +71,40 @@ func (e Env) update(ctx context.Context, callID, name string, arg, result any) e
 			}
 			continue
 		}
+		if err := e.ended(ctx, "call", callID, workflows.CallWorkflowID(callID), err); err != nil {
+			return err
+		}
 		return e.explain(callID, err)
 	}
+}
+
+// ended answers an update refused with NotFound for a workflow that
+// exists but has closed (a call completed or cancelled, a grant closed):
+// the server says "workflow execution already completed", which is not
+// "no such call". It returns nil when that is not the case.
+func (e Env) ended(ctx context.Context, kind, id, workflowID string, err error) error {
+	var nf *serviceerror.NotFound
+	if !errors.As(err, &nf) {
+		return nil
+	}
+	d, derr := e.Temporal.DescribeWorkflowExecution(ctx, workflowID, "")
+	if derr != nil || d.WorkflowExecutionInfo.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return nil
+	}
+	stage := "unknown"
+	for _, key := range []string{workflows.SACallStage.GetName(), workflows.SAGrantStage.GetName()} {
+		if p := d.WorkflowExecutionInfo.GetSearchAttributes().GetIndexedFields()[key]; p != nil {
+			var v string
+			if converter.GetDefaultDataConverter().FromPayload(p, &v) == nil && v != "" {
+				stage = v
+			}
+		}
+	}
+	when := ""
+	if t := d.WorkflowExecutionInfo.GetCloseTime(); t != nil {
+		when = " on " + fmtTime(t.AsTime())
+	}
+	return usage("%s %s has ended%s: its final stage is %q; nothing can change it any more", kind, id, when, stage)
 }
 
 // explain turns Temporal errors into sentences an officer can act on.
@@ -91,9 +124,6 @@ func (e Env) explain(callID string, err error) error {
 		case workflows.ErrTypeAlreadyDone:
 			return fmt.Errorf("%w: %w", ErrAlreadyDone, appErr)
 		}
-	}
-	if strings.Contains(err.Error(), "workflow execution already completed") {
-		return usage("call %q has ended", callID)
 	}
 	return err
 }
