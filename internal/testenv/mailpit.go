@@ -21,6 +21,7 @@ type Mailpit struct {
 
 // StartMailpit runs Mailpit on free ports with an in-memory store.
 func StartMailpit(t testing.TB) *Mailpit {
+	ServiceTest(t)
 	t.Helper()
 	bin := Binary(t, "CALLCYCLE_MAILPIT_BIN", "mailpit")
 	smtpPort, httpPort := freePort(t), freePort(t)

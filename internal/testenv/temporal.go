@@ -13,6 +13,7 @@ import (
 // Temporal starts a dev server (in-memory store, free port) with the
 // custom search attributes registered, and returns a client.
 func Temporal(t testing.TB) (client.Client, *testsuite.DevServer) {
+	ServiceTest(t)
 	t.Helper()
 	bin := Binary(t, "CALLCYCLE_TEMPORAL_BIN", "temporal")
 	args := []string{"--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true"}

@@ -20,6 +20,16 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// ServiceTest marks t as needing real services: `go test -short` is the
+// fast tier and runs none of them (it skips, even in CI, which runs the
+// full tier without -short).
+func ServiceTest(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs PostgreSQL, Temporal or Mailpit; -short runs without services")
+	}
+}
+
 // unavailable skips, or fails when services are required.
 func unavailable(t testing.TB, format string, args ...any) {
 	t.Helper()
@@ -41,6 +51,7 @@ func AdminURL() string {
 // and its URL; the database is dropped when t ends.
 func Postgres(t testing.TB) (*pgxpool.Pool, string) {
 	t.Helper()
+	ServiceTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	admin, err := pgxpool.New(ctx, AdminURL())
