@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/xml"
+	"github.com/callcycle/callcycle/internal/xlsx"
 	"io"
 	"regexp"
 	"slices"
@@ -173,7 +174,7 @@ func wantAmount(t *testing.T, f *excelize.File, sheet, ref string, c money.Cents
 	}
 }
 
-func at(col, row int) string { return cellName(col, row) }
+func at(col, row int) string { return xlsx.Cell(col, row) }
 
 func TestWrite2024(t *testing.T) {
 	d := report2024()

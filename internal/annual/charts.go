@@ -1,6 +1,7 @@
 package annual
 
 import (
+	"github.com/callcycle/callcycle/internal/xlsx"
 	"strconv"
 	"strings"
 
@@ -24,13 +25,13 @@ var sliceColours = []string{"5B9BD5", "F4B183", "A9D18E", "FFD966", "BFBFBF", "9
 const barColour = "2E75B6"
 
 // chartCell is the anchor of a chart: row 2 of the given 0-based column.
-func chartCell(col int) string { return cellName(col, 2) }
+func chartCell(col int) string { return xlsx.Cell(col, 2) }
 
 // ref is an absolute range of one column of sheet, rows first to last, as
 // a chart formula: 'Par type d”appui'!$B$3:$B$7. The sheet name is always
 // quoted (it has spaces, an apostrophe, an accent), its quotes doubled.
 func ref(sheet string, col, first, last int) string {
-	c := colName(col)
+	c := xlsx.Col(col)
 	return "'" + strings.ReplaceAll(sheet, "'", "''") + "'!$" + c + "$" + strconv.Itoa(first) + ":$" + c + "$" + strconv.Itoa(last)
 }
 

@@ -2,6 +2,7 @@ package annual
 
 import (
 	"fmt"
+	"github.com/callcycle/callcycle/internal/xlsx"
 	"io"
 	"strconv"
 
@@ -165,7 +166,7 @@ func writeHistory(f *excelize.File, st styles, history []YearTotal) error {
 	s.header(2, HistoryHeader)
 	for i, h := range history {
 		n := i + 3
-		s.setErr(f.SetCellInt(SheetHistory, cellName(0, n), int64(h.Year)))
+		s.setErr(f.SetCellInt(SheetHistory, xlsx.Cell(0, n), int64(h.Year)))
 		s.style(0, n, st.year)
 		s.amount(1, n, h.Amount, false)
 	}
@@ -200,14 +201,14 @@ func (s *sheetWriter) setErr(err error) {
 }
 
 func (s *sheetWriter) style(col, row, id int) {
-	c := cellName(col, row)
+	c := xlsx.Cell(col, row)
 	s.setErr(s.f.SetCellStyle(s.sheet, c, c, id))
 }
 
 // str writes text. SetCellStr, never SetCellValue: applicant text such as
 // "=HYPERLINK(...)" must stay text, never become a formula.
 func (s *sheetWriter) str(col, row int, v string, style int) {
-	s.setErr(s.f.SetCellStr(s.sheet, cellName(col, row), v))
+	s.setErr(s.f.SetCellStr(s.sheet, xlsx.Cell(col, row), v))
 	s.style(col, row, style)
 	if s.st.wraps(style) && col < len(s.cols) {
 		if s.lines == nil {
@@ -238,14 +239,14 @@ func (s *sheetWriter) header(row int, names []string) {
 // that exact decimal (6200.5), so no cent is lost. Cents are shown only
 // when there are some, as money.Cents prints.
 func (s *sheetWriter) amount(col, row int, c money.Cents, bold bool) {
-	s.setErr(s.f.SetCellFloat(s.sheet, cellName(col, row), float64(c)/100, -1, 64))
+	s.setErr(s.f.SetCellFloat(s.sheet, xlsx.Cell(col, row), float64(c)/100, -1, 64))
 	s.style(col, row, s.st.amountStyle(c, bold))
 }
 
 // percent writes a whole percentage as the number itself (71, shown
 // "71 %"), so the file holds exactly the figure the report prints.
 func (s *sheetWriter) percent(col, row, pct int, bold bool) {
-	s.setErr(s.f.SetCellInt(s.sheet, cellName(col, row), int64(pct)))
+	s.setErr(s.f.SetCellInt(s.sheet, xlsx.Cell(col, row), int64(pct)))
 	id := s.st.percent
 	if bold {
 		id = s.st.boldPercent
@@ -256,7 +257,7 @@ func (s *sheetWriter) percent(col, row, pct int, bold bool) {
 func (s *sheetWriter) widths(w ...float64) {
 	s.cols = w
 	for i, width := range w {
-		c := colName(i)
+		c := xlsx.Col(i)
 		s.setErr(s.f.SetColWidth(s.sheet, c, c, width))
 	}
 }
@@ -318,44 +319,27 @@ func newStyles(f *excelize.File) (styles, error) {
 	}
 	bold := font(true, 11, "")
 	top := &excelize.Alignment{Vertical: "top"}
-	for _, s := range []struct {
-		id    *int
-		style excelize.Style
-	}{
+	if err := xlsx.NewStyles(f, []xlsx.Style{
 		// The title is not wrapped: it runs over the empty cells to its right.
-		{&st.title, excelize.Style{Font: font(true, 13, "")}},
-		{&st.header, excelize.Style{Font: bold,
+		{ID: &st.title, Style: excelize.Style{Font: font(true, 13, "")}},
+		{ID: &st.header, Style: excelize.Style{Font: bold,
 			Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"},
 			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
 			Border:    []excelize.Border{{Type: "bottom", Color: "7F9DB9", Style: 1}}}},
-		{&st.bold, excelize.Style{Font: bold, Alignment: top}},
-		{&st.wrap, excelize.Style{Font: font(false, 11, ""), Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
-		{&st.right, excelize.Style{Font: font(false, 11, ""), Alignment: &excelize.Alignment{Horizontal: "right", Vertical: "top"}}},
-		{&st.boldRight, excelize.Style{Font: bold, Alignment: &excelize.Alignment{Horizontal: "right", Vertical: "top"}}},
-		{&st.note, excelize.Style{Font: font(false, 11, "595959"), Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
-		{&st.whole, excelize.Style{Font: font(false, 11, ""), CustomNumFmt: &whole, Alignment: top}},
-		{&st.cents, excelize.Style{Font: font(false, 11, ""), CustomNumFmt: &cents, Alignment: top}},
-		{&st.boldWhole, excelize.Style{Font: bold, CustomNumFmt: &whole, Alignment: top}},
-		{&st.boldCents, excelize.Style{Font: bold, CustomNumFmt: &cents, Alignment: top}},
-		{&st.percent, excelize.Style{Font: font(false, 11, ""), CustomNumFmt: &pct, Alignment: top}},
-		{&st.boldPercent, excelize.Style{Font: bold, CustomNumFmt: &pct, Alignment: top}},
-		{&st.year, excelize.Style{Font: font(false, 11, ""), CustomNumFmt: &year, Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top"}}},
-	} {
-		var err error
-		if *s.id, err = f.NewStyle(&s.style); err != nil {
-			return st, err
-		}
+		{ID: &st.bold, Style: excelize.Style{Font: bold, Alignment: top}},
+		{ID: &st.wrap, Style: excelize.Style{Font: font(false, 11, ""), Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
+		{ID: &st.right, Style: excelize.Style{Font: font(false, 11, ""), Alignment: &excelize.Alignment{Horizontal: "right", Vertical: "top"}}},
+		{ID: &st.boldRight, Style: excelize.Style{Font: bold, Alignment: &excelize.Alignment{Horizontal: "right", Vertical: "top"}}},
+		{ID: &st.note, Style: excelize.Style{Font: font(false, 11, "595959"), Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
+		{ID: &st.whole, Style: excelize.Style{Font: font(false, 11, ""), CustomNumFmt: &whole, Alignment: top}},
+		{ID: &st.cents, Style: excelize.Style{Font: font(false, 11, ""), CustomNumFmt: &cents, Alignment: top}},
+		{ID: &st.boldWhole, Style: excelize.Style{Font: bold, CustomNumFmt: &whole, Alignment: top}},
+		{ID: &st.boldCents, Style: excelize.Style{Font: bold, CustomNumFmt: &cents, Alignment: top}},
+		{ID: &st.percent, Style: excelize.Style{Font: font(false, 11, ""), CustomNumFmt: &pct, Alignment: top}},
+		{ID: &st.boldPercent, Style: excelize.Style{Font: bold, CustomNumFmt: &pct, Alignment: top}},
+		{ID: &st.year, Style: excelize.Style{Font: font(false, 11, ""), CustomNumFmt: &year, Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top"}}},
+	}); err != nil {
+		return st, err
 	}
 	return st, nil
-}
-
-// cellName names a cell by 0-based column and 1-based row.
-func cellName(col, row int) string {
-	s, _ := excelize.CoordinatesToCellName(col+1, row) // col and row come from our own layout
-	return s
-}
-
-func colName(col int) string {
-	s, _ := excelize.ColumnNumberToName(col + 1)
-	return s
 }

@@ -7,6 +7,7 @@ package payorder
 import (
 	"errors"
 	"fmt"
+	"github.com/callcycle/callcycle/internal/xlsx"
 	"io"
 	"strings"
 	"time"
@@ -83,22 +84,22 @@ func Write(w io.Writer, title string, orders []Order) error {
 	var errs errList
 	// SetCellStr, never SetCellValue: applicant text such as "=HYPERLINK(...)"
 	// must stay text, never become a formula.
-	str := func(col, row int, v string) { errs.add(f.SetCellStr(Sheet, cellName(col, row), v)) }
+	str := func(col, row int, v string) { errs.add(f.SetCellStr(Sheet, xlsx.Cell(col, row), v)) }
 	style := func(col, row, id int) {
-		c := cellName(col, row)
+		c := xlsx.Cell(col, row)
 		errs.add(f.SetCellStyle(Sheet, c, c, id))
 	}
 	amount := func(col, row int, c money.Cents) {
 		// A cent amount below 2^53 converts to the double nearest its
 		// decimal value and is written back as that exact decimal.
-		errs.add(f.SetCellFloat(Sheet, cellName(col, row), float64(c)/100, -1, 64))
+		errs.add(f.SetCellFloat(Sheet, xlsx.Cell(col, row), float64(c)/100, -1, 64))
 		style(col, row, st.amount)
 	}
 	date := func(col, row int, t time.Time) {
 		if t.IsZero() {
 			return
 		}
-		errs.add(f.SetCellInt(Sheet, cellName(col, row), excelDay(t)))
+		errs.add(f.SetCellInt(Sheet, xlsx.Cell(col, row), excelDay(t)))
 		style(col, row, st.date)
 	}
 
@@ -107,7 +108,7 @@ func Write(w io.Writer, title string, orders []Order) error {
 	for i, h := range Header {
 		str(i, 2, h)
 	}
-	errs.add(f.SetCellStyle(Sheet, cellName(0, 2), cellName(len(Header)-1, 2), st.header))
+	errs.add(f.SetCellStyle(Sheet, xlsx.Cell(0, 2), xlsx.Cell(len(Header)-1, 2), st.header))
 
 	var paid, recovered money.Cents
 	for i, o := range orders {
@@ -118,7 +119,7 @@ func Write(w io.Writer, title string, orders []Order) error {
 		str(colProject, n, o.Title)
 		str(colIBAN, n, FormatIBAN(o.IBAN))
 		if o.Kind == KindPayment {
-			errs.add(f.SetCellInt(Sheet, cellName(colTranche, n), int64(o.Tranche)))
+			errs.add(f.SetCellInt(Sheet, xlsx.Cell(colTranche, n), int64(o.Tranche)))
 			paid += o.Amount
 		} else {
 			recovered += o.Amount
@@ -144,10 +145,10 @@ func Write(w io.Writer, title string, orders []Order) error {
 
 	// The filter covers the header and the orders, not the totals, so
 	// sorting never moves a TOTAL among the orders.
-	errs.add(f.AutoFilter(Sheet, cellName(0, 2)+":"+cellName(len(Header)-1, last), nil))
+	errs.add(f.AutoFilter(Sheet, xlsx.Cell(0, 2)+":"+xlsx.Cell(len(Header)-1, last), nil))
 	errs.add(f.SetPanes(Sheet, &excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}))
 	for i, width := range []float64{22, 20, 36, 48, 27, 9, 11, 16, 12, 12} {
-		c := colName(i)
+		c := xlsx.Col(i)
 		errs.add(f.SetColWidth(Sheet, c, c, width))
 	}
 	if errs.err != nil {
@@ -205,36 +206,19 @@ func newStyles(f *excelize.File) (styles, error) {
 	var st styles
 	amountFmt, dateFmt := amountFormat, dateFormat
 	bold := &excelize.Font{Bold: true}
-	for _, s := range []struct {
-		id    *int
-		style excelize.Style
-	}{
-		{&st.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
-		{&st.header, excelize.Style{Font: bold,
+	if err := xlsx.NewStyles(f, []xlsx.Style{
+		{ID: &st.title, Style: excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
+		{ID: &st.header, Style: excelize.Style{Font: bold,
 			Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"},
 			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}}},
-		{&st.bold, excelize.Style{Font: bold}},
-		{&st.amount, excelize.Style{CustomNumFmt: &amountFmt}},
-		{&st.boldAmount, excelize.Style{Font: bold, CustomNumFmt: &amountFmt}},
-		{&st.date, excelize.Style{CustomNumFmt: &dateFmt}},
-	} {
-		var err error
-		if *s.id, err = f.NewStyle(&s.style); err != nil {
-			return st, err
-		}
+		{ID: &st.bold, Style: excelize.Style{Font: bold}},
+		{ID: &st.amount, Style: excelize.Style{CustomNumFmt: &amountFmt}},
+		{ID: &st.boldAmount, Style: excelize.Style{Font: bold, CustomNumFmt: &amountFmt}},
+		{ID: &st.date, Style: excelize.Style{CustomNumFmt: &dateFmt}},
+	}); err != nil {
+		return st, err
 	}
 	return st, nil
-}
-
-// cellName names a cell by 0-based column and 1-based row.
-func cellName(col, row int) string {
-	s, _ := excelize.CoordinatesToCellName(col+1, row) // col and row come from our own layout
-	return s
-}
-
-func colName(col int) string {
-	s, _ := excelize.ColumnNumberToName(col + 1)
-	return s
 }
 
 // errList keeps the first error of a run of cell writes.

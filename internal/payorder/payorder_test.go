@@ -3,6 +3,7 @@ package payorder
 import (
 	"archive/zip"
 	"bytes"
+	"github.com/callcycle/callcycle/internal/xlsx"
 	"io"
 	"slices"
 	"strings"
@@ -129,7 +130,7 @@ func TestWrite(t *testing.T) {
 	cols, _ := f.GetCols(Sheet)
 	for c := range cols {
 		for r := range cols[c] {
-			cell := cellName(c, r+1)
+			cell := xlsx.Cell(c, r+1)
 			if formula, _ := f.GetCellFormula(Sheet, cell); formula != "" {
 				t.Errorf("%s is the formula %q", cell, formula)
 			}

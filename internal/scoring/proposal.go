@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"github.com/callcycle/callcycle/internal/xlsx"
 	"io"
 
 	"github.com/callcycle/callcycle/internal/money"
@@ -42,22 +43,22 @@ func WriteProposal(w io.Writer, title string, rows []ProposalRow) error {
 	str("A1", title)
 	errs.add(f.SetCellStyle(proposalSheet, "A1", "A1", st.title))
 	for i, h := range []string{"Nom de l'association", "Dénomination du projet", "Région", "Montant de la subvention"} {
-		str(cellName(i, 2), h)
+		str(xlsx.Cell(i, 2), h)
 	}
 	errs.add(f.SetCellStyle(proposalSheet, "A2", "D2", st.header))
 	var total money.Cents
 	for i, r := range rows {
 		n := i + 3
-		str(cellName(0, n), r.Association)
-		str(cellName(1, n), r.Title)
-		str(cellName(2, n), r.Region)
-		amount(cellName(3, n), r.Amount)
+		str(xlsx.Cell(0, n), r.Association)
+		str(xlsx.Cell(1, n), r.Title)
+		str(xlsx.Cell(2, n), r.Region)
+		amount(xlsx.Cell(3, n), r.Amount)
 		total += r.Amount
 	}
 	n := len(rows) + 3
-	str(cellName(0, n), "TOTAL")
-	amount(cellName(3, n), total)
-	errs.add(f.SetCellStyle(proposalSheet, cellName(0, n), cellName(0, n), st.header))
+	str(xlsx.Cell(0, n), "TOTAL")
+	amount(xlsx.Cell(3, n), total)
+	errs.add(f.SetCellStyle(proposalSheet, xlsx.Cell(0, n), xlsx.Cell(0, n), st.header))
 	errs.add(f.SetColWidth(proposalSheet, "A", "A", 36))
 	errs.add(f.SetColWidth(proposalSheet, "B", "B", 48))
 	errs.add(f.SetColWidth(proposalSheet, "C", "C", 30))

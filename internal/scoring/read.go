@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"github.com/callcycle/callcycle/internal/xlsx"
 	"io"
 	"math"
 	"regexp"
@@ -270,13 +271,13 @@ func (rd *reader) header(sheet string, cells []string) []int {
 			pos[i] = i
 		case ok:
 			pos[i] = j
-			rd.add(sheet+"!"+cellName(j, 1), "column %q was moved from %s to %s; put it back", h, colName(i), colName(j))
+			rd.add(sheet+"!"+xlsx.Cell(j, 1), "column %q was moved from %s to %s; put it back", h, xlsx.Col(i), xlsx.Col(j))
 		case strings.TrimSpace(found) == "":
 			pos[i] = -1
-			rd.add(sheet+"!"+cellName(i, 1), "column %q is missing (deleted or renamed?)", h)
+			rd.add(sheet+"!"+xlsx.Cell(i, 1), "column %q is missing (deleted or renamed?)", h)
 		default:
 			pos[i] = -1
-			rd.add(sheet+"!"+cellName(i, 1), "column %q is missing: found %q instead (renamed?)", h, strings.TrimSpace(found))
+			rd.add(sheet+"!"+xlsx.Cell(i, 1), "column %q is missing: found %q instead (renamed?)", h, strings.TrimSpace(found))
 		}
 	}
 	return pos
@@ -294,7 +295,7 @@ func (rd *reader) row(sheet, reviewer string, n int, cells []string, pos []int, 
 		}
 		return strings.TrimSpace(cells[pos[col]])
 	}
-	at := func(col int) string { return sheet + "!" + cellName(pos[col], n) }
+	at := func(col int) string { return sheet + "!" + xlsx.Cell(pos[col], n) }
 	before := len(rd.problems)
 
 	ref := get(colReference)
@@ -336,7 +337,7 @@ func (rd *reader) row(sheet, reviewer string, n int, cells []string, pos []int, 
 			continue // the header problem covers the whole column
 		}
 		v := get(col)
-		if fm := rd.formula(sheet, cellName(pos[col], n)); fm != "" {
+		if fm := rd.formula(sheet, xlsx.Cell(pos[col], n)); fm != "" {
 			rd.add(at(col), "the score is a formula (=%s); type the score itself, a whole number from %d to %d for %q", fm, c.Min, c.Max, c.Key)
 			continue
 		}

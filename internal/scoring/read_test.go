@@ -3,6 +3,7 @@ package scoring
 import (
 	"bytes"
 	"fmt"
+	"github.com/callcycle/callcycle/internal/xlsx"
 	"slices"
 	"strings"
 	"testing"
@@ -80,10 +81,10 @@ func TestReadProblems(t *testing.T) {
 			name: "moved columns are still read where they are",
 			change: []func(*testing.T, *excelize.File){func(t *testing.T, f *excelize.File) {
 				for row := 1; row <= 7; row++ { // swap F and G
-					fv, _ := f.GetCellValue(ab, cellName(5, row))
-					gv, _ := f.GetCellValue(ab, cellName(6, row))
-					_ = f.SetCellStr(ab, cellName(5, row), gv)
-					_ = f.SetCellStr(ab, cellName(6, row), fv)
+					fv, _ := f.GetCellValue(ab, xlsx.Cell(5, row))
+					gv, _ := f.GetCellValue(ab, xlsx.Cell(6, row))
+					_ = f.SetCellStr(ab, xlsx.Cell(5, row), gv)
+					_ = f.SetCellStr(ab, xlsx.Cell(6, row), fv)
 				}
 				_ = f.SetCellInt(ab, "G3", 12) // now pertinence
 			}},
@@ -148,7 +149,7 @@ func TestReadProblems(t *testing.T) {
 			change: []func(*testing.T, *excelize.File){func(t *testing.T, f *excelize.File) {
 				for _, sh := range []string{ab, "Scores-CD", "Scores-EF"} {
 					for i := range sixApps {
-						set(sh, cellName(0, i+2), fmt.Sprintf("AP-CMS-2024-%03d", i+1))(t, f)
+						set(sh, xlsx.Cell(0, i+2), fmt.Sprintf("AP-CMS-2024-%03d", i+1))(t, f)
 					}
 				}
 			}},

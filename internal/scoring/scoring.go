@@ -38,7 +38,6 @@ import (
 
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/money"
-	"github.com/xuri/excelize/v2"
 )
 
 // Application is one eligible application as the committee sees it.
@@ -101,18 +100,6 @@ func criterionHeader(c callspec.Criterion) string {
 
 func conflictCol(criteria []callspec.Criterion) int { return colFirstCriterion + len(criteria) }
 func commentCol(criteria []callspec.Criterion) int  { return colFirstCriterion + len(criteria) + 1 }
-
-// cellName names a cell by 0-based column and 1-based row.
-func cellName(col, row int) string {
-	s, _ := excelize.CoordinatesToCellName(col+1, row) // col and row come from our own layout
-	return s
-}
-
-// colName is a column letter, for messages such as "moved from F to G".
-func colName(col int) string {
-	s, _ := excelize.ColumnNumberToName(col + 1)
-	return s
-}
 
 // reviewerCode keeps sheet names valid (Excel: at most 31 characters, no
 // []:*?/\) and unambiguous; callspec asks for codes such as "AB".

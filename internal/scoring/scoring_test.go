@@ -3,6 +3,7 @@ package scoring
 import (
 	"archive/zip"
 	"bytes"
+	"github.com/callcycle/callcycle/internal/xlsx"
 	"io"
 	"slices"
 	"strings"
@@ -73,7 +74,7 @@ func setRow(t testing.TB, f *excelize.File, sheet string, row int, values ...any
 		if v == nil {
 			continue
 		}
-		if err := f.SetCellValue(sheet, cellName(colFirstCriterion+i, row), v); err != nil {
+		if err := f.SetCellValue(sheet, xlsx.Cell(colFirstCriterion+i, row), v); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -253,7 +254,7 @@ func TestApplicantTextNeverBecomesAFormula(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, s := range evil {
-			for _, cell := range []string{cellName(colAssociation, i+2), cellName(colProject, i+2)} {
+			for _, cell := range []string{xlsx.Cell(colAssociation, i+2), xlsx.Cell(colProject, i+2)} {
 				v, _ := f.GetCellValue("Scores-EF", cell)
 				formula, _ := f.GetCellFormula("Scores-EF", cell)
 				if v != s || formula != "" {

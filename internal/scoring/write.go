@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"fmt"
+	"github.com/callcycle/callcycle/internal/xlsx"
 	"io"
 	"unicode/utf8"
 
@@ -47,25 +48,19 @@ type styles struct {
 
 func newStyles(f *excelize.File) (styles, error) {
 	var st styles
-	var err error
 	// The € formats use the reader's locale separators, so Belgian Excel
 	// shows 125.000 € and 6.200,50 €, as money.Cents prints them. Cents
 	// are shown only when there are some, as money.Cents does.
 	whole, cents := `#,##0 "€"`, `#,##0.00 "€"`
-	for _, s := range []struct {
-		id    *int
-		style excelize.Style
-	}{
-		{&st.header, excelize.Style{Font: &excelize.Font{Bold: true},
+	if err := xlsx.NewStyles(f, []xlsx.Style{
+		{ID: &st.header, Style: excelize.Style{Font: &excelize.Font{Bold: true},
 			Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"},
 			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}}},
-		{&st.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
-		{&st.wholeEuros, excelize.Style{CustomNumFmt: &whole}},
-		{&st.centEuros, excelize.Style{CustomNumFmt: &cents}},
-	} {
-		if *s.id, err = f.NewStyle(&s.style); err != nil {
-			return st, err
-		}
+		{ID: &st.title, Style: excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
+		{ID: &st.wholeEuros, Style: excelize.Style{CustomNumFmt: &whole}},
+		{ID: &st.centEuros, Style: excelize.Style{CustomNumFmt: &cents}},
+	}); err != nil {
+		return st, err
 	}
 	return st, nil
 }
@@ -119,9 +114,9 @@ func writeInstructions(f *excelize.File, st styles, callTitle string, criteria [
 			var err error
 			switch v := v.(type) {
 			case string:
-				err = f.SetCellStr(instructionsSheet, cellName(j, i+1), v)
+				err = f.SetCellStr(instructionsSheet, xlsx.Cell(j, i+1), v)
 			case int:
-				err = f.SetCellInt(instructionsSheet, cellName(j, i+1), int64(v))
+				err = f.SetCellInt(instructionsSheet, xlsx.Cell(j, i+1), int64(v))
 			}
 			if err != nil {
 				return err
@@ -129,7 +124,7 @@ func writeInstructions(f *excelize.File, st styles, callTitle string, criteria [
 		}
 	}
 	_ = f.SetCellStyle(instructionsSheet, "A1", "A1", st.title)
-	_ = f.SetCellStyle(instructionsSheet, cellName(0, tableHeader), cellName(4, tableHeader), st.header)
+	_ = f.SetCellStyle(instructionsSheet, xlsx.Cell(0, tableHeader), xlsx.Cell(4, tableHeader), st.header)
 	return f.SetColWidth(instructionsSheet, "A", "A", 40)
 }
 
@@ -147,7 +142,7 @@ func writeReviewerSheet(f *excelize.File, st styles, sheet string, criteria []ca
 		}
 		col := conflictCol(criteria)
 		dv := excelize.NewDataValidation(true)
-		dv.Sqref = cellName(col, 2) + ":" + cellName(col, last)
+		dv.Sqref = xlsx.Cell(col, 2) + ":" + xlsx.Cell(col, last)
 		if err := dv.SetDropList([]string{conflictYes, conflictNo}); err != nil {
 			return err
 		}
@@ -156,7 +151,7 @@ func writeReviewerSheet(f *excelize.File, st styles, sheet string, criteria []ca
 			return err
 		}
 	}
-	if err := f.AutoFilter(sheet, "A1:"+cellName(len(head)-1, last), nil); err != nil {
+	if err := f.AutoFilter(sheet, "A1:"+xlsx.Cell(len(head)-1, last), nil); err != nil {
 		return err
 	}
 
@@ -194,7 +189,7 @@ func writeReviewerSheet(f *excelize.File, st styles, sheet string, criteria []ca
 		row[colProject] = a.Title
 		row[colRegion] = a.Region
 		row[colAmount] = st.amountCell(a.Amount)
-		if err := sw.SetRow(cellName(0, i+2), row); err != nil {
+		if err := sw.SetRow(xlsx.Cell(0, i+2), row); err != nil {
 			return err
 		}
 	}
@@ -207,7 +202,7 @@ func writeReviewerSheet(f *excelize.File, st styles, sheet string, criteria []ca
 // paste and by other spreadsheet programs.
 func addScoreValidation(f *excelize.File, sheet string, col, last int, c callspec.Criterion) error {
 	dv := excelize.NewDataValidation(true)
-	dv.Sqref = cellName(col, 2) + ":" + cellName(col, last)
+	dv.Sqref = xlsx.Cell(col, 2) + ":" + xlsx.Cell(col, last)
 	if err := dv.SetRange(c.Min, c.Max, excelize.DataValidationTypeWhole, excelize.DataValidationOperatorBetween); err != nil {
 		return err
 	}
