@@ -22,9 +22,21 @@ func (g *grantWF) register(ctx workflow.Context) error {
 	)
 }
 
-// begin/end bracket a handler's change so the alarm loop does not act
-// on a half-changed state.
-func (g *grantWF) begin() { g.st.Updates++; g.busy++ }
+// change runs a handler's change with the grant marked busy, so the alarm
+// loop does not act on a half-changed state, and releases it however fn
+// returns (a forgotten release would stop the alarms for good). On
+// success the loop is woken and the new state published.
+func (g *grantWF) change(ctx workflow.Context, fn func() error) (GrantChangeResult, error) {
+	g.st.Updates++
+	g.busy++
+	defer func() { g.busy-- }()
+	if err := fn(); err != nil {
+		return GrantChangeResult{}, err
+	}
+	g.wake = true
+	g.publish(ctx)
+	return GrantChangeResult{Status: g.status()}, nil
+}
 
 // waitOpened: an update that arrives before the grant's row is written
 // (right after the call started it) waits for it, instead of recording
@@ -34,12 +46,6 @@ func (g *grantWF) waitOpened(ctx workflow.Context) error {
 		return nil
 	}
 	return workflow.Await(ctx, func() bool { return g.opened })
-}
-func (g *grantWF) end(ctx workflow.Context) GrantChangeResult {
-	g.busy--
-	g.wake = true
-	g.publish(ctx)
-	return GrantChangeResult{Status: g.status()}
 }
 
 func (g *grantWF) validateSign(ctx workflow.Context, in SignInput) error {
@@ -58,34 +64,32 @@ func (g *grantWF) validateSign(ctx workflow.Context, in SignInput) error {
 // sign starts the project: its end and report due date follow from the
 // signature, and the tranches due on signature are ordered.
 func (g *grantWF) sign(ctx workflow.Context, in SignInput) (GrantChangeResult, error) {
-	g.begin()
-	if err := g.waitOpened(ctx); err != nil {
-		g.busy--
-		return GrantChangeResult{}, err
-	}
-	g.st.Stage, g.st.SignedOn = GrantRunning, in.On
-	// The project runs from the signature; with compressed time, from now
-	// (a past date would put a compressed end in the past).
-	base := in.On
-	if g.in.Rules.TimeScale > 1 {
-		base = workflow.Now(ctx)
-	}
-	g.st.ProjectEnd = g.projectEnd(base)
-	g.st.Due = g.st.ProjectEnd.Add(g.days(g.in.Rules.Report.DelayDays))
-	if err := g.dates(ctx); err != nil {
-		g.busy--
-		return GrantChangeResult{}, err
-	}
-	for i, tr := range g.st.Tranches {
-		if tr.On == callspec.OnSignature {
-			if err := g.order(ctx, i, tr.Amount); err != nil {
-				g.busy--
-				return GrantChangeResult{}, err
+	return g.change(ctx, func() error {
+		if err := g.waitOpened(ctx); err != nil {
+			return err
+		}
+		g.st.Stage, g.st.SignedOn = GrantRunning, in.On
+		// The project runs from the signature; with compressed time, from now
+		// (a past date would put a compressed end in the past).
+		base := in.On
+		if g.in.Rules.TimeScale > 1 {
+			base = workflow.Now(ctx)
+		}
+		g.st.ProjectEnd = g.projectEnd(base)
+		g.st.Due = g.st.ProjectEnd.Add(g.days(g.in.Rules.Report.DelayDays))
+		if err := g.dates(ctx); err != nil {
+			return err
+		}
+		for i, tr := range g.st.Tranches {
+			if tr.On == callspec.OnSignature {
+				if err := g.order(ctx, i, tr.Amount); err != nil {
+					return err
+				}
 			}
 		}
-	}
-	g.deliver(ctx)
-	return g.end(ctx), nil
+		g.deliver(ctx)
+		return nil
+	})
 }
 
 func (g *grantWF) validatePaid(ctx workflow.Context, in PaidInput) error {
@@ -115,22 +119,22 @@ func (g *grantWF) validatePaid(ctx workflow.Context, in PaidInput) error {
 }
 
 func (g *grantWF) paid(ctx workflow.Context, in PaidInput) (GrantChangeResult, error) {
-	g.begin()
-	kind, tranche := activities.KindPayment, in.Tranche
-	if in.Tranche == 0 {
-		kind = activities.KindRecovery
-	}
-	err := g.exec(ctx, act.ConfirmPayment, activities.ConfirmPaymentInput{GrantID: g.id, Tranche: tranche, Kind: kind, PaidOn: in.On, By: in.By})
-	if err != nil {
-		g.busy--
-		return GrantChangeResult{}, err
-	}
-	if in.Tranche == 0 {
-		g.st.RecoveryPaidOn = in.On
-	} else {
-		g.st.Tranches[in.Tranche-1].PaidOn = in.On
-	}
-	return g.end(ctx), nil
+	return g.change(ctx, func() error {
+		kind, tranche := activities.KindPayment, in.Tranche
+		if in.Tranche == 0 {
+			kind = activities.KindRecovery
+		}
+		err := g.exec(ctx, act.ConfirmPayment, activities.ConfirmPaymentInput{GrantID: g.id, Tranche: tranche, Kind: kind, PaidOn: in.On, By: in.By})
+		if err != nil {
+			return err
+		}
+		if in.Tranche == 0 {
+			g.st.RecoveryPaidOn = in.On
+		} else {
+			g.st.Tranches[in.Tranche-1].PaidOn = in.On
+		}
+		return nil
+	})
 }
 
 func (g *grantWF) validateEndDate(ctx workflow.Context, in EndDateInput) error {
@@ -146,19 +150,19 @@ func (g *grantWF) validateEndDate(ctx workflow.Context, in EndDateInput) error {
 // endDate moves the project's end: the due date, reminders and
 // escalations are recomputed from it.
 func (g *grantWF) endDate(ctx workflow.Context, in EndDateInput) (GrantChangeResult, error) {
-	g.begin()
-	g.st.ProjectEnd = in.End
-	g.st.Due = in.End.Add(g.days(g.in.Rules.Report.DelayDays))
-	g.st.RemindersDone, g.st.Escalations = nil, 0
-	g.st.Stage = GrantRunning
-	if !workflow.Now(ctx).Before(g.st.Due) {
-		g.st.Stage = GrantOverdue
-	}
-	if err := g.dates(ctx); err != nil {
-		g.busy--
-		return GrantChangeResult{}, err
-	}
-	return g.end(ctx), nil
+	return g.change(ctx, func() error {
+		g.st.ProjectEnd = in.End
+		g.st.Due = in.End.Add(g.days(g.in.Rules.Report.DelayDays))
+		g.st.RemindersDone, g.st.Escalations = nil, 0
+		g.st.Stage = GrantRunning
+		if !workflow.Now(ctx).Before(g.st.Due) {
+			g.st.Stage = GrantOverdue
+		}
+		if err := g.dates(ctx); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // MaxLessonsLen bounds the "lessons learned" text of a report.
@@ -185,15 +189,15 @@ func (g *grantWF) validateReport(_ workflow.Context, in ReportInput) error {
 }
 
 func (g *grantWF) report(ctx workflow.Context, in ReportInput) (GrantChangeResult, error) {
-	g.begin()
-	err := g.exec(ctx, act.RecordReport, activities.RecordReportInput{GrantID: g.id, Revision: g.st.Revision,
-		Beneficiaries: in.Beneficiaries, Spent: in.Spent, Lessons: strings.TrimSpace(in.Lessons), By: in.By, At: workflow.Now(ctx)})
-	if err != nil {
-		g.busy--
-		return GrantChangeResult{}, err
-	}
-	g.st.Stage, g.st.Spent, g.st.Beneficiaries = GrantReview, in.Spent, in.Beneficiaries
-	return g.end(ctx), nil
+	return g.change(ctx, func() error {
+		err := g.exec(ctx, act.RecordReport, activities.RecordReportInput{GrantID: g.id, Revision: g.st.Revision,
+			Beneficiaries: in.Beneficiaries, Spent: in.Spent, Lessons: strings.TrimSpace(in.Lessons), By: in.By, At: workflow.Now(ctx)})
+		if err != nil {
+			return err
+		}
+		g.st.Stage, g.st.Spent, g.st.Beneficiaries = GrantReview, in.Spent, in.Beneficiaries
+		return nil
+	})
 }
 
 func (g *grantWF) validateReview(ctx workflow.Context, in ReviewInput) error {
@@ -215,26 +219,25 @@ func (g *grantWF) validateReview(ctx workflow.Context, in ReviewInput) error {
 // review approves the report (final payment or recovery, then closure
 // once finance confirms) or loops back with a new due date.
 func (g *grantWF) review(ctx workflow.Context, in ReviewInput) (GrantChangeResult, error) {
-	g.begin()
-	err := g.exec(ctx, act.ReviewReport, activities.ReviewReportInput{GrantID: g.id, Revision: g.st.Revision, Approve: in.Approve,
-		Note: strings.TrimSpace(in.Note), NewDue: in.Due, By: in.By})
-	if err != nil {
-		g.busy--
-		return GrantChangeResult{}, err
-	}
-	if !in.Approve {
-		g.st.Revision++
-		g.st.Stage, g.st.Due, g.st.RemindersDone, g.st.Escalations = GrantRunning, in.Due, nil, 0
+	return g.change(ctx, func() error {
+		err := g.exec(ctx, act.ReviewReport, activities.ReviewReportInput{GrantID: g.id, Revision: g.st.Revision, Approve: in.Approve,
+			Note: strings.TrimSpace(in.Note), NewDue: in.Due, By: in.By})
+		if err != nil {
+			return err
+		}
+		if !in.Approve {
+			g.st.Revision++
+			g.st.Stage, g.st.Due, g.st.RemindersDone, g.st.Escalations = GrantRunning, in.Due, nil, 0
+			g.deliver(ctx)
+			return nil
+		}
+		if err := g.settle(ctx); err != nil {
+			return err
+		}
+		g.st.Stage = GrantClosing
 		g.deliver(ctx)
-		return g.end(ctx), nil
-	}
-	if err := g.settle(ctx); err != nil {
-		g.busy--
-		return GrantChangeResult{}, err
-	}
-	g.st.Stage = GrantClosing
-	g.deliver(ctx)
-	return g.end(ctx), nil
+		return nil
+	})
 }
 
 // settle orders what is still owed or recovers what was overpaid:
