@@ -87,6 +87,10 @@ func (w DemoWorld) check() (demoURL string, err error) {
 	return u.String(), nil
 }
 
+// DemoLockKey names the advisory lock a demo holds on the stack's
+// database while it runs in database db.
+func DemoLockKey(db string) string { return "callcycle demo world " + db }
+
 // RunDemo2024 prepares the demo's world and runs Demo2024 in it. Out,
 // Progress and By of e are used; its Temporal client and pool are not
 // (they are the stack's).
@@ -101,16 +105,16 @@ func (e Env) RunDemo2024(ctx context.Context, w DemoWorld, dir, out string) (res
 	}
 	step := func(format string, args ...any) { fmt.Fprintf(e.Out, "== "+format+"\n", args...) }
 
-	// One demo per world at a time: a second one would terminate the
-	// first one's workflows and drop its database under it. The lock is
-	// the session's: it goes with the connection when the process dies.
+	// One demo per world at a time: a second one would delete the first
+	// one's workflows and drop its database under it. The lock is the
+	// session's: it goes with the connection when the process dies.
 	admin, err := pgx.Connect(ctx, w.DatabaseURL)
 	if err != nil {
 		return res, fmt.Errorf("connect to PostgreSQL (DATABASE_URL): %w", err)
 	}
 	defer admin.Close(context.WithoutCancel(ctx))
 	var locked bool
-	if err := admin.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, "callcycle demo world "+w.Database).Scan(&locked); err != nil {
+	if err := admin.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, DemoLockKey(w.Database)).Scan(&locked); err != nil {
 		return res, err
 	}
 	if !locked {

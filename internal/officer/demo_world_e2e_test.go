@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -76,9 +77,25 @@ func TestDemo2024OnAUsedStack(t *testing.T) {
 	defer demo.Close()
 	d.demo = demo
 
+	// 0. While another demo runs in the same world, a second one is
+	// refused before it touches anything.
+	holder, err := pgx.Connect(ctx, live.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.Exec(ctx, `SELECT pg_advisory_lock(hashtextextended($1, 0))`, officer.DemoLockKey(d.db)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := d.run(filepath.Join(d.work, "refused.xlsx"))
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(out, "another demo is running") {
+		t.Fatalf("demo beside a running one: %v\n%s", err, out)
+	}
+	holder.Close(ctx)
+
 	// 1. Ctrl-C while the grants wait for their signature: the demo
 	// terminates what it started.
-	out, err := d.runUntilGrants(os.Interrupt)
+	out, err = d.runUntilGrants(os.Interrupt)
 	if err == nil || !strings.Contains(out, "running workflows in namespace "+d.ns+" terminated") {
 		t.Fatalf("interrupted demo: %v\n%s", err, out)
 	}
@@ -258,9 +275,11 @@ func (d *demoRun) runUntilGrants(sig os.Signal) (string, error) {
 		case <-time.After(100 * time.Millisecond):
 		}
 		x, err := d.demo.DescribeWorkflowExecution(context.Background(), id, "")
-		// Reminding already: its next reminder's timer is set.
+		// Reminding already, and idle until its next reminder's timer: the
+		// grants remind in step, so this is when their timers are set.
 		if err == nil && x.WorkflowExecutionInfo.Status == enums.WORKFLOW_EXECUTION_STATUS_RUNNING &&
-			x.WorkflowExecutionInfo.StartTime.AsTime().After(started) && firedAfter(t, d.demo, id, started) {
+			x.WorkflowExecutionInfo.StartTime.AsTime().After(started) && firedAfter(t, d.demo, id, started) &&
+			lastEvent(t, d.demo, id) == enums.EVENT_TYPE_TIMER_STARTED {
 			break
 		}
 		mu.Lock()
@@ -311,6 +330,20 @@ func firedAfter(tb testing.TB, c client.Client, id string, t time.Time) bool {
 		}
 	}
 	return false
+}
+
+// lastEvent is the type of the workflow's latest history event.
+func lastEvent(tb testing.TB, c client.Client, id string) enums.EventType {
+	it := c.GetWorkflowHistory(context.Background(), id, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	last := enums.EVENT_TYPE_UNSPECIFIED
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		last = ev.EventType
+	}
+	return last
 }
 
 // eventsAfterTimer lists what a worker did to the workflow after its
