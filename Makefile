@@ -20,7 +20,10 @@ up:
 	$(STACK) up
 
 ## demo-2024: the 2024 report replayed through the real workflows on the
-## local stack; writes out/annual-report-2024.xlsx
+## local stack, in a Temporal namespace (callcycle-demo) and a database
+## (callcycle_demo) of its own, worked by the demo process itself; each run
+## starts them afresh, so it can be run again on a stack in any state.
+## Writes out/annual-report-2024.xlsx
 demo-2024: up
 	mkdir -p out
 	bin/starter demo 2024 -o out/annual-report-2024.xlsx

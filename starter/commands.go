@@ -110,7 +110,7 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 		grantCmd(withEnv, &env),
 		paymentsCmd(withEnv, &env),
 		annualReportCmd(withEnv, &env),
-		demoCmd(withEnv, &env),
+		demoCmd(lookup, &by),
 		expenseCmd(withEnv, &env),
 		budgetCmd(withEnv, &env),
 		withEnv(&cobra.Command{

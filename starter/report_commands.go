@@ -1,8 +1,13 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"strconv"
 
+	"github.com/callcycle/callcycle/internal/app"
+	"github.com/callcycle/callcycle/internal/config"
+	"github.com/callcycle/callcycle/internal/mailer"
 	"github.com/callcycle/callcycle/internal/officer"
 	"github.com/spf13/cobra"
 )
@@ -33,22 +38,46 @@ func annualReportCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.E
 	return withEnv(c)
 }
 
-func demoCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
-	var out, dir string
+// demoCmd runs the replay in a world of its own (officer.DemoWorld): it
+// connects itself rather than through withEnv, since it needs the
+// configuration (server addresses, mail relay) and not the stack's
+// namespace and database.
+func demoCmd(lookup config.Lookup, by *string) *cobra.Command {
+	var out, dir, namespace, database string
 	c := &cobra.Command{
-		Use: "demo 2024 [-o file.xlsx]", Short: "replay the 2024 report through the real workflows and write its annual report",
+		Use: "demo 2024 [-o file.xlsx]", Short: "replay the 2024 report through the real workflows, in a namespace and database of its own, and write its annual report",
+		Long: `Replays the 2024 activity report through the real workflows and writes its
+annual report. It runs in a Temporal namespace and a PostgreSQL database of
+its own (--namespace, --database), on the stack's servers, with a worker of
+its own inside this process: each run first terminates what an earlier run
+left in that namespace and makes the database anew, so it can be run again
+at will, on a stack in any state; the stack's own namespace, government,
+calls and database are not touched. When it stops, nothing of it runs any
+more. Its mails go to the stack's mail relay (SMTP_*).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if a[0] != "2024" {
 				return usageErr("only the 2024 replay exists (examples/2024)")
 			}
-			_, err := env.Demo2024(cmd.Context(), dir, out)
+			cfg, err := config.Load(lookup)
+			if err != nil {
+				return fmt.Errorf("configuration:\n%w", err)
+			}
+			env := officer.Env{Out: cmd.OutOrStdout(), Progress: os.Stderr, By: *by}
+			_, err = env.RunDemo2024(cmd.Context(), officer.DemoWorld{
+				Temporal: cfg.Temporal, DatabaseURL: cfg.DatabaseURL, OutputDir: cfg.OutputDir,
+				SMTP: mailer.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, User: cfg.SMTP.User, Password: cfg.SMTP.Password,
+					TLS: cfg.SMTP.TLS, From: cfg.SMTP.From},
+				Namespace: namespace, Database: database, Log: app.Logger("error"),
+			}, dir, out)
 			return err
 		},
 	}
 	c.Flags().StringVarP(&out, "output", "o", "annual-report-2024.xlsx", "annual report workbook to write")
 	c.Flags().StringVar(&dir, "data", "examples/2024", "folder with the 2024 data")
-	return withEnv(c)
+	c.Flags().StringVar(&namespace, "namespace", "callcycle-demo", "the demo's own Temporal namespace (created if missing; what runs in it is terminated at start)")
+	c.Flags().StringVar(&database, "database", "callcycle_demo", "the demo's own PostgreSQL database, beside DATABASE_URL's (made anew at every run)")
+	return c
 }
 
 func directGrantCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {

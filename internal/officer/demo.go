@@ -35,7 +35,7 @@ func (e Env) Demo2024(ctx context.Context, dir, out string) (workflows.AnnualRep
 			return res, err
 		}
 		if decided != 2 {
-			return res, usage("a call AP-SUD-2024 exists on this stack but was not made by the replay; run the replay on a fresh stack (make down, remove .run/ and the callcycle database)")
+			return res, usage("a call AP-SUD-2024 exists here but was not made by the replay; `starter demo 2024` runs the replay in a namespace and database of its own")
 		}
 		fmt.Fprintln(e.Out, "the 2024 calls were already replayed on this stack; writing the annual report again")
 		return e.AnnualReport(ctx, 2024, out)
@@ -177,6 +177,9 @@ func (e Env) waitFor(ctx context.Context, callID string, cond func(workflows.Sta
 	quiet := e
 	quiet.Out = &strings.Builder{}
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if ctx.Err() != nil { // interrupted: stop now, not after a minute of failed queries
+			return ctx.Err()
+		}
 		s, err := quiet.Status(ctx, callID, true)
 		if err == nil && cond(s) {
 			return nil
@@ -207,7 +210,7 @@ func (e Env) replayGrants(ctx context.Context) error {
 		id := workflows.GrantWorkflowID(ref)
 		var err error
 		for i := 0; i < 50; i++ { // the call starts its grants in batches: wait for each
-			if err = quiet.GrantSign(ctx, id, today); err == nil || !strings.Contains(err.Error(), "no grant") {
+			if err = quiet.GrantSign(ctx, id, today); err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "no grant") {
 				break
 			}
 			time.Sleep(200 * time.Millisecond)
