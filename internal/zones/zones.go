@@ -12,6 +12,7 @@ package zones
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -91,7 +92,11 @@ func (l List) Resolve(field, name string) (string, error) {
 	if len(l.kept) == 0 {
 		return "", fmt.Errorf("%s: unknown zone %q (no zone is known yet: launch a call or add one to the zones table)", field, strings.TrimSpace(name))
 	}
-	return "", fmt.Errorf("%s: unknown zone %q; known zones: %s", field, strings.TrimSpace(name), strings.Join(l.kept, "; "))
+	quoted := make([]string, len(l.kept))
+	for i, z := range l.kept {
+		quoted[i] = strconv.Quote(z)
+	}
+	return "", fmt.Errorf("%s: unknown zone %q (known zones: %s)", field, strings.TrimSpace(name), strings.Join(quoted, ", "))
 }
 
 // Fold returns the kept spelling of a zone on the list, or the zone as

@@ -12,11 +12,11 @@ func TestResolveIgnoresCaseAccentsAndSpaces(t *testing.T) {
 		t.Fatalf("names %q: a second spelling and a blank one must not be added", got)
 	}
 	for in, want := range map[string]string{
-		"Territoire Palestinien Occupé":     "Territoire palestinien occupé",
-		"  territoire   palestinien OCCUPE ": "Territoire palestinien occupé",
+		"Territoire Palestinien Occupé":       "Territoire palestinien occupé",
+		"  territoire   palestinien OCCUPE ":  "Territoire palestinien occupé",
 		"Territoire palestinien occupe\u0301": "Territoire palestinien occupé", // decomposed é
-		"REGION DE BRUXELLES-CAPITALE":      "Région de Bruxelles-Capitale",
-		"maroc (hors rrsk)":                 "Maroc (hors RRSK)",
+		"REGION DE BRUXELLES-CAPITALE":        "Région de Bruxelles-Capitale",
+		"maroc (hors rrsk)":                   "Maroc (hors RRSK)",
 	} {
 		got, err := l.Resolve("--zone", in)
 		if err != nil || got != want {
