@@ -9,6 +9,8 @@ import (
 
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/testenv"
+	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -143,4 +145,6 @@ func TestZonesReversalsAndOutsideCalls(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// Kept for replay: the first history with zones read and reversals.
+	testenv.SaveHistory(t, s.tc, workflows.BudgetWorkflowID(year), "budget-zones-reversals")
 }
