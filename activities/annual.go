@@ -181,7 +181,11 @@ func AnnualData(ctx context.Context, q querier, year int) (annual.Data, error) {
 		return d.ByZone[i].Label < d.ByZone[j].Label
 	})
 	// Earlier years: recorded totals; the year itself: what was just summed.
-	rows, err = q.Query(ctx, `SELECT year, committed_cents FROM budget_history WHERE year < $1 ORDER BY year`, year)
+	// A reversed total nets out with its reversal; the budget workflow
+	// keeps at most one unreversed total per year.
+	rows, err = q.Query(ctx, `SELECT h.year, h.committed_cents FROM budget_history h
+		LEFT JOIN budget_reversals r ON r.year = h.year AND r.history_version = h.version
+		WHERE h.year < $1 AND r.reversal_id IS NULL ORDER BY h.year`, year)
 	if err != nil {
 		return d, err
 	}

@@ -71,26 +71,34 @@ type BudgetHistoryInput struct {
 	Committed money.Cents
 	Source    string
 	By        string
+	At        time.Time // zero from a workflow before 00007
+	Version   int       // 1, or n+1 after n reversals (0 from a workflow before reversals: 1)
 }
 
 // BudgetHistoryResult is empty.
 type BudgetHistoryResult struct{}
 
-// RecordBudgetHistory stores it once per year.
+// RecordBudgetHistory stores it once per year and version.
 func (a *Activities) RecordBudgetHistory(ctx context.Context, in BudgetHistoryInput) (BudgetHistoryResult, error) {
-	_, err := a.DB.Exec(ctx, `INSERT INTO budget_history (year, committed_cents, source, recorded_by) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (year) DO NOTHING`, in.Year, int64(in.Committed), in.Source, in.By)
+	var at *time.Time
+	if !in.At.IsZero() {
+		at = &in.At
+	}
+	_, err := a.DB.Exec(ctx, `INSERT INTO budget_history (year, committed_cents, source, recorded_by, recorded_at, version) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (year, version) DO NOTHING`, in.Year, int64(in.Committed), in.Source, in.By, at, max(in.Version, 1))
 	return BudgetHistoryResult{}, err
 }
 
 // ReverseEntryInput names the entry a reversal cancels: a direct grant by
-// its stored key, or an invoice by its normalised number (InvoiceKey, as
-// the budget workflow compares them) and version.
+// its stored key, an invoice by its normalised number (InvoiceKey, as the
+// budget workflow compares them) and version, or the year's committed
+// total by its version.
 type ReverseEntryInput struct {
 	Year           int
 	GrantKey       string
 	InvoiceKey     string
 	InvoiceVersion int
+	HistoryVersion int
 	Reason         string
 	By             string
 	At             time.Time
@@ -114,13 +122,20 @@ func (a *Activities) ReverseEntry(ctx context.Context, in ReverseEntryInput) (Re
 	var res ReverseEntryResult
 	var cents int64
 	var err error
-	if in.GrantKey != "" {
+	switch {
+	case in.HistoryVersion > 0:
+		err = a.DB.QueryRow(ctx, `SELECT committed_cents FROM budget_history WHERE year = $1 AND version = $2`, in.Year, in.HistoryVersion).Scan(&cents)
+		if err == nil {
+			_, err = a.DB.Exec(ctx, `INSERT INTO budget_reversals (year, history_version, amount_cents, reason, recorded_by, recorded_at)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (year, history_version) DO NOTHING`, in.Year, in.HistoryVersion, -cents, in.Reason, in.By, in.At)
+		}
+	case in.GrantKey != "":
 		err = a.DB.QueryRow(ctx, `SELECT amount_cents, support, zone FROM direct_grants WHERE grant_key = $1`, in.GrantKey).Scan(&cents, &res.Support, &res.Zone)
 		if err == nil {
 			_, err = a.DB.Exec(ctx, `INSERT INTO budget_reversals (year, grant_key, amount_cents, reason, recorded_by, recorded_at)
 				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (grant_key) DO NOTHING`, in.Year, in.GrantKey, -cents, in.Reason, in.By, in.At)
 		}
-	} else {
+	default:
 		var invoice string
 		invoice, cents, res.Zone, err = a.findInvoice(ctx, in.Year, in.InvoiceKey, max(in.InvoiceVersion, 1))
 		if err == nil {
@@ -132,7 +147,8 @@ func (a *Activities) ReverseEntry(ctx context.Context, in ReverseEntryInput) (Re
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The workflow only reverses what it recorded: a missing row is a
 		// broken database, which retrying will not mend.
-		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("%d: the entry to reverse (%s%s) is not in the database", in.Year, in.GrantKey, in.InvoiceKey), ErrTypeNotFound, nil)
+		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("%d: the entry to reverse (%s%s, history version %d) is not in the database",
+			in.Year, in.GrantKey, in.InvoiceKey, in.HistoryVersion), ErrTypeNotFound, nil)
 	}
 	res.Amount = money.Cents(cents)
 	return res, err

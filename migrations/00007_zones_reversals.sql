@@ -23,6 +23,13 @@ ALTER TABLE expenses ADD COLUMN version int NOT NULL DEFAULT 1 CHECK (version >=
 ALTER TABLE expenses DROP CONSTRAINT expenses_pkey;
 ALTER TABLE expenses ADD PRIMARY KEY (year, invoice, version);
 
+-- Likewise a past year's committed total, which until now said who but
+-- not when.
+ALTER TABLE budget_history ADD COLUMN version int NOT NULL DEFAULT 1 CHECK (version >= 1);
+ALTER TABLE budget_history ADD COLUMN recorded_at timestamptz;  -- NULL: recorded before 00007
+ALTER TABLE budget_history DROP CONSTRAINT budget_history_pkey;
+ALTER TABLE budget_history ADD PRIMARY KEY (year, version);
+
 -- A wrong entry is never edited or deleted: a reversal is a negative
 -- entry referring to the original, recorded with who and when. One per
 -- original (UNIQUE): a second reversal of the same entry is refused by the
@@ -34,17 +41,25 @@ CREATE TABLE budget_reversals (
     grant_key       text UNIQUE REFERENCES direct_grants,
     invoice         text,
     invoice_version int,
-    amount_cents    bigint NOT NULL CHECK (amount_cents < 0),
+    history_version int,                      -- the year's committed total (budget_history)
+    amount_cents    bigint NOT NULL CHECK (amount_cents <= 0),
     reason          text NOT NULL,
     recorded_by     text NOT NULL,
     recorded_at     timestamptz NOT NULL,
     FOREIGN KEY (year, invoice, invoice_version) REFERENCES expenses (year, invoice, version),
+    FOREIGN KEY (year, history_version) REFERENCES budget_history (year, version),
     UNIQUE (year, invoice, invoice_version),
-    CHECK ((grant_key IS NULL) <> (invoice IS NULL) AND (invoice IS NULL) = (invoice_version IS NULL))
+    UNIQUE (year, history_version),
+    CHECK (num_nonnulls(grant_key, invoice, history_version) = 1 AND (invoice IS NULL) = (invoice_version IS NULL))
 );
 
 -- +goose Down
 DROP TABLE budget_reversals;
+DELETE FROM budget_history WHERE version > 1;
+ALTER TABLE budget_history DROP CONSTRAINT budget_history_pkey;
+ALTER TABLE budget_history ADD PRIMARY KEY (year);
+ALTER TABLE budget_history DROP COLUMN recorded_at;
+ALTER TABLE budget_history DROP COLUMN version;
 DELETE FROM expenses WHERE version > 1;
 ALTER TABLE expenses DROP CONSTRAINT expenses_pkey;
 ALTER TABLE expenses ADD PRIMARY KEY (year, invoice);

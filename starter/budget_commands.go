@@ -41,6 +41,20 @@ func directGrantReverseCmd(withEnv func(*cobra.Command) *cobra.Command, env *off
 	return withEnv(c)
 }
 
+func historyReverseCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
+	var y int
+	var reason string
+	c := &cobra.Command{
+		Use:   "reverse --year Y --reason TEXT",
+		Short: "reverse a past year's committed total (a negative entry refers to it); then record the right one",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return env.ReverseBudgetHistory(cmd.Context(), y, reason) },
+	}
+	c.Flags().IntVar(&y, "year", 0, "year")
+	c.Flags().StringVar(&reason, "reason", "", "why it is reversed (recorded)")
+	return withEnv(c)
+}
+
 func zonesCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
 	return withEnv(&cobra.Command{
 		Use:   "zones",

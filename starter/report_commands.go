@@ -106,6 +106,7 @@ func budgetCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *c
 	h.Flags().IntVar(&y, "year", 0, "year")
 	h.Flags().StringVar(&committed, "committed", "", "committed total, e.g. \"1.385.783 €\"")
 	h.Flags().StringVar(&source, "source", "", "where the figure comes from")
+	h.AddCommand(historyReverseCmd(withEnv, env))
 	c.AddCommand(withEnv(h), zonesCmd(withEnv, env))
 	return c
 }

@@ -67,6 +67,8 @@ type BudgetState struct {
 	// key or invoice key: the entry recorded now is version n+1.
 	GrantReversals   map[string]int `json:",omitempty"`
 	InvoiceReversals map[string]int `json:",omitempty"`
+	HistoryReversals int            `json:",omitempty"` // reversals of the year's committed total
+
 }
 
 // DirectGrantInput records a grant outside a call (or emergency aid).
@@ -145,6 +147,7 @@ func BudgetWorkflow(ctx workflow.Context, in BudgetInput) (BudgetResult, error) 
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateRefreshZones, b.refreshZones, workflow.UpdateHandlerOptions{Validator: b.validateRefreshZones}),
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateReverseDirectGrant, b.reverseDirectGrant, workflow.UpdateHandlerOptions{Validator: b.validateReverseDirectGrant}),
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateReverseExpense, b.reverseExpense, workflow.UpdateHandlerOptions{Validator: b.validateReverseExpense}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateReverseHistory, b.reverseHistory, workflow.UpdateHandlerOptions{Validator: b.validateReverseHistory}),
 	)
 	if err != nil {
 		return BudgetResult{}, err
@@ -319,7 +322,8 @@ func (b *budgetWF) history(ctx workflow.Context, in BudgetHistoryInput) (BudgetC
 	b.st.Updates++
 	b.st.HasHistory, b.st.History = true, in.Committed
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, dbOptions), act.RecordBudgetHistory, activities.BudgetHistoryInput{
-		Year: b.year, Committed: in.Committed, Source: strings.TrimSpace(in.Source), By: in.By}).Get(ctx, nil)
+		Year: b.year, Committed: in.Committed, Source: strings.TrimSpace(in.Source), By: in.By,
+		At: workflow.Now(ctx), Version: b.st.HistoryReversals + 1}).Get(ctx, nil)
 	if err != nil {
 		b.st.HasHistory, b.st.History = false, 0
 		return BudgetChangeResult{}, err
@@ -339,6 +343,8 @@ func CheckNewBudgetEntry(year int, now time.Time, known []string, entry any) err
 		return b.validateReverseDirectGrant(nil, in)
 	case ReverseExpenseInput:
 		return b.validateReverseExpense(nil, in)
+	case ReverseBudgetHistoryInput:
+		return b.validateReverseHistory(nil, in)
 	case DirectGrantInput:
 		return b.validateDirectGrant(nil, in)
 	case ExpenseInput:

@@ -20,7 +20,15 @@ import (
 const (
 	UpdateReverseDirectGrant = "reverse-direct-grant"
 	UpdateReverseExpense     = "reverse-expense"
+	UpdateReverseHistory     = "reverse-budget-history"
 )
+
+// ReverseBudgetHistoryInput reverses the year's committed total (a year
+// before callcycle), which may then be recorded again.
+type ReverseBudgetHistoryInput struct {
+	Reason string
+	By     string
+}
 
 // ReverseDirectGrantInput names a grant outside a call (or emergency aid)
 // as it was recorded: operator and project (compared as duplicates are).
@@ -142,6 +150,38 @@ func (b *budgetWF) reverseExpense(ctx workflow.Context, in ReverseExpenseInput) 
 	b.st.Expenses -= res.Amount
 	b.publish(ctx)
 	return BudgetChangeResult{Status: b.status(), Zone: res.Zone, Amount: res.Amount}, nil
+}
+
+func (b *budgetWF) validateReverseHistory(_ workflow.Context, in ReverseBudgetHistoryInput) error {
+	if err := joinWhy(text("--reason", in.Reason, 300)); err != nil {
+		return err
+	}
+	if !b.st.HasHistory {
+		if b.st.HistoryReversals > 0 {
+			return wrongStage("the committed total of %d is already reversed; a corrected one is recorded with `starter budget history`", b.year)
+		}
+		return rejected(fmt.Sprintf("no committed total is recorded for %d", b.year))
+	}
+	return officer(in.By)
+}
+
+func (b *budgetWF) reverseHistory(ctx workflow.Context, in ReverseBudgetHistoryInput) (BudgetChangeResult, error) {
+	b.st.Updates++
+	// Taken before the activity, so a second reversal meanwhile is refused.
+	was := b.st.History
+	b.st.HasHistory, b.st.History = false, 0
+	b.st.HistoryReversals++
+	var res activities.ReverseEntryResult
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, dbOptions), act.ReverseEntry, activities.ReverseEntryInput{
+		Year: b.year, HistoryVersion: b.st.HistoryReversals, Reason: strings.TrimSpace(in.Reason),
+		By: in.By, At: workflow.Now(ctx)}).Get(ctx, &res)
+	if err != nil {
+		b.st.HasHistory, b.st.History = true, was
+		b.st.HistoryReversals--
+		return BudgetChangeResult{}, err
+	}
+	b.publish(ctx)
+	return BudgetChangeResult{Status: b.status(), Amount: res.Amount}, nil
 }
 
 // takeKey removes a recorded key and counts its reversal (the count is

@@ -69,6 +69,9 @@ func TestBudgetYearRefusesBadEntries(t *testing.T) {
 		{"invoice recorded again", workflows.UpdateExpense, modX(func(x *workflows.ExpenseInput) { x.Invoice = "F4"; x.Zone = "territoire palestinien occupe" }), ""},
 		{"history of a past year", workflows.UpdateBudgetHistory, workflows.BudgetHistoryInput{Committed: money.Euros(1385783), Source: "rapport", By: "officer"}, ""},
 		{"history twice", workflows.UpdateBudgetHistory, workflows.BudgetHistoryInput{Committed: money.Euros(1), Source: "x", By: "officer"}, "already recorded"},
+		{"reverse the history", workflows.UpdateReverseHistory, workflows.ReverseBudgetHistoryInput{Reason: "typo", By: "officer"}, ""},
+		{"reverse the history twice", workflows.UpdateReverseHistory, workflows.ReverseBudgetHistoryInput{Reason: "typo", By: "officer"}, "already reversed"},
+		{"history recorded again", workflows.UpdateBudgetHistory, workflows.BudgetHistoryInput{Committed: money.Euros(1385783), Source: "rapport", By: "officer"}, ""},
 	}
 	outs := make([]outcome, len(cases))
 	for i, c := range cases {
@@ -111,11 +114,16 @@ func TestBudgetYearRefusesBadEntries(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("zones stored %q, want %q", got, want)
 	}
-	rows, _ = db.Query(t.Context(), `SELECT coalesce(grant_key, invoice || '/' || invoice_version) || ' ' || amount_cents || ' ' || reason || ' ' || recorded_by
+	rows, _ = db.Query(t.Context(), `SELECT coalesce(grant_key, invoice || '/' || invoice_version, 'history/' || history_version) || ' ' || amount_cents || ' ' || reason || ' ' || recorded_by
 		FROM budget_reversals ORDER BY reversal_id`)
 	got, _ = pgx.CollectRows(rows, pgx.RowTo[string])
-	if len(got) != 2 || !strings.HasSuffix(got[0], " -620000 wrong zone officer") || got[1] != "F4/1 -123800 wrong amount officer" {
+	if len(got) != 3 || !strings.HasSuffix(got[0], " -620000 wrong zone officer") || got[1] != "F4/1 -123800 wrong amount officer" {
 		t.Errorf("reversals %q", got)
+	}
+	_ = db.QueryRow(t.Context(), `SELECT count(*) FROM budget_history h JOIN budget_reversals r ON r.year = h.year AND r.history_version = h.version
+		WHERE h.version = 1 AND r.amount_cents = -138578300 AND r.reason = 'typo'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("the reversed history: %d, want 1", n)
 	}
 	_ = db.QueryRow(t.Context(), `SELECT count(*) FROM direct_grants WHERE grant_key LIKE '%/2'`).Scan(&n)
 	if n != 1 {

@@ -129,6 +129,17 @@ func (e Env) ReverseExpense(ctx context.Context, year int, invoice, reason strin
 	return nil
 }
 
+// ReverseBudgetHistory records the reversal of a past year's committed
+// total; a corrected one may then be recorded with BudgetHistory.
+func (e Env) ReverseBudgetHistory(ctx context.Context, year int, reason string) error {
+	res, err := e.budgetUpdate(ctx, year, workflows.UpdateReverseHistory, workflows.ReverseBudgetHistoryInput{Reason: reason, By: e.By})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Out, "%d: committed total %s reversed by %s\n", year, res.Amount, e.By)
+	return nil
+}
+
 // Zones prints the kept list of zones.
 func (e Env) Zones(ctx context.Context) ([]string, error) {
 	l, err := activities.LoadZones(ctx, e.DB)

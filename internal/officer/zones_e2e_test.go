@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/internal/officer"
 	"github.com/callcycle/callcycle/internal/testenv"
@@ -101,6 +102,18 @@ func TestZonesReversalsAndOutsideCalls(t *testing.T) {
 		}{"direct grant reversed twice", func() error { return e.ReverseDirectGrant(ctx, year, "Opérateur B", "Projet", "again") }, "already reversed"})
 	check()
 
+	// A past year's committed total, wrong, reversed and recorded again.
+	if err := e.BudgetHistory(ctx, 2023, "1.385.000 €", "rapport 2023"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ReverseBudgetHistory(ctx, 2023, "mal recopié"); err != nil {
+		t.Fatal(err)
+	}
+	wantUsage(t, "history reversed twice", e.ReverseBudgetHistory(ctx, 2023, "again"), "already reversed")
+	if err := e.BudgetHistory(ctx, 2023, "1.385.783 €", "rapport 2023"); err != nil {
+		t.Fatal(err)
+	}
+
 	res, err := e.AnnualReport(ctx, year, "")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, s.out)
@@ -122,10 +135,14 @@ func TestZonesReversalsAndOutsideCalls(t *testing.T) {
 	if got, want := strings.Join(zones, "; "), "Région de Bruxelles-Capitale=29.800 €; Maroc (hors RRSK)=6.200 €; Territoire palestinien occupé=1.000 €"; got != want {
 		t.Errorf("zones %s, want %s", got, want)
 	}
+	if d, err := activities.AnnualData(ctx, s.db, year); err != nil || len(d.History) != 2 || d.History[0].Year != 2023 || d.History[0].Amount != money.Euros(1385783) {
+		t.Errorf("history %+v %v, want 2023 at 1.385.783 € (the reversed total netted out), then %d", d.History, err, year)
+	}
 	// Both entries of each correction are kept, each with who and when.
 	rows, err := s.db.Query(ctx, `SELECT 'expense ' || invoice || ' ' || amount_cents || ' ' || zone || ' ' || recorded_by FROM expenses
 		UNION ALL SELECT 'grant ' || operator || ' ' || amount_cents || ' ' || zone || ' ' || recorded_by FROM direct_grants
-		UNION ALL SELECT 'reversal ' || coalesce(invoice, 'grant') || ' ' || amount_cents || ' ' || reason || ' ' || recorded_by
+		UNION ALL SELECT 'history ' || year || ' v' || version || ' ' || committed_cents || ' ' || recorded_by FROM budget_history WHERE recorded_at IS NOT NULL
+		UNION ALL SELECT 'reversal ' || coalesce(invoice, CASE WHEN grant_key IS NULL THEN 'history' ELSE 'grant' END) || ' ' || amount_cents || ' ' || reason || ' ' || recorded_by
 			FROM budget_reversals WHERE recorded_at IS NOT NULL ORDER BY 1`)
 	if err != nil {
 		t.Fatal(err)
@@ -139,12 +156,16 @@ func TestZonesReversalsAndOutsideCalls(t *testing.T) {
 		"expense F-2 50000 Région de Bruxelles-Capitale e2e-officer",
 		"grant GC Pianofabriek 620000 Maroc (hors RRSK) e2e-officer",
 		"grant Opérateur B 200000 Ville-Province de Kinshasa e2e-officer",
+		"history 2023 v1 138500000 e2e-officer",
+		"history 2023 v2 138578300 e2e-officer",
 		"reversal F-2 -50000 facture annulée par le fournisseur e2e-officer",
 		"reversal grant -200000 décision retirée e2e-officer",
+		"reversal history -138500000 mal recopié e2e-officer",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	// Kept for replay: the first history with zones read and reversals.
 	testenv.SaveHistory(t, s.tc, workflows.BudgetWorkflowID(year), "budget-zones-reversals")
+	testenv.SaveHistory(t, s.tc, workflows.BudgetWorkflowID(2023), "budget-history-reversal")
 }
