@@ -10,10 +10,11 @@ import (
 	"github.com/callcycle/callcycle/internal/annual"
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/jackc/pgx/v5"
+	"go.temporal.io/sdk/temporal"
 )
 
 // Kinds of support, in the report's order.
-var supportKinds = []string{"Appel à projets Sud", "Appel à projets CMS", "Hors appels", "Frais de fonctionnement", "Aide d'urgence"}
+var supportKinds = annual.KindLabels
 
 // BuildAnnualReportInput names the year.
 type BuildAnnualReportInput struct{ Year int }
@@ -36,6 +37,12 @@ func (a *Activities) BuildAnnualReport(ctx context.Context, in BuildAnnualReport
 	if err != nil {
 		return BuildAnnualReportResult{}, err
 	}
+	// Data the report cannot state consistently stays so on every retry:
+	// fail for good, saying why, rather than retry for ever.
+	if err := annual.Validate(d); err != nil {
+		return BuildAnnualReportResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("annual report %d: %v", in.Year, err), ErrTypeInvalid, err)
+	}
 	path := filepath.Join(a.OutputDir, fmt.Sprintf("annual-report-%d.xlsx", in.Year))
 	if err := writeAtomically(path, func(f *os.File) error { return annual.Write(f, d) }); err != nil {
 		return BuildAnnualReportResult{}, err
@@ -54,11 +61,18 @@ func AnnualData(ctx context.Context, q querier, year int) (annual.Data, error) {
 	d := annual.Data{Year: year}
 	kinds := map[string]money.Cents{}
 	zones := map[string]money.Cents{}
+	// Every zone is added up under its kept spelling, so rows recorded
+	// before zones were kept, and call regions spelt another way, add up
+	// to one line.
+	kept, err := LoadZones(ctx, q)
+	if err != nil {
+		return d, err
+	}
 	// Call grants, by the budget year their decision was charged to.
 	rows, err := q.Query(ctx, `SELECT c.call_id, c.kind, p.name, a.title, a.region, a.granted_cents
 		FROM decisions d JOIN calls c USING (call_id) JOIN applications a ON a.call_id = c.call_id AND a.decision = 'granted'
 		JOIN applicants p USING (applicant_id) LEFT JOIN ranking r ON r.reference = a.reference
-		WHERE d.budget_year = $1 ORDER BY CASE c.kind WHEN 'sud' THEN 0 ELSE 1 END, c.call_id, r.rank NULLS LAST, a.seq`, year)
+		WHERE d.budget_year = $1 ORDER BY CASE c.kind WHEN 'sud' THEN 0 WHEN 'cms' THEN 1 ELSE 2 END, c.call_id, r.rank NULLS LAST, a.seq`, year)
 	if err != nil {
 		return d, err
 	}
@@ -72,20 +86,29 @@ func AnnualData(ctx context.Context, q querier, year int) (annual.Data, error) {
 			return d, err
 		}
 		r.Amount = money.Cents(cents)
+		r.Region = kept.Fold(r.Region)
+		label, ok := callKinds[kind]
+		if !ok {
+			return d, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+				"annual report %d: call %s is of kind %q, which the report does not file (want sud, cms or hors-appel)", year, callID, kind), ErrTypeInvalid, nil)
+		}
 		if callID != current {
 			current = callID
-			tables = append(tables, callTable(kind, year))
+			tables = append(tables, callTable(kind, callID, year))
 		}
 		tables[len(tables)-1].Rows = append(tables[len(tables)-1].Rows, r)
-		kinds[map[string]string{"sud": supportKinds[0], "cms": supportKinds[1]}[kind]] += r.Amount
+		kinds[label] += r.Amount
 		zones[r.Region] += r.Amount
 	}
 	if err := rows.Err(); err != nil {
 		return d, err
 	}
 	// Grants outside calls and emergency aid.
-	rows, err = q.Query(ctx, `SELECT support, programme, operator, project, zone, amount_cents FROM direct_grants
-		WHERE year = $1 ORDER BY support, programme DESC, decided_on, operator`, year)
+	// A reversed grant nets out with its reversal: it is not listed.
+	rows, err = q.Query(ctx, `SELECT g.support, g.programme, g.operator, g.project, g.zone, g.amount_cents + coalesce(r.amount_cents, 0)
+		FROM direct_grants g LEFT JOIN budget_reversals r ON r.grant_key = g.grant_key
+		WHERE g.year = $1 AND g.amount_cents + coalesce(r.amount_cents, 0) <> 0
+		ORDER BY g.support, g.programme DESC, g.decided_on, g.operator, g.grant_key`, year)
 	if err != nil {
 		return d, err
 	}
@@ -99,6 +122,7 @@ func AnnualData(ctx context.Context, q querier, year int) (annual.Data, error) {
 			return d, err
 		}
 		r.Amount = money.Cents(cents)
+		r.Region = kept.Fold(r.Region)
 		key := support + "/" + programme
 		if outside[key] == nil {
 			t := outsideTable(support, programme, year)
@@ -121,7 +145,10 @@ func AnnualData(ctx context.Context, q querier, year int) (annual.Data, error) {
 	}
 	d.Tables = tables
 	// Operating costs, by zone.
-	rows, err = q.Query(ctx, `SELECT zone, sum(amount_cents) FROM expenses WHERE year = $1 GROUP BY zone`, year)
+	// Operating costs, by zone, net of reversals.
+	rows, err = q.Query(ctx, `SELECT e.zone, sum(e.amount_cents + coalesce(r.amount_cents, 0)) FROM expenses e
+		LEFT JOIN budget_reversals r ON r.year = e.year AND r.invoice = e.invoice AND r.invoice_version = e.version
+		WHERE e.year = $1 GROUP BY e.zone`, year)
 	if err != nil {
 		return d, err
 	}
@@ -132,7 +159,7 @@ func AnnualData(ctx context.Context, q querier, year int) (annual.Data, error) {
 			return d, err
 		}
 		kinds[supportKinds[3]] += money.Cents(cents)
-		zones[zone] += money.Cents(cents)
+		zones[kept.Fold(zone)] += money.Cents(cents)
 	}
 	if err := rows.Err(); err != nil {
 		return d, err
@@ -143,7 +170,9 @@ func AnnualData(ctx context.Context, q querier, year int) (annual.Data, error) {
 		total += kinds[k]
 	}
 	for z, v := range zones {
-		d.ByZone = append(d.ByZone, annual.Line{Label: z, Amount: v})
+		if v != 0 { // a zone whose only entries were reversed
+			d.ByZone = append(d.ByZone, annual.Line{Label: z, Amount: v})
+		}
 	}
 	sort.Slice(d.ByZone, func(i, j int) bool {
 		if d.ByZone[i].Amount != d.ByZone[j].Amount {
@@ -152,7 +181,11 @@ func AnnualData(ctx context.Context, q querier, year int) (annual.Data, error) {
 		return d.ByZone[i].Label < d.ByZone[j].Label
 	})
 	// Earlier years: recorded totals; the year itself: what was just summed.
-	rows, err = q.Query(ctx, `SELECT year, committed_cents FROM budget_history WHERE year < $1 ORDER BY year`, year)
+	// A reversed total nets out with its reversal; the budget workflow
+	// keeps at most one unreversed total per year.
+	rows, err = q.Query(ctx, `SELECT h.year, h.committed_cents FROM budget_history h
+		LEFT JOIN budget_reversals r ON r.year = h.year AND r.history_version = h.version
+		WHERE h.year < $1 AND r.reversal_id IS NULL ORDER BY h.year`, year)
 	if err != nil {
 		return d, err
 	}
@@ -172,7 +205,14 @@ func AnnualData(ctx context.Context, q querier, year int) (annual.Data, error) {
 	return d, nil
 }
 
-func callTable(kind string, year int) annual.Table {
+// callKinds files each kind of call under its kind of support: a call of
+// kind hors-appel is money outside calls (issue 11, point 9).
+var callKinds = map[string]string{"sud": annual.KindSud, "cms": annual.KindCMS, "hors-appel": annual.KindOutside}
+
+func callTable(kind, callID string, year int) annual.Table {
+	if kind == "hors-appel" {
+		return annual.Table{Title: fmt.Sprintf("Liste des projets financés hors appel %d (%s)", year, callID), TotalLabel: "TOTAL HORS AP"}
+	}
 	if kind == "cms" {
 		return annual.Table{Title: fmt.Sprintf("Liste des projets financés dans le cadre de l'appel à projets Nord %d", year), TotalLabel: "TOTAL AP NORD"}
 	}

@@ -94,9 +94,10 @@ func directGrantCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.En
 	f.StringVar(&o.Programme, "programme", "sud", "sud (partner regions) or cms (global citizenship in Brussels)")
 	f.StringVar(&o.Operator, "operator", "", "association or operator")
 	f.StringVar(&o.Project, "project", "", "project")
-	f.StringVar(&o.Zone, "zone", "", "zone, e.g. \"Maroc (hors RRSK)\"")
+	f.StringVar(&o.Zone, "zone", "", "zone, e.g. \"Maroc (hors RRSK)\" (see: starter budget zones; case and accents do not matter)")
 	f.StringVar(&o.Amount, "amount", "", "amount, e.g. \"6.200 €\"")
 	f.StringVar(&o.DecidedOn, "decided", "", "decision date")
+	c.AddCommand(directGrantReverseCmd(withEnv, env))
 	return withEnv(c)
 }
 
@@ -113,16 +114,17 @@ func expenseCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *
 	f.StringVar(&o.Invoice, "invoice", "", "invoice number (unique in the year)")
 	f.StringVar(&o.Supplier, "supplier", "", "supplier")
 	f.StringVar(&o.Description, "description", "", "what it paid for")
-	f.StringVar(&o.Zone, "zone", "", "zone it is charged to")
+	f.StringVar(&o.Zone, "zone", "", "zone it is charged to (see: starter budget zones; case and accents do not matter)")
 	f.StringVar(&o.Amount, "amount", "", "amount, e.g. \"1.238 €\"")
 	f.StringVar(&o.Date, "date", "", "invoice date")
+	c.AddCommand(expenseReverseCmd(withEnv, env))
 	return withEnv(c)
 }
 
 func budgetCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
 	var committed, source string
 	var y int
-	c := &cobra.Command{Use: "budget", Short: "budgets of years before callcycle"}
+	c := &cobra.Command{Use: "budget", Short: "budgets of years before callcycle; the kept zones"}
 	h := &cobra.Command{
 		Use: "history --year Y --committed AMOUNT --source TEXT", Short: "record a past year's committed total (for the year-by-year chart)",
 		Args: cobra.NoArgs,
@@ -133,6 +135,7 @@ func budgetCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *c
 	h.Flags().IntVar(&y, "year", 0, "year")
 	h.Flags().StringVar(&committed, "committed", "", "committed total, e.g. \"1.385.783 €\"")
 	h.Flags().StringVar(&source, "source", "", "where the figure comes from")
-	c.AddCommand(withEnv(h))
+	h.AddCommand(historyReverseCmd(withEnv, env))
+	c.AddCommand(withEnv(h), zonesCmd(withEnv, env))
 	return c
 }

@@ -28,6 +28,7 @@ const (
 	UpdateDirectGrant   = "record-direct-grant"
 	UpdateExpense       = "record-expense"
 	UpdateBudgetHistory = "record-budget-history"
+	UpdateRefreshZones  = "refresh-zones"
 	QueryBudget         = "budget-status"
 )
 
@@ -59,6 +60,15 @@ type BudgetState struct {
 	History      money.Cents // committed total recorded for a year before callcycle
 	HasHistory   bool
 	Updates      int
+	// Zones is the kept list of zones as last read from PostgreSQL (by
+	// refresh-zones): validators match an entry's zone against it.
+	Zones []string `json:",omitempty"`
+	// GrantReversals and InvoiceReversals count the reversals of a grant
+	// key or invoice key: the entry recorded now is version n+1.
+	GrantReversals   map[string]int `json:",omitempty"`
+	InvoiceReversals map[string]int `json:",omitempty"`
+	HistoryReversals int            `json:",omitempty"` // reversals of the year's committed total
+
 }
 
 // DirectGrantInput records a grant outside a call (or emergency aid).
@@ -92,7 +102,16 @@ type BudgetHistoryInput struct {
 }
 
 // BudgetChangeResult is the year's totals after the change.
-type BudgetChangeResult struct{ Status BudgetStatus }
+type BudgetChangeResult struct {
+	Status BudgetStatus
+	Zone   string      // the kept spelling the entry was recorded under
+	Amount money.Cents // a reversal: the amount reversed
+}
+
+// RefreshZonesInput asks the workflow to read the kept zones again (a call
+// launched since adds its regions). The list is read from PostgreSQL by
+// an activity, never taken from the caller.
+type RefreshZonesInput struct{ By string }
 
 // BudgetQuery has no parameters.
 type BudgetQuery struct{}
@@ -105,6 +124,7 @@ type BudgetStatus struct {
 	Expenses     money.Cents
 	History      money.Cents
 	HasHistory   bool
+	Zones        []string // the kept zones the workflow knows
 }
 
 type budgetWF struct {
@@ -124,6 +144,10 @@ func BudgetWorkflow(ctx workflow.Context, in BudgetInput) (BudgetResult, error) 
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateDirectGrant, b.directGrant, workflow.UpdateHandlerOptions{Validator: b.validateDirectGrant}),
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateExpense, b.expense, workflow.UpdateHandlerOptions{Validator: b.validateExpense}),
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateBudgetHistory, b.history, workflow.UpdateHandlerOptions{Validator: b.validateHistory}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateRefreshZones, b.refreshZones, workflow.UpdateHandlerOptions{Validator: b.validateRefreshZones}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateReverseDirectGrant, b.reverseDirectGrant, workflow.UpdateHandlerOptions{Validator: b.validateReverseDirectGrant}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateReverseExpense, b.reverseExpense, workflow.UpdateHandlerOptions{Validator: b.validateReverseExpense}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateReverseHistory, b.reverseHistory, workflow.UpdateHandlerOptions{Validator: b.validateReverseHistory}),
 	)
 	if err != nil {
 		return BudgetResult{}, err
@@ -142,7 +166,7 @@ func BudgetWorkflow(ctx workflow.Context, in BudgetInput) (BudgetResult, error) 
 
 func (b *budgetWF) status() BudgetStatus {
 	return BudgetStatus{Year: b.year, DirectGrants: b.st.DirectGrants, Emergency: b.st.Emergency, Expenses: b.st.Expenses,
-		History: b.st.History, HasHistory: b.st.HasHistory}
+		History: b.st.History, HasHistory: b.st.HasHistory, Zones: slices.Clone(b.st.Zones)}
 }
 
 func (b *budgetWF) publish(ctx workflow.Context) {
@@ -208,7 +232,7 @@ func (b *budgetWF) validateDirectGrant(_ workflow.Context, in DirectGrantInput) 
 		dup = fmt.Sprintf("%s — %s is already recorded for %d", in.Operator, in.Project, b.year)
 	}
 	if err := joinWhy(strings.TrimPrefix(support, "; "), text("--operator", in.Operator, 200), text("--project", in.Project, 300),
-		text("--zone", in.Zone, 200), amountCheck(in.Amount), b.checkDate("--decided", in.DecidedOn), dup); err != nil {
+		b.zoneCheck(in.Zone), amountCheck(in.Amount), b.checkDate("--decided", in.DecidedOn), dup); err != nil {
 		return err
 	}
 	return officer(in.By)
@@ -219,9 +243,10 @@ func (b *budgetWF) directGrant(ctx workflow.Context, in DirectGrantInput) (Budge
 	key := b.grantKey(in)
 	i, _ := slices.BinarySearch(b.st.GrantKeys, key)
 	b.st.GrantKeys = slices.Insert(b.st.GrantKeys, i, key)
+	zone := b.keptZone(in.Zone)
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, dbOptions), act.RecordDirectGrant, activities.DirectGrantInput{
-		Key: key, Year: b.year, Support: in.Support, Programme: in.Programme, Operator: strings.TrimSpace(in.Operator),
-		Project: strings.TrimSpace(in.Project), Zone: strings.TrimSpace(in.Zone), Amount: in.Amount, DecidedOn: in.DecidedOn,
+		Key: versionedKey(key, b.st.GrantReversals[key]+1), Year: b.year, Support: in.Support, Programme: in.Programme, Operator: strings.TrimSpace(in.Operator),
+		Project: strings.TrimSpace(in.Project), Zone: zone, Amount: in.Amount, DecidedOn: in.DecidedOn,
 		By: in.By, At: workflow.Now(ctx)}).Get(ctx, nil)
 	if err != nil {
 		if j, found := slices.BinarySearch(b.st.GrantKeys, key); found {
@@ -235,10 +260,10 @@ func (b *budgetWF) directGrant(ctx workflow.Context, in DirectGrantInput) (Budge
 		b.st.DirectGrants += in.Amount
 	}
 	b.publish(ctx)
-	return BudgetChangeResult{Status: b.status()}, nil
+	return BudgetChangeResult{Status: b.status(), Zone: zone}, nil
 }
 
-func invoiceKey(s string) string { return strings.ToUpper(strings.Join(strings.Fields(s), "")) }
+func invoiceKey(s string) string { return activities.InvoiceKey(s) }
 
 func (b *budgetWF) validateExpense(_ workflow.Context, in ExpenseInput) error {
 	var dup string
@@ -246,7 +271,7 @@ func (b *budgetWF) validateExpense(_ workflow.Context, in ExpenseInput) error {
 		dup = fmt.Sprintf("invoice %s is already recorded for %d", in.Invoice, b.year)
 	}
 	if err := joinWhy(text("--invoice", in.Invoice, 50), text("--supplier", in.Supplier, 200), text("--description", in.Description, 300),
-		text("--zone", in.Zone, 200), amountCheck(in.Amount), b.checkDate("--date", in.InvoicedOn), dup); err != nil {
+		b.zoneCheck(in.Zone), amountCheck(in.Amount), b.checkDate("--date", in.InvoicedOn), dup); err != nil {
 		return err
 	}
 	return officer(in.By)
@@ -257,10 +282,11 @@ func (b *budgetWF) expense(ctx workflow.Context, in ExpenseInput) (BudgetChangeR
 	key := invoiceKey(in.Invoice)
 	i, _ := slices.BinarySearch(b.st.Invoices, key)
 	b.st.Invoices = slices.Insert(b.st.Invoices, i, key)
+	zone := b.keptZone(in.Zone)
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, dbOptions), act.RecordExpense, activities.ExpenseInput{
 		Year: b.year, Invoice: strings.TrimSpace(in.Invoice), Supplier: strings.TrimSpace(in.Supplier),
-		Description: strings.TrimSpace(in.Description), Zone: strings.TrimSpace(in.Zone), Amount: in.Amount,
-		InvoicedOn: in.InvoicedOn, By: in.By, At: workflow.Now(ctx)}).Get(ctx, nil)
+		Description: strings.TrimSpace(in.Description), Zone: zone, Amount: in.Amount,
+		InvoicedOn: in.InvoicedOn, By: in.By, At: workflow.Now(ctx), Version: b.st.InvoiceReversals[key] + 1}).Get(ctx, nil)
 	if err != nil {
 		if j, found := slices.BinarySearch(b.st.Invoices, key); found {
 			b.st.Invoices = slices.Delete(b.st.Invoices, j, j+1)
@@ -269,7 +295,7 @@ func (b *budgetWF) expense(ctx workflow.Context, in ExpenseInput) (BudgetChangeR
 	}
 	b.st.Expenses += in.Amount
 	b.publish(ctx)
-	return BudgetChangeResult{Status: b.status()}, nil
+	return BudgetChangeResult{Status: b.status(), Zone: zone}, nil
 }
 
 func (b *budgetWF) validateHistory(ctx workflow.Context, in BudgetHistoryInput) error {
@@ -296,7 +322,8 @@ func (b *budgetWF) history(ctx workflow.Context, in BudgetHistoryInput) (BudgetC
 	b.st.Updates++
 	b.st.HasHistory, b.st.History = true, in.Committed
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, dbOptions), act.RecordBudgetHistory, activities.BudgetHistoryInput{
-		Year: b.year, Committed: in.Committed, Source: strings.TrimSpace(in.Source), By: in.By}).Get(ctx, nil)
+		Year: b.year, Committed: in.Committed, Source: strings.TrimSpace(in.Source), By: in.By,
+		At: workflow.Now(ctx), Version: b.st.HistoryReversals + 1}).Get(ctx, nil)
 	if err != nil {
 		b.st.HasHistory, b.st.History = false, 0
 		return BudgetChangeResult{}, err
@@ -306,11 +333,18 @@ func (b *budgetWF) history(ctx workflow.Context, in BudgetHistoryInput) (BudgetC
 }
 
 // CheckNewBudgetEntry applies the validators of a budget year that has no
-// entries yet. The CLI runs it before starting a year's workflow, so a
-// refused first entry does not leave an empty workflow behind.
-func CheckNewBudgetEntry(year int, now time.Time, entry any) error {
-	b := &budgetWF{year: year, st: &BudgetState{}}
+// entries yet, with the kept zones the workflow will read when it starts.
+// The CLI runs it before starting a year's workflow, so a refused first
+// entry does not leave an empty workflow behind.
+func CheckNewBudgetEntry(year int, now time.Time, known []string, entry any) error {
+	b := &budgetWF{year: year, st: &BudgetState{Zones: known}}
 	switch in := entry.(type) {
+	case ReverseDirectGrantInput:
+		return b.validateReverseDirectGrant(nil, in)
+	case ReverseExpenseInput:
+		return b.validateReverseExpense(nil, in)
+	case ReverseBudgetHistoryInput:
+		return b.validateReverseHistory(nil, in)
 	case DirectGrantInput:
 		return b.validateDirectGrant(nil, in)
 	case ExpenseInput:

@@ -95,6 +95,10 @@ func sum(lines []Line) money.Cents {
 	return t
 }
 
+// Validate is the check Write makes, for callers that must tell data the
+// report cannot state (which no retry mends) from a failure to write.
+func Validate(d Data) error { return check(d) }
+
 // check refuses data the report could not state consistently: the two
 // breakdowns share out the same committed total, which is also the year's
 // entry in the history.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/config"
@@ -116,37 +115,6 @@ func copyFile(from, to string) error {
 	return out.Close()
 }
 
-// budgetUpdate sends an update to a year's budget entity, starting it if
-// needed.
-func (e Env) budgetUpdate(ctx context.Context, year int, name string, arg any) (workflows.BudgetStatus, error) {
-	var res workflows.BudgetChangeResult
-	if year < 2000 || year > 2100 {
-		return res.Status, usage("--year: want a year such as 2024, got %d", year)
-	}
-	// A year without a workflow yet: check the entry first, so that a
-	// refused one starts nothing (update-with-start would).
-	if _, err := e.Temporal.DescribeWorkflowExecution(ctx, workflows.BudgetWorkflowID(year), ""); isNotFound(err) {
-		if err := workflows.CheckNewBudgetEntry(year, time.Now(), arg); err != nil {
-			return res.Status, e.explain(workflows.BudgetWorkflowID(year), err)
-		}
-	}
-	h, err := e.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: e.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-			ID: workflows.BudgetWorkflowID(year), TaskQueue: workflows.TaskQueue,
-			WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-			StaticSummary:            fmt.Sprintf("Budget %d: money committed outside calls", year),
-		}, workflows.BudgetWorkflowName, workflows.BudgetInput{Year: year}),
-		UpdateOptions: client.UpdateWorkflowOptions{
-			WorkflowID: workflows.BudgetWorkflowID(year), UpdateName: name, Args: []any{arg},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
-	})
-	if err == nil {
-		err = h.Get(ctx, &res)
-	}
-	return res.Status, e.explain(workflows.BudgetWorkflowID(year), err)
-}
-
 // DirectGrantOptions describe a grant decided outside a call.
 type DirectGrantOptions struct {
 	Year                                  int
@@ -164,13 +132,14 @@ func (e Env) DirectGrant(ctx context.Context, o DirectGrantOptions) error {
 	if err != nil {
 		return usage("--decided: %v", err)
 	}
-	st, err := e.budgetUpdate(ctx, o.Year, workflows.UpdateDirectGrant, workflows.DirectGrantInput{Support: o.Support, Programme: o.Programme,
+	res, err := e.budgetUpdate(ctx, o.Year, workflows.UpdateDirectGrant, workflows.DirectGrantInput{Support: o.Support, Programme: o.Programme,
 		Operator: o.Operator, Project: o.Project, Zone: o.Zone, Amount: amount, DecidedOn: startOfDay(on), By: e.By})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "%d: %s — %s, %s recorded (%s); outside calls now %s, emergency aid %s\n",
-		o.Year, o.Operator, o.Project, amount, o.Support, st.DirectGrants, st.Emergency)
+	st := res.Status
+	fmt.Fprintf(e.Out, "%d: %s — %s, %s recorded (%s, %s); outside calls now %s, emergency aid %s\n",
+		o.Year, o.Operator, o.Project, amount, o.Support, res.Zone, st.DirectGrants, st.Emergency)
 	return nil
 }
 
@@ -190,12 +159,12 @@ func (e Env) Expense(ctx context.Context, o ExpenseOptions) error {
 	if err != nil {
 		return usage("--date: %v", err)
 	}
-	st, err := e.budgetUpdate(ctx, o.Year, workflows.UpdateExpense, workflows.ExpenseInput{Invoice: o.Invoice, Supplier: o.Supplier,
+	res, err := e.budgetUpdate(ctx, o.Year, workflows.UpdateExpense, workflows.ExpenseInput{Invoice: o.Invoice, Supplier: o.Supplier,
 		Description: o.Description, Zone: o.Zone, Amount: amount, InvoicedOn: startOfDay(on), By: e.By})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "%d: invoice %s (%s, %s) recorded; operating costs now %s\n", o.Year, o.Invoice, o.Zone, amount, st.Expenses)
+	fmt.Fprintf(e.Out, "%d: invoice %s (%s, %s) recorded; operating costs now %s\n", o.Year, o.Invoice, res.Zone, amount, res.Status.Expenses)
 	return nil
 }
 
