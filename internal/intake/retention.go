@@ -1,0 +1,24 @@
+package intake
+
+import "time"
+
+// How long the personal data of a submission that never reached a
+// workflow may stay in intake_inbox, and the lock that keeps a running
+// import's rows out of the purge. The CLI (which stages rows) and the
+// purge activity (which deletes them) must agree on both.
+const (
+	// DefaultRetention is INTAKE_RETENTION's default: a day, as promised
+	// since the first migration.
+	DefaultRetention = 24 * time.Hour
+	// MinRetention bounds INTAKE_RETENTION from below. The lock protects
+	// a live import; once its CLI is gone, the updates it had sent are
+	// already accepted and their activity commits within minutes. An hour
+	// is far longer than that, so a shorter setting is refused rather than
+	// allowed to race it.
+	MinRetention = time.Hour
+	// ImportLockClass is the first key of the advisory lock a `starter`
+	// run holds (shared) on hashtext(import_id) from before it stages its
+	// rows until it has removed the refused ones; the purge takes the same
+	// lock exclusively, without waiting, and skips the rows when it cannot.
+	ImportLockClass int32 = 0x43430001
+)
