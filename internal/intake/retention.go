@@ -2,14 +2,12 @@ package intake
 
 import "time"
 
-// How long the personal data of a submission that never reached a
-// workflow may stay in intake_inbox, and the lock that keeps a running
-// import's rows out of the purge. The CLI (which stages rows) and the
-// purge activity (which deletes them) must agree on both.
+// The shortest time the personal data of a submission that never reached
+// a workflow may stay in intake_inbox (INTAKE_RETENTION, default a day as
+// the first migration promised, is checked against it), and the lock that
+// keeps a running import's rows out of the purge. The CLI (which stages
+// rows) and the purge activity (which deletes them) must agree on both.
 const (
-	// DefaultRetention is INTAKE_RETENTION's default: a day, as promised
-	// since the first migration.
-	DefaultRetention = 24 * time.Hour
 	// MinRetention bounds INTAKE_RETENTION from below. The lock protects
 	// a live import; once its CLI is gone, the updates it had sent are
 	// already accepted and their activity commits within minutes. An hour
