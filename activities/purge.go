@@ -44,6 +44,13 @@ const purgeBatch = 1000
 // Each batch deletes and counts in one transaction, so a crash between
 // batches loses nothing and a retry continues with the same cutoff; a run
 // repeated after it finished finds nothing left to delete.
+//
+// What it cannot see is an update accepted just before its CLI died whose
+// RecordApplications has not run yet (it runs within seconds while a
+// worker is up). Only a row already past the retention at that moment,
+// i.e. of an import alive for longer than the retention, is at risk: the
+// record then fails as InboxMissing, the whole batch is not submitted and
+// nothing is half written; the officer imports those rows again.
 func (a *Activities) PurgeIntake(ctx context.Context, in PurgeIntakeInput) (PurgeIntakeResult, error) {
 	var res PurgeIntakeResult
 	if in.Run == "" {

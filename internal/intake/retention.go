@@ -10,7 +10,8 @@ import "time"
 const (
 	// MinRetention bounds INTAKE_RETENTION from below. The lock protects
 	// a live import; once its CLI is gone, the updates it had sent are
-	// already accepted and their activity commits within minutes. An hour
+	// accepted or dropped by the server within moments, and an accepted
+	// one's activity commits within seconds while a worker runs. An hour
 	// is far longer than that, so a shorter setting is refused rather than
 	// allowed to race it.
 	MinRetention = time.Hour
