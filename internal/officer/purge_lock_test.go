@@ -37,12 +37,12 @@ func TestPurgeSparesALiveImport(t *testing.T) {
 	}
 
 	importID := uuid()
-	release, err := e.holdImport(ctx, importID)
+	conn, release, err := e.holdImport(ctx, importID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	app := intake.Application{ContactName: "Awa Diallo", Email: "awa@twende.example", Language: "fr", Summary: "résumé", DurationMonths: 12}
-	if _, err := e.stage(ctx, "AP-SLOW-2024", importID, []intake.Application{app, app}); err != nil {
+	if _, err := e.stage(ctx, conn, "AP-SLOW-2024", importID, []intake.Application{app, app}); err != nil {
 		t.Fatal(err)
 	}
 	// An import that has been waiting on its updates for two days.
