@@ -145,7 +145,7 @@ func cleanEnv(extra ...string) []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(k, "TEMPORAL_") || strings.HasPrefix(k, "SMTP_") ||
-			k == "DATABASE_URL" || k == "OUTPUT_DIR" || k == "LOG_LEVEL" || k == "ANNUAL_REPORT_ON" {
+			k == "DATABASE_URL" || k == "OUTPUT_DIR" || k == "LOG_LEVEL" || k == "ANNUAL_REPORT_ON" || k == "INTAKE_RETENTION" {
 			continue
 		}
 		env = append(env, kv)

@@ -30,7 +30,9 @@ CREATE TABLE applicants (
 -- workflow's update carries only the token, and the accepting activity
 -- moves it into applications in the same transaction. Rows of refused
 -- submissions are deleted by the CLI at once; stragglers (a CLI killed
--- mid-import) are purged after a day by the worker.
+-- mid-import) are deleted by the worker's purge-intake schedule (hourly)
+-- once older than INTAKE_RETENTION (default 24 h) and no longer held by
+-- a running import (see 00008_intake_purge.sql).
 CREATE TABLE intake_inbox (
     token           uuid PRIMARY KEY,
     call_id         text NOT NULL,

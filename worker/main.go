@@ -70,6 +70,9 @@ func run() error {
 	if err := officer.EnsureAnnualSchedule(ctx, c, cfg.AnnualReport); err != nil {
 		return err
 	}
+	if err := officer.EnsurePurgeSchedule(ctx, c, cfg.IntakeRetention); err != nil {
+		return err
+	}
 	log.Info("worker started", "task_queue", workflows.TaskQueue, "temporal", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace)
 	// worker.Run stops polling on the signal and waits for running tasks.
 	if err := w.Run(ctxInterrupt(ctx)); err != nil {

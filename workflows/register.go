@@ -12,4 +12,5 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(GrantWorkflow, workflow.RegisterOptions{Name: GrantWorkflowName})
 	r.RegisterWorkflowWithOptions(BudgetWorkflow, workflow.RegisterOptions{Name: BudgetWorkflowName})
 	r.RegisterWorkflowWithOptions(AnnualReportWorkflow, workflow.RegisterOptions{Name: AnnualReportWorkflowName})
+	r.RegisterWorkflowWithOptions(PurgeIntakeWorkflow, workflow.RegisterOptions{Name: PurgeIntakeWorkflowName})
 }

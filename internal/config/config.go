@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/callcycle/callcycle/internal/intake"
 )
 
 // Lookup is os.LookupEnv's signature.
@@ -47,6 +49,10 @@ type Config struct {
 	// AnnualReport is when the yearly report is written (ANNUAL_REPORT_ON,
 	// "MM-DD HH:MM" Brussels time), by a Temporal Schedule.
 	AnnualReport AnnualSchedule
+	// IntakeRetention is how long the personal data of a submission that
+	// never reached a workflow stays in intake_inbox (INTAKE_RETENTION, a
+	// Go duration such as "24h", at least intake.MinRetention).
+	IntakeRetention time.Duration
 }
 
 // AnnualSchedule is a yearly moment, Brussels time.
@@ -66,6 +72,7 @@ var Defaults = map[string]string{
 	"OUTPUT_DIR":         "out",
 	"LOG_LEVEL":          "info",
 	"ANNUAL_REPORT_ON":   "01-31 09:00",
+	"INTAKE_RETENTION":   "24h", // the day the first migration promised
 }
 
 // Names lists every variable read, for documentation and the compose test.
@@ -73,7 +80,7 @@ var Names = []string{
 	"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY",
 	"TEMPORAL_TLS_CA", "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_API_KEY",
 	"DATABASE_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS",
-	"SMTP_FROM", "OUTPUT_DIR", "LOG_LEVEL", "ANNUAL_REPORT_ON",
+	"SMTP_FROM", "OUTPUT_DIR", "LOG_LEVEL", "ANNUAL_REPORT_ON", "INTAKE_RETENTION",
 }
 
 // Load reads and checks every setting; the error names each bad variable.
@@ -151,6 +158,11 @@ func Load(lookup Lookup) (Config, error) {
 		bad("ANNUAL_REPORT_ON", "want \"MM-DD HH:MM\" (Brussels time), such as \"01-31 09:00\", got %q", get("ANNUAL_REPORT_ON"))
 	} else {
 		c.AnnualReport = AnnualSchedule{Month: int(t.Month()), Day: t.Day(), Hour: t.Hour(), Minute: t.Minute()}
+	}
+	if d, err := time.ParseDuration(get("INTAKE_RETENTION")); err != nil || d < intake.MinRetention {
+		bad("INTAKE_RETENTION", "want a duration of at least %gh, such as \"24h\" or \"168h\", got %q", intake.MinRetention.Hours(), get("INTAKE_RETENTION"))
+	} else {
+		c.IntakeRetention = d
 	}
 	return c, errors.Join(errs...)
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // env is a map-backed Lookup: the tests never touch the process
@@ -53,6 +54,8 @@ func TestLoadDefaults(t *testing.T) {
 		OutputDir:    "out",
 		LogLevel:     "info",
 		AnnualReport: AnnualSchedule{Month: 1, Day: 31, Hour: 9},
+		// A day, as migrations/00001_foundation.sql promises.
+		IntakeRetention: 24 * time.Hour,
 	}
 	if c != want {
 		t.Errorf("Load(empty) =\n%+v\nwant\n%+v", c, want)
@@ -83,11 +86,12 @@ func TestLoadValues(t *testing.T) {
 		"SMTP_FROM":                "noreply@example.org",
 		"OUTPUT_DIR":               "/var/lib/callcycle",
 		"LOG_LEVEL":                "DEBUG",
+		"INTAKE_RETENTION":         "168h",
 	}))
 	if err != nil {
 		t.Fatalf("refused:\n%v", err)
 	}
-	if c.SMTP.Host != "smtp.example.org" || c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" || c.LogLevel != "debug" {
+	if c.SMTP.Host != "smtp.example.org" || c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" || c.LogLevel != "debug" || c.IntakeRetention != 7*24*time.Hour {
 		t.Errorf("got %+v", c)
 	}
 	if c.Temporal.TLSCert != cert || c.Temporal.TLSKey != key || c.Temporal.TLSCA != ca || c.Temporal.APIKey != "k" {
@@ -131,6 +135,10 @@ func TestLoadOneBadVariable(t *testing.T) {
 		{"TEMPORAL_TLS_KEY does not exist", map[string]string{"TEMPORAL_TLS_CERT": cert, "TEMPORAL_TLS_KEY": missing}, "TEMPORAL_TLS_KEY"},
 		{"SMTP_USER without SMTP_PASSWORD", map[string]string{"SMTP_USER": "mailer"}, "SMTP_USER"},
 		{"SMTP_PASSWORD without SMTP_USER", map[string]string{"SMTP_PASSWORD": "secret"}, "SMTP_USER"},
+		{"INTAKE_RETENTION in days", map[string]string{"INTAKE_RETENTION": "1d"}, "INTAKE_RETENTION"},
+		{"INTAKE_RETENTION below an hour", map[string]string{"INTAKE_RETENTION": "59m"}, "INTAKE_RETENTION"},
+		{"INTAKE_RETENTION negative", map[string]string{"INTAKE_RETENTION": "-24h"}, "INTAKE_RETENTION"},
+		{"INTAKE_RETENTION empty", map[string]string{"INTAKE_RETENTION": ""}, "INTAKE_RETENTION"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/callcycle/callcycle/internal/intake"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -42,7 +43,7 @@ func (e Env) submit(ctx context.Context, callID string, apps []intake.Applicatio
 	return e.submitBatches(ctx, callID, apps, len(apps), nil)
 }
 
-func (e Env) stage(ctx context.Context, callID string, apps []intake.Application) ([]string, error) {
+func (e Env) stage(ctx context.Context, conn *pgxpool.Conn, callID, importID string, apps []intake.Application) ([]string, error) {
 	tokens := make([]string, len(apps))
 	rows := make([][]any, len(apps))
 	for i, a := range apps {
@@ -51,11 +52,11 @@ func (e Env) stage(ctx context.Context, callID string, apps []intake.Application
 		if a.IBAN != "" {
 			iban = intake.NormalizeIBAN(a.IBAN)
 		}
-		rows[i] = []any{tokens[i], callID, a.ContactName, a.Email, a.Language, a.Summary, a.DurationMonths, iban}
+		rows[i] = []any{tokens[i], callID, a.ContactName, a.Email, a.Language, a.Summary, a.DurationMonths, iban, importID}
 	}
 	// COPY: one round trip for the whole file, not one per row.
-	_, err := e.DB.CopyFrom(ctx, pgx.Identifier{"intake_inbox"},
-		[]string{"token", "call_id", "contact_name", "email", "language", "summary", "duration_months", "iban"},
+	_, err := conn.CopyFrom(ctx, pgx.Identifier{"intake_inbox"},
+		[]string{"token", "call_id", "contact_name", "email", "language", "summary", "duration_months", "iban", "import_id"},
 		pgx.CopyFromRows(rows))
 	if err != nil {
 		return nil, fmt.Errorf("stage applications: %w", err)
@@ -63,11 +64,37 @@ func (e Env) stage(ctx context.Context, callID string, apps []intake.Application
 	return tokens, nil
 }
 
-func (e Env) unstage(ctx context.Context, tokens []string) error {
+// holdImport takes the shared advisory lock that keeps the purge away
+// from this import's rows (intake.ImportLockClass) on a connection of its
+// own, and returns it (stage and unstage use it, so an import needs one
+// connection however small the pool) and its release. A CLI that dies
+// drops the connection and with it the lock: only then can its rows age
+// into the purge.
+func (e Env) holdImport(ctx context.Context, importID string) (*pgxpool.Conn, func(), error) {
+	conn, err := e.DB.Acquire(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("stage applications: %w", err)
+	}
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock_shared($1, hashtext($2::uuid::text))`, intake.ImportLockClass, importID); err != nil {
+		conn.Release()
+		return nil, nil, fmt.Errorf("stage applications: %w", err)
+	}
+	return conn, func() {
+		ctx := context.WithoutCancel(ctx)
+		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock_shared($1, hashtext($2::uuid::text))`, intake.ImportLockClass, importID); err != nil {
+			// A pooled connection must not go back still holding the
+			// lock: closing it releases the lock server-side.
+			_ = conn.Conn().Close(ctx)
+		}
+		conn.Release()
+	}, nil
+}
+
+func (e Env) unstage(ctx context.Context, conn *pgxpool.Conn, tokens []string) error {
 	if len(tokens) == 0 {
 		return nil
 	}
-	_, err := e.DB.Exec(context.WithoutCancel(ctx), `DELETE FROM intake_inbox WHERE token = ANY($1::uuid[])`, tokens)
+	_, err := conn.Exec(context.WithoutCancel(ctx), `DELETE FROM intake_inbox WHERE token = ANY($1::uuid[])`, tokens)
 	return err
 }
 

@@ -26,7 +26,15 @@ func (e Env) submitBatches(ctx context.Context, callID string, apps []intake.App
 	if err := e.callExists(ctx, callID); err != nil {
 		return nil, nil, err
 	}
-	tokens, err := e.stage(ctx, callID, apps)
+	importID := uuid()
+	conn, release, err := e.holdImport(ctx, importID)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Released after the refused rows are unstaged below: accepted rows
+	// are then in applications, or in updates the workflow has accepted.
+	defer release()
+	tokens, err := e.stage(ctx, conn, callID, importID, apps)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -70,7 +78,7 @@ func (e Env) submitBatches(ctx context.Context, callID string, apps []intake.App
 		}
 	}
 	// Rows not accepted leave nothing behind, even when a batch failed.
-	if uerr := e.unstage(ctx, drop); uerr != nil && err == nil {
+	if uerr := e.unstage(ctx, conn, drop); uerr != nil && err == nil {
 		err = uerr
 	}
 	if err != nil {
