@@ -90,8 +90,14 @@ func TestWorkerKilledMidDeliverySendsEveryMail(t *testing.T) {
 	t.Logf("killed the worker with %d mails in the sink, %d rows held by its attempt", len(sink.Messages(t)), held)
 
 	start(2) // and nothing else
-	wait(t, "every mail to be sent", 6*time.Minute, func() bool {
-		return count(`SELECT count(*) FROM mail_log WHERE status <> 'sent'`) == 0
+	left := -1
+	wait(t, "every mail to be sent (the last line above says how many were left)", 6*time.Minute, func() bool {
+		n := count(`SELECT count(*) FROM mail_log WHERE status <> 'sent'`)
+		if n != left {
+			t.Logf("%d mails unsent", n)
+		}
+		left = n
+		return n == 0
 	})
 	inSink := map[string]int{}
 	for _, m := range sink.Messages(t) {
