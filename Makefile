@@ -66,7 +66,7 @@ bench:
 
 ## chaos: the 2024 replay twice on its own services, fault-free and under
 ## faults (worker kill -9 ×12, PostgreSQL restart, SMTP sink stopped,
-## Temporal dev server restarted), then exactly-once mail, ledger and
+## Temporal dev server restarted), then no-lost-mail, ledger and
 ## annual report checks (issue 7). Not part of test: it takes minutes and
 ## restarts the local PostgreSQL cluster once. CHAOS_FLAGS="-seed 4 -keep".
 .PHONY: chaos

@@ -6,6 +6,7 @@ package activities
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/callcycle/callcycle/internal/mailer"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,6 +20,10 @@ type Activities struct {
 	Mailer    *mailer.Mailer
 	OutputDir string
 	Log       *slog.Logger
+	// ClaimLease overrides DefaultClaimLease (tests that kill a worker
+	// need not wait 2 minutes); it must exceed the mail activity's
+	// heartbeat timeout.
+	ClaimLease time.Duration
 }
 
 // Error types of permanent failures (temporal.NewNonRetryableApplicationError).

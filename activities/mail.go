@@ -19,7 +19,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// How mail is sent exactly once
+// How mail is sent: never lost, at worst sent twice with one Message-ID
 //
 // A mail is first *enqueued*: a mail_log row whose business_key (call,
 // application, event) is UNIQUE, written in the same transaction as the
@@ -27,25 +27,38 @@ import (
 // no-op, so a retried activity cannot create a second mail.
 //
 // DeliverMail then claims unsent rows (status 'sending' with a claim token
-// and time) and, for each, writes the envelope and body to the relay,
-// commits the row as 'sent', and only then writes SMTP's final "." — the
-// point at which the relay takes the message. A worker killed before the
-// mark commits leaves a message the relay drops (no dot) and a row that is
-// sent again after claimLease: no duplicate. The window that remains is
-// the other way round and tiny: killed after the commit's answer arrived
-// and before the dot's write (no I/O in between, microseconds), the mail is
-// recorded as sent and lost. A relay refusing the dot (5xx) or a
-// connection lost while waiting for its answer undoes the mark; the latter
-// is ambiguous (the relay may have taken it) and is sent again, with the
-// same Message-ID (derived from the business key), so the receiving side
-// and our tests can recognise it. Marks are committed without waiting for
-// the WAL flush, so a crash of PostgreSQL itself (not a clean restart) may
-// forget the marks of its last ~0.6 s and resend those mails.
+// and time), and for each sends it and waits for the relay's 250 to SMTP's
+// final "." (the point at which the relay takes the message), and only
+// then commits the row as 'sent'. A row is never recorded as sent before
+// the relay has it, so no crash can lose a mail. What a crash can cost is
+// a resend: a worker killed between the 250 and the mark's commit, a mark
+// that fails (PostgreSQL down), or a connection lost while waiting for the
+// 250 leave a row that is still unsent and is sent again, with the same
+// Message-ID (derived from the business key), so mail clients and our
+// tests recognise the copy. Such rows are flagged in_doubt (the mail in
+// flight when an attempt ended: with one mail in flight at a time it is
+// the attempt's first unmarked row), and the resend that follows is
+// counted in mail_log.resends for operators.
+//
+// A row held by an attempt that died is taken over once its claim lease
+// expires. Every DeliverMail that finds unsent rows of its scope held by
+// another attempt fails with MailHeld, so Temporal retries it until they
+// are sent: no held mail waits for the workflow's next delivery. Marks
+// are committed without waiting for the WAL flush; a crash of PostgreSQL
+// itself (not a clean restart) may forget the last marks, which then
+// means resends, not losses.
 
-// claimLease is how long a claimed row is left alone before another
-// attempt may send it. It exceeds the activity's heartbeat timeout so a
-// live attempt is never overtaken.
-const claimLease = 2 * time.Minute
+// DefaultClaimLease is how long a claimed row is left alone before another
+// attempt may send it. It exceeds the activity's heartbeat timeout so an
+// attempt Temporal still considers alive is not overtaken.
+const DefaultClaimLease = 2 * time.Minute
+
+func (a *Activities) claimLease() time.Duration {
+	if a.ClaimLease > 0 {
+		return a.ClaimLease
+	}
+	return DefaultClaimLease
+}
 
 type outgoing struct {
 	key, callID, ref, kind, to, lang string
@@ -150,9 +163,9 @@ func totalEnvelope(c callspec.Call) money.Cents {
 type DeliverMailInput struct {
 	CallID    string
 	Reference string
-	// Final: the caller is about to end and must know every mail left.
-	// Mails held by another attempt (perhaps of a worker that died) then
-	// fail this attempt, so Temporal retries it until they are sent.
+	// Final: the caller is about to end. Kept for the histories that set
+	// it; every delivery now fails while mails of its scope are held by
+	// another attempt (see heldElsewhere), final or not.
 	Final bool
 }
 
@@ -164,23 +177,25 @@ type DeliverMailResult struct {
 
 const deliverBatch = 200
 
-// DeliverMail sends every unsent mail of a call over one SMTP connection,
-// committing each as sent just before the relay takes it (see the note at
-// the top of this file). A relay that is down fails the attempt and
-// Temporal retries; a recipient the relay refuses for good is marked failed.
+// DeliverMail sends every unsent mail of its scope over one SMTP
+// connection, marking each sent once the relay has accepted it (see the
+// note at the top of this file). A relay that is down fails the attempt
+// and Temporal retries; a recipient the relay refuses for good is marked
+// failed; mails held by another attempt fail it with MailHeld.
 func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res DeliverMailResult, err error) {
 	var sess *mailer.Session
 	token := newToken()
+	var doubt int64 // a mail the relay may have taken that is not marked sent
 	defer func() {
 		if sess != nil {
 			_ = sess.Close()
 		}
 		// Whatever ends this attempt early (relay down, the workflow run
-		// that scheduled it continued as new and cancelled it, a query cut
-		// short after its UPDATE committed) hands the unsent rows it
-		// claimed back at once instead of after the lease.
+		// that scheduled it continued as new and cancelled it, a mark that
+		// failed) hands the unsent rows it claimed back at once instead of
+		// after the lease.
 		if err != nil {
-			err = a.release(ctx, token, err)
+			err = a.release(ctx, token, doubt, err)
 		}
 	}()
 	for {
@@ -189,10 +204,7 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 			return res, err
 		}
 		if len(batch) == 0 {
-			if in.Final {
-				return res, a.heldElsewhere(ctx, in)
-			}
-			return res, nil
+			return res, a.heldElsewhere(ctx, in)
 		}
 		if sess == nil {
 			if sess, err = a.Mailer.Open(ctx); err != nil {
@@ -200,15 +212,17 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 			}
 		}
 		for _, m := range batch {
+			if err := ctx.Err(); err != nil {
+				return res, err // cancelled: stop between mails
+			}
 			activity.RecordHeartbeat(ctx, res)
-			marked := false
-			err := sess.SendCommitted(m.msg, func() error {
-				err := a.markSent(ctx, m.id, token)
-				marked = err == nil
-				return err
-			})
+			err := sess.Send(m.msg)
 			switch {
 			case err == nil:
+				if err := a.markSent(ctx, m.id, token); err != nil {
+					doubt = m.id // the relay has it: sent again later, counted
+					return res, err
+				}
 				res.Sent++
 			case errors.Is(err, mailer.ErrRejected):
 				res.Rejected++
@@ -217,13 +231,8 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 					return res, err
 				}
 			default:
-				if marked {
-					// The relay's answer to the dot was lost: undo the mark so
-					// the release below hands the mail back for a resend.
-					if _, uerr := a.DB.Exec(context.WithoutCancel(ctx), `UPDATE mail_log SET status = 'sending', sent_at = NULL
-						WHERE mail_id = $1 AND claim_token = $2`, m.id, token); uerr != nil {
-						return res, errors.Join(err, uerr)
-					}
+				if errors.Is(err, mailer.ErrUnconfirmed) {
+					doubt = m.id
 				}
 				return res, err // the session is closed by the defer
 			}
@@ -231,17 +240,25 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 	}
 }
 
+// markTimeout bounds a mark, which is not cancelled with the attempt: a
+// mail the relay accepted must be recorded if at all possible.
+const markTimeout = 15 * time.Second
+
 // markSent commits one row as sent in one round trip (a pipelined
 // BEGIN/SET LOCAL/UPDATE/COMMIT, no connection held between mails), with
-// synchronous_commit off: acknowledged marks survive a killed worker and a
-// clean PostgreSQL restart, and not waiting for the WAL flush per mail is
-// what keeps this path close to a bare send loop. Zero rows means our
-// claim was taken over (lease expired): then this attempt must not send.
+// synchronous_commit off: not waiting for the WAL flush per mail is what
+// keeps this path close to a bare send loop, and a mark lost with a
+// crashed PostgreSQL only means a resend. A row flagged in_doubt counts
+// this send as a resend. Zero rows means our claim was taken over (lease
+// expired): the other attempt sends it again, and this one stops.
 func (a *Activities) markSent(ctx context.Context, id int64, token string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
 	b.Queue(`SET LOCAL synchronous_commit = off`)
-	b.Queue(`UPDATE mail_log SET status = 'sent', sent_at = now() WHERE mail_id = $1 AND claim_token = $2 AND status = 'sending'`, id, token)
+	b.Queue(`UPDATE mail_log SET status = 'sent', sent_at = now(), resends = resends + in_doubt::int, in_doubt = false
+		WHERE mail_id = $1 AND claim_token = $2 AND status = 'sending'`, id, token)
 	b.Queue(`COMMIT`)
 	br := a.DB.SendBatch(ctx, b)
 	_, _ = br.Exec()
@@ -260,17 +277,25 @@ func (a *Activities) markSent(ctx context.Context, id int64, token string) error
 // worker that died); retried until they are sent or their lease expires.
 const ErrTypeMailHeld = "MailHeld"
 
-// heldElsewhere fails the attempt while other attempts hold unsent mails,
-// so that Temporal retries it and no mail is left behind when the attempt
-// that claimed it died: the caller's "all delivered" then really means it.
+// heldElsewhere fails the attempt while other attempts hold unsent mails
+// of its scope, so that Temporal retries it and no mail is left behind
+// when the attempt that claimed it died, whatever the workflow does next.
+// The retry comes at the latest when the first of those claims expires
+// (sooner while it is young: the holder is probably alive and about to
+// finish), instead of after the retry policy's growing backoff.
 func (a *Activities) heldElsewhere(ctx context.Context, in DeliverMailInput) error {
 	var n int
-	err := a.DB.QueryRow(ctx, `SELECT count(*) FROM mail_log WHERE call_id = $1 AND ($2 = '' OR reference = $2) AND status = 'sending'`,
-		in.CallID, in.Reference).Scan(&n)
+	var expiresIn float64 // seconds until the first of those claims expires
+	err := a.DB.QueryRow(ctx, `SELECT count(*), COALESCE(extract(epoch FROM min(claimed_at) + $3::interval - now()), 0)::float8
+		FROM mail_log WHERE call_id = $1 AND ($2 = '' OR reference = $2) AND status = 'sending'`,
+		in.CallID, in.Reference, a.claimLease().String()).Scan(&n, &expiresIn)
 	if err != nil || n == 0 {
 		return err
 	}
-	return temporal.NewApplicationError(fmt.Sprintf("%d mails are held by another delivery attempt; retrying", n), ErrTypeMailHeld)
+	delay := 2 * time.Second << min(activity.GetInfo(ctx).Attempt-1, 8)
+	delay = max(min(delay, time.Duration((expiresIn+1)*float64(time.Second))), time.Second)
+	return temporal.NewApplicationErrorWithOptions(fmt.Sprintf("%d mails are held by another delivery attempt; retrying", n),
+		ErrTypeMailHeld, temporal.ApplicationErrorOptions{NextRetryDelay: delay})
 }
 
 type claimed struct {
@@ -278,16 +303,24 @@ type claimed struct {
 	msg mailer.Message
 }
 
+// claim takes up to deliverBatch unsent rows: pending ones, and those
+// whose claim expired. Of an expired claim's rows the first one still
+// unsent (in mail_id order, the order the attempt sent them) is the one
+// it may have handed to the relay: flagged in_doubt, its send is counted
+// as a resend; the others it never reached.
 func (a *Activities) claim(ctx context.Context, callID, ref, token string) ([]claimed, error) {
 	rows, err := a.DB.Query(ctx, `
-		UPDATE mail_log m SET status = 'sending', claim_token = $2, claimed_at = now(), attempts = attempts + 1
+		UPDATE mail_log m SET status = 'sending', claim_token = $2, claimed_at = now(), attempts = attempts + 1,
+			in_doubt = m.in_doubt OR CASE WHEN m.status = 'sending' THEN m.mail_id = (
+				SELECT min(o.mail_id) FROM mail_log o
+				WHERE o.call_id = m.call_id AND o.status = 'sending' AND o.claim_token = m.claim_token) ELSE false END
 		WHERE mail_id IN (
 			SELECT mail_id FROM mail_log
 			WHERE call_id = $1 AND ($5 = '' OR reference = $5)
 				AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - $3::interval))
 			ORDER BY mail_id LIMIT $4 FOR UPDATE SKIP LOCKED)
 		RETURNING mail_id, message_id, recipient, subject, body_text, body_html, language, COALESCE(attachment_path, '')`,
-		callID, token, claimLease.String(), deliverBatch, ref)
+		callID, token, a.claimLease().String(), deliverBatch, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -299,10 +332,13 @@ func (a *Activities) claim(ctx context.Context, callID, ref, token string) ([]cl
 }
 
 // release hands unsent claimed rows back so the retry need not wait for
-// the lease; cause is returned for Temporal to retry.
-func (a *Activities) release(ctx context.Context, token string, cause error) error {
-	_, err := a.DB.Exec(context.WithoutCancel(ctx), `UPDATE mail_log SET status = 'pending', claim_token = NULL, last_error = $2
-		WHERE claim_token = $1 AND status = 'sending'`, token, cause.Error())
+// the lease, flagging doubt (0: none) as possibly delivered; cause is
+// returned for Temporal to retry. If PostgreSQL is down the rows stay
+// claimed and are taken over after the lease (flagged then).
+func (a *Activities) release(ctx context.Context, token string, doubt int64, cause error) error {
+	_, err := a.DB.Exec(context.WithoutCancel(ctx), `UPDATE mail_log SET status = 'pending', claim_token = NULL, last_error = $2,
+			in_doubt = in_doubt OR mail_id = $3
+		WHERE claim_token = $1 AND status = 'sending'`, token, cause.Error(), doubt)
 	if err != nil {
 		return errors.Join(cause, err)
 	}

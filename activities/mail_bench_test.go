@@ -19,10 +19,10 @@ import (
 // mailsPerOp is the batch each benchmark iteration sends.
 const mailsPerOp = 500
 
-// BenchmarkMailExactlyOnce: callcycle's path — queue mails in the outbox
+// BenchmarkMailOutbox: callcycle's path — queue mails in the outbox
 // (rendered, one transaction), then DeliverMail claims, sends over one
-// SMTP connection and marks each row sent.
-func BenchmarkMailExactlyOnce(b *testing.B) {
+// SMTP connection and marks each row sent once the relay accepted it.
+func BenchmarkMailOutbox(b *testing.B) {
 	db, _ := testenv.Postgres(b)
 	sink := testenv.StartMailpit(b)
 	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: sink.SMTPPort, TLS: "none", From: "callcycle <noreply@callcycle.test>"})
@@ -101,7 +101,7 @@ func BenchmarkMailBare(b *testing.B) {
 
 // BenchmarkMailBareCommands: the same loop over the SMTP commands
 // callcycle's session sends (MAIL, RCPT, DATA, body, dot; no NOOP/RSET),
-// with no outbox and no bookkeeping: what the exactly-once path adds on
+// with no outbox and no bookkeeping: what the outbox path adds on
 // top of the commands alone.
 func BenchmarkMailBareCommands(b *testing.B) {
 	benchBare(b, func(ctx context.Context, m *mailer.Mailer, _ int) (func(mailer.Message) error, func(), error) {

@@ -66,12 +66,18 @@ func TestDeliverMailRespectsClaims(t *testing.T) {
 	if _, err := f.db.Exec(ctx, `UPDATE mail_log SET status = 'sending', claimed_at = now(), claim_token = gen_random_uuid()`); err != nil {
 		t.Fatal(err)
 	}
-	// Another attempt holds it: not sent, and the attempt fails so that
-	// Temporal retries it until the mail is sent or the lease expires.
-	_, err := f.env.ExecuteActivity(f.acts.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID, Final: true})
-	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeMailHeld {
-		t.Fatalf("want %s, got %v", activities.ErrTypeMailHeld, err)
+	// Another attempt holds it (perhaps of a worker that died): not sent,
+	// and every delivery of its scope fails, final or not, so that Temporal
+	// retries it until the mail is sent or the lease expires.
+	for _, in := range []activities.DeliverMailInput{{CallID: f.call.ID, Final: true}, {CallID: f.call.ID}} {
+		_, err := f.env.ExecuteActivity(f.acts.DeliverMail, in)
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeMailHeld {
+			t.Fatalf("%+v: want %s, got %v", in, activities.ErrTypeMailHeld, err)
+		}
+		if d := appErr.NextRetryDelay(); d <= 0 || d > activities.DefaultClaimLease+time.Second {
+			t.Fatalf("retry delay %s: want one within the lease", d)
+		}
 	}
 	if n := f.count(t, `SELECT count(*) FROM mail_log WHERE status = 'sent'`); n != 0 {
 		t.Fatal("sent a mail another attempt holds")

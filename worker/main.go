@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 	_ "time/tzdata" // Brussels time must not depend on the host's zoneinfo
 
 	"github.com/callcycle/callcycle/activities"
@@ -63,7 +64,11 @@ func run() error {
 
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	workflows.Register(w)
-	w.RegisterActivity(&activities.Activities{DB: pool, Mailer: m, Temporal: c, OutputDir: cfg.OutputDir, Log: log})
+	lease, err := claimLease()
+	if err != nil {
+		return err
+	}
+	w.RegisterActivity(&activities.Activities{DB: pool, Mailer: m, Temporal: c, OutputDir: cfg.OutputDir, Log: log, ClaimLease: lease})
 	if err := officer.EnsureGovernment(ctx, c); err != nil {
 		return err
 	}
@@ -80,6 +85,22 @@ func run() error {
 	}
 	log.Info("worker stopped")
 	return nil
+}
+
+// claimLease reads CALLCYCLE_MAIL_CLAIM_LEASE, a knob for tests that kill
+// a worker mid-delivery (unset: activities.DefaultClaimLease). A lease
+// shorter than the heartbeat timeout would let a live attempt be
+// overtaken, so it is refused.
+func claimLease() (time.Duration, error) {
+	v, ok := os.LookupEnv("CALLCYCLE_MAIL_CLAIM_LEASE")
+	if !ok || v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= workflows.MailHeartbeatTimeout {
+		return 0, fmt.Errorf("CALLCYCLE_MAIL_CLAIM_LEASE=%q: want a duration above the mail heartbeat timeout (%s)", v, workflows.MailHeartbeatTimeout)
+	}
+	return d, nil
 }
 
 func ctxInterrupt(ctx context.Context) <-chan interface{} {

@@ -33,6 +33,11 @@ func GrantWorkflow(ctx workflow.Context, in GrantInput) (GrantResult, error) {
 	if err := g.register(ctx); err != nil {
 		return GrantResult{}, err
 	}
+	// The last run's delivery (fire and forget) ended with it, perhaps
+	// while retrying mails held by a worker that died: deliver again.
+	if g.opened && workflow.GetVersion(ctx, "grant-redeliver", workflow.DefaultVersion, 1) == 1 {
+		g.deliver(ctx)
+	}
 	if g.st.AgreementSent.IsZero() {
 		g.st.AgreementSent = workflow.Now(ctx)
 		err := g.exec(ctx, act.OpenGrant, activities.OpenGrantInput{GrantID: g.id, CallID: in.CallID, Reference: in.Reference,

@@ -18,11 +18,14 @@ var dbOptions = workflow.ActivityOptions{
 	},
 }
 
-// Mail delivery heartbeats per message; a stuck relay connection is
-// noticed within HeartbeatTimeout and the attempt retried.
+// MailHeartbeatTimeout: mail delivery heartbeats per message; a stuck
+// relay connection or a killed worker is noticed within it and the
+// attempt retried. The mail claim lease must exceed it.
+const MailHeartbeatTimeout = time.Minute
+
 var mailOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 30 * time.Minute,
-	HeartbeatTimeout:    time.Minute,
+	HeartbeatTimeout:    MailHeartbeatTimeout,
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute,
 	},

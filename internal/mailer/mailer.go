@@ -102,30 +102,26 @@ func (s *Session) Close() error { return s.m.client.CloseWithSMTPClient(s.sc) }
 // (5xx): retrying will not help.
 var ErrRejected = errors.New("rejected by the SMTP relay")
 
-// ErrNotCommitted: the caller's commit failed, so the message was dropped
-// before its final dot and the relay did not take it. The session is
-// closed; open another to go on.
-var ErrNotCommitted = errors.New("not sent: the commit before the final dot failed")
+// ErrUnconfirmed: the final "." was written (or its write failed part-way)
+// and no reply came, so the relay may or may not have taken the message.
+// The session is unusable; the caller must treat the message as possibly
+// delivered (send it again later, with the same Message-ID).
+var ErrUnconfirmed = errors.New("the relay's answer to the final dot was lost: the message may have been delivered")
 
-// Send hands one message to the relay.
-func (s *Session) Send(msg Message) error { return s.SendCommitted(msg, nil) }
-
-// SendCommitted hands one message to the relay and runs commit between
-// the end of the body and the final "." that makes the relay take it.
+// Send hands one message to the relay and returns once the relay has
+// answered the final "." (SMTP's commit point: a relay that loses the
+// connection before it drops the message).
 //
-// The dot is SMTP's commit point: a relay that loses the connection
-// before it drops the message. So a caller that records "sent" in commit
-// never records a mail the relay cannot have, and a process killed before
-// commit returns has sent nothing; only the microseconds between commit's
-// return and the dot's write are left (see activities/mail.go). If commit
-// fails the connection is dropped and ErrNotCommitted returned. An error
-// after commit succeeded means the relay refused (ErrRejected, 5xx) or the
-// answer to the dot was lost; the caller must undo its record.
+// nil means the relay took the message (250): only then may the caller
+// record it as sent. ErrRejected is a refusal for good. ErrUnconfirmed
+// means it may have been taken. Any other error means the relay did not
+// take it (a refused command leaves the session usable; a broken
+// connection does not, and the caller closes it).
 //
 // The commands are go-mail's SMTP client's, without the NOOP before and
 // the RSET after each message that go-mail's Send adds (a completed DATA
 // leaves the session ready for the next MAIL; a failed one is reset here).
-func (s *Session) SendCommitted(msg Message, commit func() error) error {
+func (s *Session) Send(msg Message) error {
 	gm, err := s.build(msg)
 	if err != nil {
 		return err
@@ -154,17 +150,14 @@ func (s *Session) SendCommitted(msg Message, commit func() error) error {
 		return s.failed(err)
 	}
 	if _, err := gm.WriteTo(w); err != nil {
-		return err // the session is mid-DATA: unusable, the caller closes it
-	}
-	if commit != nil {
-		if err := commit(); err != nil {
-			// Without the dot the relay discards what it got.
-			_ = s.sc.Close()
-			return fmt.Errorf("%w: %v", ErrNotCommitted, err)
-		}
+		return err // no dot was written: the relay discards it; the session is unusable
 	}
 	if err := w.Close(); err != nil {
-		return classify(err)
+		var tp *textproto.Error
+		if errors.As(err, &tp) {
+			return classify(err) // the relay answered: 5xx refused for good, 4xx not taken
+		}
+		return fmt.Errorf("%w: %v", ErrUnconfirmed, err)
 	}
 	return nil
 }
