@@ -17,16 +17,18 @@ import (
 var supportKinds = annual.KindLabels
 
 // BuildAnnualReportInput names the year.
-type BuildAnnualReportInput struct{ Year int }
+type BuildAnnualReportInput struct {
+	Year int `json:"year"`
+}
 
 // BuildAnnualReportResult is the workbook and its headline figures.
 type BuildAnnualReportResult struct {
-	Path        string
-	Total       money.Cents
-	ByKind      []annual.Line
-	KindPercent []int
-	ByZone      []annual.Line
-	ZonePercent []int
+	Path        string        `json:"path"`
+	Total       money.Cents   `json:"total"`
+	ByKind      []annual.Line `json:"byKind"`
+	KindPercent []int         `json:"kindPercent"`
+	ByZone      []annual.Line `json:"byZone"`
+	ZonePercent []int         `json:"zonePercent"`
 }
 
 // BuildAnnualReport reads everything committed in the year from

@@ -14,17 +14,17 @@ import (
 
 // DirectGrantInput is a grant decided outside a call, or emergency aid.
 type DirectGrantInput struct {
-	Key       string
-	Year      int
-	Support   string // hors-appel | urgence
-	Programme string // sud | cms
-	Operator  string
-	Project   string
-	Zone      string
-	Amount    money.Cents
-	DecidedOn time.Time
-	By        string
-	At        time.Time
+	Key       string      `json:"key"`
+	Year      int         `json:"year"`
+	Support   string      `json:"support"`   // hors-appel | urgence
+	Programme string      `json:"programme"` // sud | cms
+	Operator  string      `json:"operator"`
+	Project   string      `json:"project"`
+	Zone      string      `json:"zone"`
+	Amount    money.Cents `json:"amount"`
+	DecidedOn time.Time   `json:"decidedOn"`
+	By        string      `json:"by"`
+	At        time.Time   `json:"at"`
 }
 
 // DirectGrantResult is empty.
@@ -40,18 +40,18 @@ func (a *Activities) RecordDirectGrant(ctx context.Context, in DirectGrantInput)
 
 // ExpenseInput is one operating-cost invoice.
 type ExpenseInput struct {
-	Year        int
-	Invoice     string
-	Supplier    string
-	Description string
-	Zone        string
-	Amount      money.Cents
-	InvoicedOn  time.Time
-	By          string
-	At          time.Time
+	Year        int         `json:"year"`
+	Invoice     string      `json:"invoice"`
+	Supplier    string      `json:"supplier"`
+	Description string      `json:"description"`
+	Zone        string      `json:"zone"`
+	Amount      money.Cents `json:"amount"`
+	InvoicedOn  time.Time   `json:"invoicedOn"`
+	By          string      `json:"by"`
+	At          time.Time   `json:"at"`
 	// Version counts the recordings of this invoice number in the year:
 	// 1, or n+1 after n reversals (0 from a workflow before reversals: 1).
-	Version int
+	Version int `json:"version"`
 }
 
 // ExpenseResult is empty.
@@ -67,12 +67,12 @@ func (a *Activities) RecordExpense(ctx context.Context, in ExpenseInput) (Expens
 
 // BudgetHistoryInput is a year's committed total from before callcycle.
 type BudgetHistoryInput struct {
-	Year      int
-	Committed money.Cents
-	Source    string
-	By        string
-	At        time.Time // zero from a workflow before 00007
-	Version   int       // 1, or n+1 after n reversals (0 from a workflow before reversals: 1)
+	Year      int         `json:"year"`
+	Committed money.Cents `json:"committed"`
+	Source    string      `json:"source"`
+	By        string      `json:"by"`
+	At        time.Time   `json:"at"`      // zero from a workflow before 00007
+	Version   int         `json:"version"` // 1, or n+1 after n reversals (0 from a workflow before reversals: 1)
 }
 
 // BudgetHistoryResult is empty.
@@ -94,21 +94,21 @@ func (a *Activities) RecordBudgetHistory(ctx context.Context, in BudgetHistoryIn
 // budget workflow compares them) and version, or the year's committed
 // total by its version.
 type ReverseEntryInput struct {
-	Year           int
-	GrantKey       string
-	InvoiceKey     string
-	InvoiceVersion int
-	HistoryVersion int
-	Reason         string
-	By             string
-	At             time.Time
+	Year           int       `json:"year"`
+	GrantKey       string    `json:"grantKey"`
+	InvoiceKey     string    `json:"invoiceKey"`
+	InvoiceVersion int       `json:"invoiceVersion"`
+	HistoryVersion int       `json:"historyVersion"`
+	Reason         string    `json:"reason"`
+	By             string    `json:"by"`
+	At             time.Time `json:"at"`
 }
 
 // ReverseEntryResult is what was reversed, for the workflow's totals.
 type ReverseEntryResult struct {
-	Amount  money.Cents // the original's amount (the reversal is its negative)
-	Support string      // hors-appel | urgence for a direct grant, "" for an invoice
-	Zone    string
+	Amount  money.Cents `json:"amount"`  // the original's amount (the reversal is its negative)
+	Support string      `json:"support"` // hors-appel | urgence for a direct grant, "" for an invoice
+	Zone    string      `json:"zone"`
 }
 
 // InvoiceKey is how invoice numbers are compared: upper case, no spaces

@@ -16,8 +16,8 @@ import (
 
 // SaveCallInput is the call as launched.
 type SaveCallInput struct {
-	Call       callspec.Call
-	LaunchedAt time.Time
+	Call       callspec.Call `json:"call"`
+	LaunchedAt time.Time     `json:"launchedAt"`
 }
 
 // SaveCallResult is empty: success means the row exists.
@@ -41,27 +41,27 @@ func (a *Activities) SaveCall(ctx context.Context, in SaveCallInput) (SaveCallRe
 // AcceptedApplication is one submission the workflow accepted, with the
 // reference it assigned.
 type AcceptedApplication struct {
-	Reference   string
-	Seq         int
-	Token       string
-	Association string
-	Title       string
-	Region      string
-	Amount      money.Cents
-	DupKey      string
+	Reference   string      `json:"reference"`
+	Seq         int         `json:"seq"`
+	Token       string      `json:"token"`
+	Association string      `json:"association"`
+	Title       string      `json:"title"`
+	Region      string      `json:"region"`
+	Amount      money.Cents `json:"amount"`
+	DupKey      string      `json:"dupKey"`
 }
 
 // RecordApplicationsInput is one accepted batch.
 type RecordApplicationsInput struct {
-	CallID       string
-	SubmittedAt  time.Time
-	Applications []AcceptedApplication
+	CallID       string                `json:"callId"`
+	SubmittedAt  time.Time             `json:"submittedAt"`
+	Applications []AcceptedApplication `json:"applications"`
 }
 
 // RecordApplicationsResult counts what this attempt wrote.
 type RecordApplicationsResult struct {
-	Recorded    int
-	MailsQueued int
+	Recorded    int `json:"recorded"`
+	MailsQueued int `json:"mailsQueued"`
 }
 
 // RecordApplications stores a batch in one transaction: applicants,

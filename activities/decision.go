@@ -13,25 +13,25 @@ import (
 
 // Grant is one approved project and the amount granted.
 type Grant struct {
-	Reference string
-	Amount    money.Cents
+	Reference string      `json:"reference"`
+	Amount    money.Cents `json:"amount"`
 }
 
 // RecordDecisionInput is the government's decision on a call.
 type RecordDecisionInput struct {
-	CallID     string
-	Decree     string
-	By         string
-	At         time.Time
-	BudgetYear int
-	Grants     []Grant
+	CallID     string    `json:"callId"`
+	Decree     string    `json:"decree"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+	BudgetYear int       `json:"budgetYear"`
+	Grants     []Grant   `json:"grants"`
 }
 
 // RecordDecisionResult counts the outcome.
 type RecordDecisionResult struct {
-	Granted  int
-	Rejected int
-	Total    money.Cents
+	Granted  int         `json:"granted"`
+	Rejected int         `json:"rejected"`
+	Total    money.Cents `json:"total"`
 }
 
 // RecordDecision stores the decision and queues the decision mails:

@@ -11,11 +11,11 @@ import (
 
 // RecordGovernmentChangeInput is one change of the government's status.
 type RecordGovernmentChangeInput struct {
-	Version   int
-	Caretaker bool
-	Effective time.Time // caretaker since / installed on
-	By        string
-	At        time.Time
+	Version   int       `json:"version"`
+	Caretaker bool      `json:"caretaker"`
+	Effective time.Time `json:"effective"` // caretaker since / installed on
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
 }
 
 // RecordGovernmentChangeResult is empty.
@@ -32,14 +32,16 @@ func (a *Activities) RecordGovernmentChange(ctx context.Context, in RecordGovern
 
 // LapseCallInput: the budget year closed while the call still waited.
 type LapseCallInput struct {
-	CallID     string
-	BudgetYear int
-	At         time.Time
-	Why        string // e.g. "The government has been in caretaker mode since 2024-06-10."
+	CallID     string    `json:"callId"`
+	BudgetYear int       `json:"budgetYear"`
+	At         time.Time `json:"at"`
+	Why        string    `json:"why"` // e.g. "The government has been in caretaker mode since 2024-06-10."
 }
 
 // LapseCallResult counts the notices queued.
-type LapseCallResult struct{ Queued int }
+type LapseCallResult struct {
+	Queued int `json:"queued"`
+}
 
 // LapseCall tells the officer the call lapsed and every applicant still
 // waiting that the decision is postponed. Keys carry the budget year: a
@@ -96,9 +98,9 @@ func (a *Activities) LapseCall(ctx context.Context, in LapseCallInput) (LapseCal
 
 // SetCallStatusInput records where a call stands (carried over, ...).
 type SetCallStatusInput struct {
-	CallID     string
-	Status     string
-	BudgetYear int
+	CallID     string `json:"callId"`
+	Status     string `json:"status"`
+	BudgetYear int    `json:"budgetYear"`
 }
 
 // SetCallStatusResult is empty.
@@ -112,13 +114,15 @@ func (a *Activities) SetCallStatus(ctx context.Context, in SetCallStatusInput) (
 
 // CancelCallInput ends a call without grants.
 type CancelCallInput struct {
-	CallID string
-	Reason string
-	By     string
+	CallID string `json:"callId"`
+	Reason string `json:"reason"`
+	By     string `json:"by"`
 }
 
 // CancelCallResult counts the notices queued.
-type CancelCallResult struct{ Queued int }
+type CancelCallResult struct {
+	Queued int `json:"queued"`
+}
 
 // CancelCall records the cancellation and tells every applicant of the
 // call, eligible or not, once.
@@ -180,12 +184,12 @@ type LatestGovernmentChangeInput struct{}
 
 // LatestGovernmentChangeResult is the last recorded status, if any.
 type LatestGovernmentChangeResult struct {
-	Found     bool
-	Version   int
-	Caretaker bool
-	Effective time.Time
-	By        string
-	At        time.Time
+	Found     bool      `json:"found"`
+	Version   int       `json:"version"`
+	Caretaker bool      `json:"caretaker"`
+	Effective time.Time `json:"effective"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
 }
 
 // LatestGovernmentChange lets a freshly started government workflow

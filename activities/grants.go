@@ -19,12 +19,14 @@ import (
 
 // StartGrantsInput is one batch of approved projects of a call.
 type StartGrantsInput struct {
-	CallID string
-	Grants []Grant
+	CallID string  `json:"callId"`
+	Grants []Grant `json:"grants"`
 }
 
 // StartGrantsResult counts the grant workflows running after the batch.
-type StartGrantsResult struct{ Started int }
+type StartGrantsResult struct {
+	Started int `json:"started"`
+}
 
 // startConcurrency bounds concurrent starts (ENGINE-NOTES: the file store
 // takes 100-200 starts/s; thousands at once time out).
@@ -105,13 +107,13 @@ const TaskQueue = "callcycle"
 
 // OpenGrantInput creates the grant's row and sends the agreement.
 type OpenGrantInput struct {
-	GrantID   string
-	CallID    string
-	Reference string
-	Amount    money.Cents
-	Tranches  []grantspec.TrancheState
-	SignBy    time.Time
-	At        time.Time
+	GrantID   string                   `json:"grantId"`
+	CallID    string                   `json:"callId"`
+	Reference string                   `json:"reference"`
+	Amount    money.Cents              `json:"amount"`
+	Tranches  []grantspec.TrancheState `json:"tranches"`
+	SignBy    time.Time                `json:"signBy"`
+	At        time.Time                `json:"at"`
 }
 
 // OpenGrantResult is empty.
@@ -135,11 +137,11 @@ func (a *Activities) OpenGrant(ctx context.Context, in OpenGrantInput) (OpenGran
 
 // GrantMailInput is a reminder or an alert about a grant.
 type GrantMailInput struct {
-	GrantID   string
-	Kind      string // a mailtemplates kind
-	Key       string // makes the business key unique per event (e.g. "2" for the second reminder)
-	ToOfficer bool
-	Data      map[string]any
+	GrantID   string         `json:"grantId"`
+	Kind      string         `json:"kind"` // a mailtemplates kind
+	Key       string         `json:"key"`  // makes the business key unique per event (e.g. "2" for the second reminder)
+	ToOfficer bool           `json:"toOfficer"`
+	Data      map[string]any `json:"data"`
 }
 
 // GrantMailResult is empty.
@@ -201,11 +203,11 @@ func grantMail(ctx context.Context, tx pgx.Tx, grantID, kind, key string, toOffi
 
 // GrantDatesInput records a grant's dates and stage.
 type GrantDatesInput struct {
-	GrantID    string
-	Status     string
-	SignedOn   time.Time
-	ProjectEnd time.Time
-	Due        time.Time
+	GrantID    string    `json:"grantId"`
+	Status     string    `json:"status"`
+	SignedOn   time.Time `json:"signedOn"`
+	ProjectEnd time.Time `json:"projectEnd"`
+	Due        time.Time `json:"due"`
 }
 
 // GrantDatesResult is empty.

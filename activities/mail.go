@@ -106,10 +106,14 @@ func enqueue(ctx context.Context, tx pgx.Tx, mails []outgoing) (int, error) {
 }
 
 // AnnounceLaunchInput names the call.
-type AnnounceLaunchInput struct{ CallID string }
+type AnnounceLaunchInput struct {
+	CallID string `json:"callId"`
+}
 
 // AnnounceLaunchResult counts queued mails.
-type AnnounceLaunchResult struct{ Queued int }
+type AnnounceLaunchResult struct {
+	Queued int `json:"queued"`
+}
 
 // AnnounceLaunch queues the launch announcement to the call's list.
 func (a *Activities) AnnounceLaunch(ctx context.Context, in AnnounceLaunchInput) (AnnounceLaunchResult, error) {
@@ -161,18 +165,18 @@ func totalEnvelope(c callspec.Call) money.Cents {
 // DeliverMailInput names the call whose outbox to drain, or only the
 // mails about one application (a grant delivers its own).
 type DeliverMailInput struct {
-	CallID    string
-	Reference string
+	CallID    string `json:"callId"`
+	Reference string `json:"reference"`
 	// Final: the caller is about to end. Kept for the histories that set
 	// it; every delivery now fails while mails of its scope are held by
 	// another attempt (see heldElsewhere), final or not.
-	Final bool
+	Final bool `json:"final"`
 }
 
 // DeliverMailResult counts what this attempt did.
 type DeliverMailResult struct {
-	Sent     int
-	Rejected int
+	Sent     int `json:"sent"`
+	Rejected int `json:"rejected"`
 }
 
 const deliverBatch = 200

@@ -20,19 +20,21 @@ const (
 
 // OrderPaymentInput orders one tranche (or a recovery, Tranche 0).
 type OrderPaymentInput struct {
-	GrantID      string
-	Tranche      int
-	TrancheCount int
-	Percent      int
-	Kind         string
-	Amount       money.Cents
-	OrderedTotal money.Cents // including this one, for the mail
-	Granted      money.Cents
-	At           time.Time
+	GrantID      string      `json:"grantId"`
+	Tranche      int         `json:"tranche"`
+	TrancheCount int         `json:"trancheCount"`
+	Percent      int         `json:"percent"`
+	Kind         string      `json:"kind"`
+	Amount       money.Cents `json:"amount"`
+	OrderedTotal money.Cents `json:"orderedTotal"` // including this one, for the mail
+	Granted      money.Cents `json:"granted"`
+	At           time.Time   `json:"at"`
 }
 
 // OrderPaymentResult says whether this attempt created the order.
-type OrderPaymentResult struct{ Created bool }
+type OrderPaymentResult struct {
+	Created bool `json:"created"`
+}
 
 // OrderPayment writes the ledger row (UNIQUE per grant, tranche and kind:
 // a retry or a worker that died after the commit orders nothing twice),
@@ -69,11 +71,11 @@ func (a *Activities) OrderPayment(ctx context.Context, in OrderPaymentInput) (Or
 
 // ConfirmPaymentInput records that finance executed an order.
 type ConfirmPaymentInput struct {
-	GrantID string
-	Tranche int
-	Kind    string
-	PaidOn  time.Time
-	By      string
+	GrantID string    `json:"grantId"`
+	Tranche int       `json:"tranche"`
+	Kind    string    `json:"kind"`
+	PaidOn  time.Time `json:"paidOn"`
+	By      string    `json:"by"`
 }
 
 // ConfirmPaymentResult is empty.

@@ -14,16 +14,16 @@ import (
 // PurgeIntakeInput is one purge run. Run names the run in purge_log (the
 // workflow's id and run id), so every attempt of the run adds to one line.
 type PurgeIntakeInput struct {
-	Run       string
-	Retention time.Duration
-	BatchSize int // rows per transaction; 0 for the default
+	Run       string        `json:"run"`
+	Retention time.Duration `json:"retention"`
+	BatchSize int           `json:"batchSize"` // rows per transaction; 0 for the default
 }
 
 // PurgeIntakeResult counts what the run did; it never names a row.
 type PurgeIntakeResult struct {
-	Purged    int       // rows deleted by this run, over all its attempts
-	KeptAlive int       // older than the cutoff, kept because an import holding them is still running
-	Cutoff    time.Time // rows created before this were candidates
+	Purged    int       `json:"purged"`    // rows deleted by this run, over all its attempts
+	KeptAlive int       `json:"keptAlive"` // older than the cutoff, kept because an import holding them is still running
+	Cutoff    time.Time `json:"cutoff"`    // rows created before this were candidates
 }
 
 // PurgedBy is who purge_log says purged: the system, by name.

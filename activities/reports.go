@@ -10,13 +10,13 @@ import (
 
 // RecordReportInput is a final report as received.
 type RecordReportInput struct {
-	GrantID       string
-	Revision      int
-	Beneficiaries int
-	Spent         money.Cents
-	Lessons       string
-	By            string
-	At            time.Time
+	GrantID       string      `json:"grantId"`
+	Revision      int         `json:"revision"`
+	Beneficiaries int         `json:"beneficiaries"`
+	Spent         money.Cents `json:"spent"`
+	Lessons       string      `json:"lessons"`
+	By            string      `json:"by"`
+	At            time.Time   `json:"at"`
 }
 
 // RecordReportResult is empty.
@@ -37,12 +37,12 @@ func (a *Activities) RecordReport(ctx context.Context, in RecordReportInput) (Re
 
 // ReviewReportInput is the officer's review of a report.
 type ReviewReportInput struct {
-	GrantID  string
-	Revision int
-	Approve  bool
-	Note     string
-	NewDue   time.Time
-	By       string
+	GrantID  string    `json:"grantId"`
+	Revision int       `json:"revision"`
+	Approve  bool      `json:"approve"`
+	Note     string    `json:"note"`
+	NewDue   time.Time `json:"newDue"`
+	By       string    `json:"by"`
 }
 
 // ReviewReportResult is empty.
@@ -73,13 +73,13 @@ func (a *Activities) ReviewReport(ctx context.Context, in ReviewReportInput) (Re
 
 // CloseGrantInput is the grant's final account.
 type CloseGrantInput struct {
-	GrantID  string
-	Granted  money.Cents
-	Paid     money.Cents
-	Spent    money.Cents
-	Final    money.Cents
-	Recovery money.Cents
-	At       time.Time
+	GrantID  string      `json:"grantId"`
+	Granted  money.Cents `json:"granted"`
+	Paid     money.Cents `json:"paid"`
+	Spent    money.Cents `json:"spent"`
+	Final    money.Cents `json:"final"`
+	Recovery money.Cents `json:"recovery"`
+	At       time.Time   `json:"at"`
 }
 
 // CloseGrantResult is empty.

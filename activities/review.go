@@ -46,12 +46,14 @@ func LoadCall(ctx context.Context, q queryer, callID string) (callspec.Call, err
 func (a *Activities) callDir(callID string) string { return filepath.Join(a.OutputDir, callID) }
 
 // ExportScoringInput names the call entering committee review.
-type ExportScoringInput struct{ CallID string }
+type ExportScoringInput struct {
+	CallID string `json:"callId"`
+}
 
 // ExportScoringResult says what was written.
 type ExportScoringResult struct {
-	Path         string
-	Applications int
+	Path         string `json:"path"`
+	Applications int    `json:"applications"`
 }
 
 // ExportScoring writes the scoring workbook and queues it to the
@@ -96,20 +98,20 @@ func (a *Activities) ExportScoring(ctx context.Context, in ExportScoringInput) (
 
 // ApplyScoresInput names a staged, validated workbook import.
 type ApplyScoresInput struct {
-	CallID   string
-	ImportID string
-	By       string
-	At       time.Time
+	CallID   string    `json:"callId"`
+	ImportID string    `json:"importId"`
+	By       string    `json:"by"`
+	At       time.Time `json:"at"`
 }
 
 // ApplyScoresResult summarises the ranking and the proposal.
 type ApplyScoresResult struct {
-	Ranked        int
-	Selected      int
-	SelectedTotal money.Cents
-	Envelopes     []selection.EnvelopeBalance
-	Picks         []selection.Pick
-	ProposalPath  string
+	Ranked        int                         `json:"ranked"`
+	Selected      int                         `json:"selected"`
+	SelectedTotal money.Cents                 `json:"selectedTotal"`
+	Envelopes     []selection.EnvelopeBalance `json:"envelopes"`
+	Picks         []selection.Pick            `json:"picks"`
+	ProposalPath  string                      `json:"proposalPath"`
 }
 
 // ApplyScores moves a staged import into scores, ranks the applications,

@@ -16,14 +16,14 @@ import (
 
 // AutoScreenInput names the call whose window just closed.
 type AutoScreenInput struct {
-	CallID string
-	At     time.Time
+	CallID string    `json:"callId"`
+	At     time.Time `json:"at"`
 }
 
 // AutoScreenResult lists the applications the checks declared ineligible.
 type AutoScreenResult struct {
-	Ineligible []int // seq numbers
-	Checked    int
+	Ineligible []int `json:"ineligible"` // seq numbers
+	Checked    int   `json:"checked"`
 }
 
 // AutoScreen runs the call's automatic checks on every application not
@@ -76,21 +76,23 @@ func autoCheck(r callspec.ScreeningRules, hasIBAN bool, months int) string {
 
 // Verdict is the officer's decision on one application.
 type Verdict struct {
-	Reference string
-	Eligible  bool
-	Reason    string // required when not eligible
+	Reference string `json:"reference"`
+	Eligible  bool   `json:"eligible"`
+	Reason    string `json:"reason"` // required when not eligible
 }
 
 // RecordVerdictsInput is a batch of verdicts the workflow accepted.
 type RecordVerdictsInput struct {
-	CallID   string
-	By       string
-	At       time.Time
-	Verdicts []Verdict
+	CallID   string    `json:"callId"`
+	By       string    `json:"by"`
+	At       time.Time `json:"at"`
+	Verdicts []Verdict `json:"verdicts"`
 }
 
 // RecordVerdictsResult counts rows changed by this attempt.
-type RecordVerdictsResult struct{ Recorded int }
+type RecordVerdictsResult struct {
+	Recorded int `json:"recorded"`
+}
 
 // RecordVerdicts stores verdicts. Rows already screened are left alone,
 // which makes a retry harmless.
@@ -135,13 +137,15 @@ func (a *Activities) RecordVerdicts(ctx context.Context, in RecordVerdictsInput)
 
 // EndScreeningInput ends screening early.
 type EndScreeningInput struct {
-	CallID string
-	By     string
-	At     time.Time
+	CallID string    `json:"callId"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
 }
 
 // EndScreeningResult counts applications that had no verdict.
-type EndScreeningResult struct{ DeclaredEligible int }
+type EndScreeningResult struct {
+	DeclaredEligible int `json:"declaredEligible"`
+}
 
 // EndScreening declares every application without a verdict eligible:
 // they passed the automatic checks and nobody objected. This rule is the

@@ -37,7 +37,9 @@ func LoadZones(ctx context.Context, q querier) (zones.List, error) {
 type KnownZonesInput struct{}
 
 // KnownZonesResult is the kept spellings, in list order.
-type KnownZonesResult struct{ Zones []string }
+type KnownZonesResult struct {
+	Zones []string `json:"zones"`
+}
 
 // KnownZones gives the budget workflow the kept list, which its
 // validators match zones against.

@@ -20,7 +20,9 @@ const (
 func AnnualReportWorkflowID(year int) string { return fmt.Sprintf("annual-report-%d", year) }
 
 // AnnualReportInput names the year; 0 means the previous year.
-type AnnualReportInput struct{ Year int }
+type AnnualReportInput struct {
+	Year int `json:"year"`
+}
 
 // AnnualReportResult is the workbook and its headline figures.
 type AnnualReportResult = activities.BuildAnnualReportResult

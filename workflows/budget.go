@@ -43,8 +43,8 @@ const (
 
 // BudgetInput starts or continues a year's budget entity.
 type BudgetInput struct {
-	Year  int
-	State *BudgetState
+	Year  int          `json:"year"`
+	State *BudgetState `json:"state"`
 }
 
 // BudgetResult is never returned in practice.
@@ -52,79 +52,81 @@ type BudgetResult struct{}
 
 // BudgetState is keys and totals.
 type BudgetState struct {
-	GrantKeys    []string // sorted
-	Invoices     []string // sorted, normalised
-	DirectGrants money.Cents
-	Emergency    money.Cents
-	Expenses     money.Cents
-	History      money.Cents // committed total recorded for a year before callcycle
-	HasHistory   bool
-	Updates      int
+	GrantKeys    []string    `json:"grantKeys"` // sorted
+	Invoices     []string    `json:"invoices"`  // sorted, normalised
+	DirectGrants money.Cents `json:"directGrants"`
+	Emergency    money.Cents `json:"emergency"`
+	Expenses     money.Cents `json:"expenses"`
+	History      money.Cents `json:"history"` // committed total recorded for a year before callcycle
+	HasHistory   bool        `json:"hasHistory"`
+	Updates      int         `json:"updates"`
 	// Zones is the kept list of zones as last read from PostgreSQL (by
 	// refresh-zones): validators match an entry's zone against it.
-	Zones []string `json:",omitempty"`
+	Zones []string `json:"zones,omitempty"`
 	// GrantReversals and InvoiceReversals count the reversals of a grant
 	// key or invoice key: the entry recorded now is version n+1.
-	GrantReversals   map[string]int `json:",omitempty"`
-	InvoiceReversals map[string]int `json:",omitempty"`
-	HistoryReversals int            `json:",omitempty"` // reversals of the year's committed total
+	GrantReversals   map[string]int `json:"grantReversals,omitempty"`
+	InvoiceReversals map[string]int `json:"invoiceReversals,omitempty"`
+	HistoryReversals int            `json:"historyReversals,omitempty"` // reversals of the year's committed total
 
 }
 
 // DirectGrantInput records a grant outside a call (or emergency aid).
 type DirectGrantInput struct {
-	Support   string // hors-appel | urgence
-	Programme string // sud (partner regions) | cms (global citizenship in Brussels)
-	Operator  string
-	Project   string
-	Zone      string
-	Amount    money.Cents
-	DecidedOn time.Time
-	By        string
+	Support   string      `json:"support"`   // hors-appel | urgence
+	Programme string      `json:"programme"` // sud (partner regions) | cms (global citizenship in Brussels)
+	Operator  string      `json:"operator"`
+	Project   string      `json:"project"`
+	Zone      string      `json:"zone"`
+	Amount    money.Cents `json:"amount"`
+	DecidedOn time.Time   `json:"decidedOn"`
+	By        string      `json:"by"`
 }
 
 // ExpenseInput records an operating-cost invoice charged to a zone.
 type ExpenseInput struct {
-	Invoice     string
-	Supplier    string
-	Description string
-	Zone        string
-	Amount      money.Cents
-	InvoicedOn  time.Time
-	By          string
+	Invoice     string      `json:"invoice"`
+	Supplier    string      `json:"supplier"`
+	Description string      `json:"description"`
+	Zone        string      `json:"zone"`
+	Amount      money.Cents `json:"amount"`
+	InvoicedOn  time.Time   `json:"invoicedOn"`
+	By          string      `json:"by"`
 }
 
 // BudgetHistoryInput records a past year's committed total.
 type BudgetHistoryInput struct {
-	Committed money.Cents
-	Source    string
-	By        string
+	Committed money.Cents `json:"committed"`
+	Source    string      `json:"source"`
+	By        string      `json:"by"`
 }
 
 // BudgetChangeResult is the year's totals after the change.
 type BudgetChangeResult struct {
-	Status BudgetStatus
-	Zone   string      // the kept spelling the entry was recorded under
-	Amount money.Cents // a reversal: the amount reversed
+	Status BudgetStatus `json:"status"`
+	Zone   string       `json:"zone"`   // the kept spelling the entry was recorded under
+	Amount money.Cents  `json:"amount"` // a reversal: the amount reversed
 }
 
 // RefreshZonesInput asks the workflow to read the kept zones again (a call
 // launched since adds its regions). The list is read from PostgreSQL by
 // an activity, never taken from the caller.
-type RefreshZonesInput struct{ By string }
+type RefreshZonesInput struct {
+	By string `json:"by"`
+}
 
 // BudgetQuery has no parameters.
 type BudgetQuery struct{}
 
 // BudgetStatus is a year's money outside calls.
 type BudgetStatus struct {
-	Year         int
-	DirectGrants money.Cents
-	Emergency    money.Cents
-	Expenses     money.Cents
-	History      money.Cents
-	HasHistory   bool
-	Zones        []string // the kept zones the workflow knows
+	Year         int         `json:"year"`
+	DirectGrants money.Cents `json:"directGrants"`
+	Emergency    money.Cents `json:"emergency"`
+	Expenses     money.Cents `json:"expenses"`
+	History      money.Cents `json:"history"`
+	HasHistory   bool        `json:"hasHistory"`
+	Zones        []string    `json:"zones"` // the kept zones the workflow knows
 }
 
 type budgetWF struct {

@@ -26,23 +26,24 @@ const (
 // ReverseBudgetHistoryInput reverses the year's committed total (a year
 // before callcycle), which may then be recorded again.
 type ReverseBudgetHistoryInput struct {
-	Reason string
-	By     string
+	Reason string `json:"reason"`
+	By     string `json:"by"`
 }
 
 // ReverseDirectGrantInput names a grant outside a call (or emergency aid)
 // as it was recorded: operator and project (compared as duplicates are).
 type ReverseDirectGrantInput struct {
-	Operator, Project string
-	Reason            string
-	By                string
+	Operator string `json:"operator"`
+	Project  string `json:"project"`
+	Reason   string `json:"reason"`
+	By       string `json:"by"`
 }
 
 // ReverseExpenseInput names an invoice of the year.
 type ReverseExpenseInput struct {
-	Invoice string
-	Reason  string
-	By      string
+	Invoice string `json:"invoice"`
+	Reason  string `json:"reason"`
+	By      string `json:"by"`
 }
 
 // zoneCheck is the validators' answer for a zone: "" when it is on the

@@ -10,12 +10,12 @@ import (
 
 // CallInput starts (or continues) a call workflow.
 type CallInput struct {
-	Call callspec.Call
+	Call callspec.Call `json:"call"`
 	// State is nil at launch and carried across continue-as-new.
-	State *CallState
+	State *CallState `json:"state"`
 	// MaxUpdatesPerRun triggers continue-as-new before Temporal's 2,000
 	// updates per run; 0 means DefaultMaxUpdatesPerRun. Tests lower it.
-	MaxUpdatesPerRun int
+	MaxUpdatesPerRun int `json:"maxUpdatesPerRun"`
 }
 
 // DefaultMaxUpdatesPerRun leaves ample room under history.maxTotalUpdates.
@@ -23,135 +23,141 @@ const DefaultMaxUpdatesPerRun = 1000
 
 // CallResult is what a finished call reports.
 type CallResult struct {
-	Stage     string
-	Submitted int
+	Stage     string `json:"stage"`
+	Submitted int    `json:"submitted"`
 }
 
 // CallState is the small state a call carries: ids, counters, dates.
 type CallState struct {
-	Stage       string
-	Deadline    time.Time
-	LaunchedAt  time.Time
-	Saved       bool // the calls row exists; applications may be recorded
-	Announced   bool
-	ClosedAt    time.Time
-	CloseReason string
-	NextSeq     int
-	Submitted   int
+	Stage       string    `json:"stage"`
+	Deadline    time.Time `json:"deadline"`
+	LaunchedAt  time.Time `json:"launchedAt"`
+	Saved       bool      `json:"saved"` // the calls row exists; applications may be recorded
+	Announced   bool      `json:"announced"`
+	ClosedAt    time.Time `json:"closedAt"`
+	CloseReason string    `json:"closeReason"`
+	NextSeq     int       `json:"nextSeq"`
+	Submitted   int       `json:"submitted"`
 	// DupKeys maps intake.DuplicateKey to the reference that holds it.
 	// It is looked up, never ranged over.
-	DupKeys     map[string]string
-	MailPending bool
-	Runs        int
+	DupKeys     map[string]string `json:"dupKeys"`
+	MailPending bool              `json:"mailPending"`
+	Runs        int               `json:"runs"`
 
 	// Screening: bit seq set once the application has a verdict, and
 	// whether it was eligible.
-	Screened        bitset
-	Eligible        bitset
-	ScreenedCount   int
-	EligibleCount   int
-	AutoScreened    bool
-	ScreeningEnded  bool
-	ScreeningEndBy  string
-	ScoringExported bool
-	ScoringPath     string
-	Proposal        *ProposalSummary
+	Screened        bitset           `json:"screened"`
+	Eligible        bitset           `json:"eligible"`
+	ScreenedCount   int              `json:"screenedCount"`
+	EligibleCount   int              `json:"eligibleCount"`
+	AutoScreened    bool             `json:"autoScreened"`
+	ScreeningEnded  bool             `json:"screeningEnded"`
+	ScreeningEndBy  string           `json:"screeningEndBy"`
+	ScoringExported bool             `json:"scoringExported"`
+	ScoringPath     string           `json:"scoringPath"`
+	Proposal        *ProposalSummary `json:"proposal"`
 
 	// Approval: the budget year bounding the wait, the last government
 	// status received, the decision.
-	BudgetYear int
-	LapseAt    time.Time
-	Gov        GovernmentStatus
-	GovKnown   bool
-	Subscribed bool
-	Decision   *DecisionSummary
-	EndReason  string
+	BudgetYear int              `json:"budgetYear"`
+	LapseAt    time.Time        `json:"lapseAt"`
+	Gov        GovernmentStatus `json:"gov"`
+	GovKnown   bool             `json:"govKnown"`
+	Subscribed bool             `json:"subscribed"`
+	Decision   *DecisionSummary `json:"decision"`
+	EndReason  string           `json:"endReason"`
 
 	// Grants: how many were started, and which are closed (bit seq).
-	GrantsStarted int
-	GrantsClosed  bitset
-	ClosedCount   int
-	Paid          money.Cents
-	Recovered     money.Cents
+	GrantsStarted int         `json:"grantsStarted"`
+	GrantsClosed  bitset      `json:"grantsClosed"`
+	ClosedCount   int         `json:"closedCount"`
+	Paid          money.Cents `json:"paid"`
+	Recovered     money.Cents `json:"recovered"`
 }
 
 // DecisionSummary is the government's decision as the call carries it.
 type DecisionSummary struct {
-	Decree     string
-	By         string
-	At         time.Time
-	Grants     []DecisionGrant
-	Total      money.Cents
-	BudgetYear int
+	Decree     string          `json:"decree"`
+	By         string          `json:"by"`
+	At         time.Time       `json:"at"`
+	Grants     []DecisionGrant `json:"grants"`
+	Total      money.Cents     `json:"total"`
+	BudgetYear int             `json:"budgetYear"`
 }
 
 // ProposalSummary is the committee's proposal as the call carries it; the
 // ranking itself is in PostgreSQL.
 type ProposalSummary struct {
-	Ranked        int
-	Selected      int
-	SelectedTotal money.Cents
-	Envelopes     []EnvelopeUse
-	Path          string
-	Picks         []Pick
-	ImportedBy    string
-	ImportedAt    time.Time
+	Ranked        int           `json:"ranked"`
+	Selected      int           `json:"selected"`
+	SelectedTotal money.Cents   `json:"selectedTotal"`
+	Envelopes     []EnvelopeUse `json:"envelopes"`
+	Path          string        `json:"path"`
+	Picks         []Pick        `json:"picks"`
+	ImportedBy    string        `json:"importedBy"`
+	ImportedAt    time.Time     `json:"importedAt"`
 }
 
 // Pick is one project of the proposal.
 type Pick struct {
-	Reference string
-	Region    string
-	Amount    money.Cents
-	Envelope  string // reserved region, or "" for the general envelope
+	Reference string      `json:"reference"`
+	Region    string      `json:"region"`
+	Amount    money.Cents `json:"amount"`
+	Envelope  string      `json:"envelope"` // reserved region, or "" for the general envelope
 }
 
 // EnvelopeUse is one envelope of the proposal ("" = general envelope).
 type EnvelopeUse struct {
-	Region string
-	Amount money.Cents
-	Used   money.Cents
+	Region string      `json:"region"`
+	Amount money.Cents `json:"amount"`
+	Used   money.Cents `json:"used"`
 }
 
 // ScreenInput is a batch of the officer's eligibility verdicts.
 type ScreenInput struct {
-	Verdicts []Verdict
-	By       string
+	Verdicts []Verdict `json:"verdicts"`
+	By       string    `json:"by"`
 }
 
 // Verdict is one application's eligibility.
 type Verdict struct {
-	Reference string
-	Eligible  bool
-	Reason    string // required when not eligible; sent to the applicant
+	Reference string `json:"reference"`
+	Eligible  bool   `json:"eligible"`
+	Reason    string `json:"reason"` // required when not eligible; sent to the applicant
 }
 
 // ScreenResult counts where screening stands after the batch.
 type ScreenResult struct {
-	Recorded int
-	Pending  int
+	Recorded int `json:"recorded"`
+	Pending  int `json:"pending"`
 }
 
 // EndScreeningInput ends screening before every application has a verdict.
-type EndScreeningInput struct{ By string }
+type EndScreeningInput struct {
+	By string `json:"by"`
+}
 
 // EndScreeningResult says how many had no verdict (declared eligible).
-type EndScreeningResult struct{ Pending int }
+type EndScreeningResult struct {
+	Pending int `json:"pending"`
+}
 
 // ImportScoresInput names a workbook import the CLI validated and staged.
 type ImportScoresInput struct {
-	ImportID string
-	By       string
+	ImportID string `json:"importId"`
+	By       string `json:"by"`
 }
 
 // ImportScoresResult is the proposal that came out of it.
-type ImportScoresResult struct{ Proposal ProposalSummary }
+type ImportScoresResult struct {
+	Proposal ProposalSummary `json:"proposal"`
+}
 
 // SubmitInput is a batch of applications (one for `starter apply`, up to
 // MaxBatch for `starter import`).
 type SubmitInput struct {
-	Submissions []intake.Submission
-	By          string // officer who submitted
+	Submissions []intake.Submission `json:"submissions"`
+	By          string              `json:"by"` // officer who submitted
 }
 
 // MaxBatch bounds one update's payload well under Temporal's 2 MB.
@@ -159,45 +165,45 @@ const MaxBatch = 500
 
 // SubmitResult gives each accepted submission its reference, in order.
 type SubmitResult struct {
-	References []string
+	References []string `json:"references"`
 	// Refused lists submissions the handler had to drop after validation:
 	// only a duplicate racing in through a concurrent update can land here.
-	Refused []RowReason
+	Refused []RowReason `json:"refused"`
 }
 
 // RowReason says why submission Index of a batch was refused.
 type RowReason struct {
-	Index  int
-	Reason string
+	Index  int    `json:"index"`
+	Reason string `json:"reason"`
 }
 
 // Rejection is the detail of a rejected SubmitInput: every bad row.
 type Rejection struct {
-	Rows []RowReason
+	Rows []RowReason `json:"rows"`
 }
 
 // CloseInput closes the window before the deadline.
 type CloseInput struct {
-	By     string
-	Reason string
+	By     string `json:"by"`
+	Reason string `json:"reason"`
 }
 
 // CloseResult tells when it closed.
 type CloseResult struct {
-	ClosedAt  time.Time
-	Submitted int
+	ClosedAt  time.Time `json:"closedAt"`
+	Submitted int       `json:"submitted"`
 }
 
 // ExtendInput moves the deadline.
 type ExtendInput struct {
-	Deadline time.Time
-	By       string
+	Deadline time.Time `json:"deadline"`
+	By       string    `json:"by"`
 }
 
 // ExtendResult echoes the new deadline.
 type ExtendResult struct {
-	Previous time.Time
-	Deadline time.Time
+	Previous time.Time `json:"previous"`
+	Deadline time.Time `json:"deadline"`
 }
 
 // StatusQuery has no parameters; it exists so the query has a type.
@@ -205,84 +211,86 @@ type StatusQuery struct{}
 
 // StatusResult is what `starter status` and the Web UI show.
 type StatusResult struct {
-	CallID      string
-	Kind        string
-	Year        int
-	Title       string
-	Stage       string
-	WaitingFor  string
-	Deadline    time.Time
-	LaunchedAt  time.Time
-	ClosedAt    time.Time
-	CloseReason string
-	Submitted   int
-	Envelope    string
-	Runs        int
-	Screening   ScreeningStatus
-	ScoringPath string
-	Proposal    *ProposalSummary
-	Paused      bool
-	Government  string
-	BudgetYear  int
-	LapseAt     time.Time
-	Decision    *DecisionSummary
-	EndReason   string
-	Grants      GrantsStatus
+	CallID      string           `json:"callId"`
+	Kind        string           `json:"kind"`
+	Year        int              `json:"year"`
+	Title       string           `json:"title"`
+	Stage       string           `json:"stage"`
+	WaitingFor  string           `json:"waitingFor"`
+	Deadline    time.Time        `json:"deadline"`
+	LaunchedAt  time.Time        `json:"launchedAt"`
+	ClosedAt    time.Time        `json:"closedAt"`
+	CloseReason string           `json:"closeReason"`
+	Submitted   int              `json:"submitted"`
+	Envelope    string           `json:"envelope"`
+	Runs        int              `json:"runs"`
+	Screening   ScreeningStatus  `json:"screening"`
+	ScoringPath string           `json:"scoringPath"`
+	Proposal    *ProposalSummary `json:"proposal"`
+	Paused      bool             `json:"paused"`
+	Government  string           `json:"government"`
+	BudgetYear  int              `json:"budgetYear"`
+	LapseAt     time.Time        `json:"lapseAt"`
+	Decision    *DecisionSummary `json:"decision"`
+	EndReason   string           `json:"endReason"`
+	Grants      GrantsStatus     `json:"grants"`
 }
 
 // GrantsStatus counts a decided call's grants.
 type GrantsStatus struct {
-	Total     int
-	Started   int
-	Closed    int
-	Paid      money.Cents
-	Recovered money.Cents
+	Total     int         `json:"total"`
+	Started   int         `json:"started"`
+	Closed    int         `json:"closed"`
+	Paid      money.Cents `json:"paid"`
+	Recovered money.Cents `json:"recovered"`
 }
 
 // ScreeningStatus counts verdicts.
 type ScreeningStatus struct {
-	Screened   int
-	Eligible   int
-	Ineligible int
-	Pending    int
+	Screened   int `json:"screened"`
+	Eligible   int `json:"eligible"`
+	Ineligible int `json:"ineligible"`
+	Pending    int `json:"pending"`
 }
 
 // DecideInput is the government's decision, entered by the officer.
 type DecideInput struct {
-	Decree string // reference of the government decree
-	By     string
-	Grants []DecisionGrant
+	Decree string          `json:"decree"` // reference of the government decree
+	By     string          `json:"by"`
+	Grants []DecisionGrant `json:"grants"`
 	// Override allows granting a project that is not in the proposal.
-	Override bool
+	Override bool `json:"override"`
 }
 
 // DecisionGrant is one approved project. Region matters only for a
 // project outside the proposal (the CLI fills it from the database).
 type DecisionGrant struct {
-	Reference string
-	Amount    money.Cents
-	Region    string
+	Reference string      `json:"reference"`
+	Amount    money.Cents `json:"amount"`
+	Region    string      `json:"region"`
 }
 
 // DecideResult summarises the decision.
 type DecideResult struct {
-	Granted int
-	Total   money.Cents
+	Granted int         `json:"granted"`
+	Total   money.Cents `json:"total"`
 }
 
 // CarryOverInput continues a lapsed call under a later budget.
 type CarryOverInput struct {
-	BudgetYear int
-	By         string
+	BudgetYear int    `json:"budgetYear"`
+	By         string `json:"by"`
 }
 
 // CarryOverResult gives the new lapse moment.
-type CarryOverResult struct{ LapseAt time.Time }
+type CarryOverResult struct {
+	LapseAt time.Time `json:"lapseAt"`
+}
 
 // CancelInput ends the call; every applicant is told.
 type CancelInput struct {
-	Reason string
-	By     string
+	Reason string `json:"reason"`
+	By     string `json:"by"`
 }
 
 // CancelResult is empty.

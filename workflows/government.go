@@ -48,12 +48,12 @@ const (
 
 // GovernmentStatus is what calls receive.
 type GovernmentStatus struct {
-	Caretaker bool
-	Since     time.Time // caretaker since
-	Installed time.Time // last installation date
-	ChangedBy string
-	ChangedAt time.Time
-	Version   int // increases with every change
+	Caretaker bool      `json:"caretaker"`
+	Since     time.Time `json:"since"`     // caretaker since
+	Installed time.Time `json:"installed"` // last installation date
+	ChangedBy string    `json:"changedBy"`
+	ChangedAt time.Time `json:"changedAt"`
+	Version   int       `json:"version"` // increases with every change
 }
 
 // Describe is the status as managers read it.
@@ -69,15 +69,15 @@ func (g GovernmentStatus) Describe() string {
 
 // GovernmentInput carries the state across continue-as-new.
 type GovernmentInput struct {
-	State *GovernmentState
+	State *GovernmentState `json:"state"`
 	// MaxUpdatesPerRun: see CallInput. 0 means the default.
-	MaxUpdatesPerRun int
+	MaxUpdatesPerRun int `json:"maxUpdatesPerRun"`
 }
 
 // GovernmentState is the entity's state.
 type GovernmentState struct {
-	Status      GovernmentStatus
-	Subscribers []string // workflow ids, sorted
+	Status      GovernmentStatus `json:"status"`
+	Subscribers []string         `json:"subscribers"` // workflow ids, sorted
 }
 
 // GovernmentResult is never returned in practice: the entity lives on.
@@ -85,33 +85,35 @@ type GovernmentResult struct{}
 
 // CaretakerInput puts the government in caretaker mode.
 type CaretakerInput struct {
-	Since time.Time
-	By    string
+	Since time.Time `json:"since"`
+	By    string    `json:"by"`
 }
 
 // InstalledInput ends caretaker mode.
 type InstalledInput struct {
-	On time.Time
-	By string
+	On time.Time `json:"on"`
+	By string    `json:"by"`
 }
 
 // GovernmentChangeResult tells how many waiting calls were told.
 type GovernmentChangeResult struct {
-	Status   GovernmentStatus
-	Notified int
+	Status   GovernmentStatus `json:"status"`
+	Notified int              `json:"notified"`
 }
 
 // SubscribeSignal asks for the status now and at every change.
-type SubscribeSignal struct{ WorkflowID string }
+type SubscribeSignal struct {
+	WorkflowID string `json:"workflowId"`
+}
 
 // GovernmentQuery has no parameters.
 type GovernmentQuery struct{}
 
 // GovernmentQueryResult is the status and who waits on it.
 type GovernmentQueryResult struct {
-	Status      GovernmentStatus
-	Description string
-	Waiting     []string // call workflow ids subscribed
+	Status      GovernmentStatus `json:"status"`
+	Description string           `json:"description"`
+	Waiting     []string         `json:"waiting"` // call workflow ids subscribed
 }
 
 type govWF struct {

@@ -50,67 +50,69 @@ type (
 
 // SignInput records the signed agreement.
 type SignInput struct {
-	On time.Time
-	By string
+	On time.Time `json:"on"`
+	By string    `json:"by"`
 }
 
 // PaidInput confirms that finance executed a payment (Tranche 1-based)
 // or received a recovery (Tranche 0).
 type PaidInput struct {
-	Tranche int
-	On      time.Time
-	By      string
+	Tranche int       `json:"tranche"`
+	On      time.Time `json:"on"`
+	By      string    `json:"by"`
 }
 
 // EndDateInput moves the project's end; the report timers follow.
 type EndDateInput struct {
-	End time.Time
-	By  string
+	End time.Time `json:"end"`
+	By  string    `json:"by"`
 }
 
 // ReportInput is the final report as received.
 type ReportInput struct {
-	Beneficiaries int
-	Spent         money.Cents
-	Lessons       string
-	By            string
+	Beneficiaries int         `json:"beneficiaries"`
+	Spent         money.Cents `json:"spent"`
+	Lessons       string      `json:"lessons"`
+	By            string      `json:"by"`
 }
 
 // ReviewInput approves the report or asks for a revision by a new date.
 type ReviewInput struct {
-	Approve bool
-	Note    string    // required for a revision; sent to the applicant
-	Due     time.Time // new due date of a revision
-	By      string
+	Approve bool      `json:"approve"`
+	Note    string    `json:"note"` // required for a revision; sent to the applicant
+	Due     time.Time `json:"due"`  // new due date of a revision
+	By      string    `json:"by"`
 }
 
 // GrantChangeResult is the grant's status after a change.
-type GrantChangeResult struct{ Status GrantStatus }
+type GrantChangeResult struct {
+	Status GrantStatus `json:"status"`
+}
 
 // GrantQuery has no parameters.
 type GrantQuery struct{}
 
 // GrantStatus is what `starter grant status` and the UI show.
 type GrantStatus struct {
-	GrantID    string
-	CallID     string
-	Reference  string
-	Stage      string
-	WaitingFor string
-	Amount     money.Cents
-	Ordered    money.Cents
-	Paid       money.Cents
-	Recovery   money.Cents
-	SignedOn   time.Time
-	ProjectEnd time.Time
-	Due        time.Time
-	Tranches   []TrancheState
-	Revision   int
+	GrantID    string         `json:"grantId"`
+	CallID     string         `json:"callId"`
+	Reference  string         `json:"reference"`
+	Stage      string         `json:"stage"`
+	WaitingFor string         `json:"waitingFor"`
+	Amount     money.Cents    `json:"amount"`
+	Ordered    money.Cents    `json:"ordered"`
+	Paid       money.Cents    `json:"paid"`
+	Recovery   money.Cents    `json:"recovery"`
+	SignedOn   time.Time      `json:"signedOn"`
+	ProjectEnd time.Time      `json:"projectEnd"`
+	Due        time.Time      `json:"due"`
+	Tranches   []TrancheState `json:"tranches"`
+	Revision   int            `json:"revision"`
 }
 
 // GrantClosedSignal tells the call a grant is closed.
 type GrantClosedSignal struct {
-	Reference string
-	Paid      money.Cents
-	Recovery  money.Cents
+	Reference string      `json:"reference"`
+	Paid      money.Cents `json:"paid"`
+	Recovery  money.Cents `json:"recovery"`
 }

@@ -20,7 +20,9 @@ const (
 )
 
 // PurgeIntakeInput is the retention (INTAKE_RETENTION).
-type PurgeIntakeInput struct{ Retention time.Duration }
+type PurgeIntakeInput struct {
+	Retention time.Duration `json:"retention"`
+}
 
 // PurgeIntakeResult counts the rows purged; history never holds a row.
 type PurgeIntakeResult = activities.PurgeIntakeResult

@@ -14,36 +14,38 @@ import (
 
 // Data is everything the annual report shows for one year; amounts in cents.
 type Data struct {
-	Year    int
-	Tables  []Table     // funded projects, in this order: each call of the year, then each "outside calls" table
-	ByKind  []Line      // fixed order: KindLabels (zeros kept)
-	ByZone  []Line      // zones, in the order given
-	History []YearTotal // committed budget year by year, ascending, including Year
+	Year    int         `json:"year"`
+	Tables  []Table     `json:"tables"`  // funded projects, in this order: each call of the year, then each "outside calls" table
+	ByKind  []Line      `json:"byKind"`  // fixed order: KindLabels (zeros kept)
+	ByZone  []Line      `json:"byZone"`  // zones, in the order given
+	History []YearTotal `json:"history"` // committed budget year by year, ascending, including Year
 }
 
 // Table is one list of funded projects, as the report prints it.
 type Table struct {
-	Title      string // e.g. "Liste des projets financés dans le cadre de l'appel à projets Sud 2024"
-	TotalLabel string // e.g. "TOTAL AP SUD", "TOTAL AP NORD", "TOTAL HORS AP"
-	Rows       []Row
+	Title      string `json:"title"`      // e.g. "Liste des projets financés dans le cadre de l'appel à projets Sud 2024"
+	TotalLabel string `json:"totalLabel"` // e.g. "TOTAL AP SUD", "TOTAL AP NORD", "TOTAL HORS AP"
+	Rows       []Row  `json:"rows"`
 }
 
 // Row is one funded project.
 type Row struct {
-	Association, Project, Region string
-	Amount                       money.Cents
+	Association string      `json:"association"`
+	Project     string      `json:"project"`
+	Region      string      `json:"region"`
+	Amount      money.Cents `json:"amount"`
 }
 
 // Line is one slice of a breakdown (a kind of support, a zone).
 type Line struct {
-	Label  string
-	Amount money.Cents
+	Label  string      `json:"label"`
+	Amount money.Cents `json:"amount"`
 }
 
 // YearTotal is the budget committed in one year.
 type YearTotal struct {
-	Year   int
-	Amount money.Cents
+	Year   int         `json:"year"`
+	Amount money.Cents `json:"amount"`
 }
 
 // Kinds of financial support, in the order of Data.ByKind.
@@ -61,9 +63,9 @@ var KindLabels = []string{KindSud, KindCMS, KindOutside, KindOperating, KindEmer
 
 // Summary is what the workbook states, for callers and tests.
 type Summary struct {
-	Total       money.Cents // the committed total: the sum of ByKind
-	KindPercent []int       // per ByKind line, largest remainder, adding up to 100 (or all 0)
-	ZonePercent []int       // per ByZone line, likewise
+	Total       money.Cents `json:"total"`       // the committed total: the sum of ByKind
+	KindPercent []int       `json:"kindPercent"` // per ByKind line, largest remainder, adding up to 100 (or all 0)
+	ZonePercent []int       `json:"zonePercent"` // per ByZone line, likewise
 }
 
 // Summarise computes the totals and percentages the workbook shows:

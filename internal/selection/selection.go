@@ -31,22 +31,25 @@ import (
 
 // Candidate is one ranked application. Propose receives them best first.
 type Candidate struct {
-	Reference, Region string
-	Amount            money.Cents
+	Reference string      `json:"reference"`
+	Region    string      `json:"region"`
+	Amount    money.Cents `json:"amount"`
 }
 
 // Pick is a selected project and the envelope that pays for it.
 type Pick struct {
-	Reference, Region string
-	Amount            money.Cents
-	Envelope          string // the reserved region's name, or "" for the general envelope
+	Reference string      `json:"reference"`
+	Region    string      `json:"region"`
+	Amount    money.Cents `json:"amount"`
+	Envelope  string      `json:"envelope"` // the reserved region's name, or "" for the general envelope
 }
 
 // EnvelopeBalance is what an envelope held and how much of it the
 // proposal uses; Region is "" for the general envelope.
 type EnvelopeBalance struct {
-	Region       string
-	Amount, Used money.Cents
+	Region string      `json:"region"`
+	Amount money.Cents `json:"amount"`
+	Used   money.Cents `json:"used"`
 }
 
 // Left is what the proposal leaves unspent in the envelope.
@@ -54,9 +57,9 @@ func (b EnvelopeBalance) Left() money.Cents { return b.Amount - b.Used }
 
 // Proposal is the selection the officer sends to the government.
 type Proposal struct {
-	Picks     []Pick            // in rank order
-	Skipped   []string          // references that fit nowhere, in rank order
-	Remaining []EnvelopeBalance // reserved envelopes in config order, then general (Region "")
+	Picks     []Pick            `json:"picks"`     // in rank order
+	Skipped   []string          `json:"skipped"`   // references that fit nowhere, in rank order
+	Remaining []EnvelopeBalance `json:"remaining"` // reserved envelopes in config order, then general (Region "")
 }
 
 // Total is the sum of the picked amounts.
