@@ -85,7 +85,7 @@ build_mailpit() {
 	command -v npm >/dev/null || die "npm is needed to build Mailpit's web page (apt-get install -y npm)"
 	local started=$SECONDS src build=$TOOLS/.build/mailpit@$MAILPIT_VERSION
 	log "building mailpit $MAILPIT_VERSION with its web page into $TOOLS (first time only):"
-	log "  Go module source + npm packages (~250 MB of downloads), esbuild, go build; about 3-5 minutes"
+	log "  Go module source + npm packages (~250 MB of downloads), esbuild, go build; 2-12 minutes"
 	src=$(go mod download -json "github.com/axllent/mailpit@$MAILPIT_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 	[[ -d $src ]] || die "go mod download github.com/axllent/mailpit@$MAILPIT_VERSION gave no source directory"
 	# The module cache is read-only; npm writes node_modules and dist/ here.
@@ -111,9 +111,23 @@ build_mailpit() {
 	(cd "$build" && npm run package --silent)
 	[[ -s $build/server/ui/dist/app.js && -s $build/server/ui/dist/app.css ]] ||
 		die "npm run package produced no server/ui/dist/app.{js,css} in $build"
+	# Commit the tree (assets included) and tag it, so that go build stamps
+	# "mod github.com/axllent/mailpit v1.33.1" into the binary as `go install`
+	# does, instead of "(devel)": an older stack.sh (other checkouts, cached
+	# CI tools) reads that line and would otherwise replace this binary with
+	# an asset-less one.
+	printf '/node_modules/\n' >"$build/.git-exclude"
+	git -C "$build" init -q
+	mv "$build/.git-exclude" "$build/.git/info/exclude"
+	git -C "$build" add -A
+	git -C "$build" -c user.name=stack.sh -c user.email=stack.sh@localhost \
+		commit -q -m "mailpit $MAILPIT_VERSION with web assets"
+	git -C "$build" tag "$MAILPIT_VERSION"
 	log "  go build (mailpit, $((SECONDS - started)) s so far)"
-	# Same flags as upstream's Dockerfile; the -X sets what `mailpit version` prints.
-	(cd "$build" && CGO_ENABLED=0 go build -trimpath \
+	# Same flags as upstream's Dockerfile; the -X sets what `mailpit version`
+	# prints. -buildvcs=true because GOFLAGS may say false (it does here),
+	# and the tag above is read only with it.
+	(cd "$build" && CGO_ENABLED=0 go build -trimpath -buildvcs=true \
 		-ldflags "-s -w -X github.com/axllent/mailpit/config.Version=$MAILPIT_VERSION" -o "$TOOLS/.mailpit.new" .)
 	# rename(2) on the same filesystem: a Mailpit running the old binary keeps
 	# its inode, and no one ever sees a half-written file.
