@@ -17,6 +17,8 @@ LOGS=$RUN/logs
 
 TEMPORAL_VERSION=v1.5.1
 MAILPIT_VERSION=v1.33.1
+# Used only if Mailpit's locked rapidoc is missing from the npm registry.
+MAILPIT_RAPIDOC_FALLBACK=9.3.8
 # workflowcheck is its own module; v0.6.0 is the release that goes with sdk v1.51.0.
 WORKFLOWCHECK_VERSION=v0.6.0
 
@@ -50,9 +52,91 @@ temporal_ok() {
 		{ [[ -x $TOOLS/temporal ]] && "$TOOLS/temporal" --version 2>/dev/null | grep -q "${TEMPORAL_VERSION#v}"; }
 }
 
-install_tool() { # NAME PACKAGE@VERSION
-	log "building $1 into $TOOLS (first time only, takes minutes)"
+install_tool() { # NAME PACKAGE@VERSION ESTIMATE
+	local started=$SECONDS
+	# Say what and how long up front: otherwise a new user sees only
+	# "go: downloading" lines for minutes and cannot tell it is progressing.
+	log "building $1 ($2) into $TOOLS, first time only: $3"
 	GOBIN=$TOOLS go install "$2"
+	log "  $1 built in $((SECONDS - started)) s"
+}
+
+# Mailpit's web page is a Vue app bundled by npm (esbuild) into server/ui/dist,
+# which Go embeds at build time. `go install` of the module has no dist/, so
+# such a binary serves its HTML but /dist/app.js answers 404 and the page is
+# blank. We therefore build it as upstream's Dockerfile does: the module's
+# source from the Go proxy, `npm ci && npm run package`, then `go build`.
+#
+# A binary built from a copied directory carries no module version in its
+# build info, and one from plain `go install` looks just like ours there, so
+# the proof is a stamp next to it naming the version, that the assets were
+# built, and the binary's checksum (a binary replaced later, e.g. by an older
+# stack.sh on a cached CI tools dir, no longer matches).
+mailpit_stamp() { # BIN
+	printf 'github.com/axllent/mailpit %s assets=npm sha256=%s\n' "$MAILPIT_VERSION" "$(sha256sum <"$1" | cut -d' ' -f1)"
+}
+
+mailpit_ok() {
+	[[ -x $TOOLS/mailpit && -f $TOOLS/mailpit.stamp ]] &&
+		[[ $(cat "$TOOLS/mailpit.stamp") == "$(mailpit_stamp "$TOOLS/mailpit")" ]]
+}
+
+build_mailpit() {
+	command -v npm >/dev/null || die "npm is needed to build Mailpit's web page (apt-get install -y npm)"
+	local started=$SECONDS src build=$TOOLS/.build/mailpit@$MAILPIT_VERSION
+	log "building mailpit $MAILPIT_VERSION with its web page into $TOOLS (first time only):"
+	log "  Go module source + npm packages (~250 MB of downloads), esbuild, go build; 2-12 minutes"
+	src=$(go mod download -json "github.com/axllent/mailpit@$MAILPIT_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+	[[ -d $src ]] || die "go mod download github.com/axllent/mailpit@$MAILPIT_VERSION gave no source directory"
+	# The module cache is read-only; npm writes node_modules and dist/ here.
+	rm -rf "$build"
+	mkdir -p "$(dirname "$build")"
+	cp -R "$src" "$build"
+	chmod -R u+w "$build"
+	log "  npm ci (web dependencies)"
+	# --omit=peer: the lockfile's peer-only packages are sass-embedded (an
+	# alternative compiler esbuild-sass-plugin never uses unless asked; it
+	# uses `sass`) and an eslint parser. sass-embedded 1.108.1, which v1.33.1
+	# locks, answers 404 on the registry, so installing peers fails the build.
+	if ! (cd "$build" && npm ci --omit=peer --no-audit --no-fund --loglevel=error); then
+		# The registry this project's machines reach has no rapidoc 12 (the
+		# lock's 12.1.0 answers 404; 9.3.8 is its newest). rapidoc only draws
+		# the API reference page (docs.js, /api/v1/); the inbox (app.js) does
+		# not use it. Everything else stays at the lockfile's versions.
+		log "  npm ci failed (see above); retrying with rapidoc $MAILPIT_RAPIDOC_FALLBACK, for the API docs page only"
+		(cd "$build" && npm pkg set "dependencies.rapidoc=$MAILPIT_RAPIDOC_FALLBACK" &&
+			npm install --omit=peer --no-audit --no-fund --loglevel=error)
+	fi
+	log "  npm run package (web assets, $((SECONDS - started)) s so far)"
+	(cd "$build" && npm run package --silent)
+	[[ -s $build/server/ui/dist/app.js && -s $build/server/ui/dist/app.css ]] ||
+		die "npm run package produced no server/ui/dist/app.{js,css} in $build"
+	# Commit the tree (assets included) and tag it, so that go build stamps
+	# "mod github.com/axllent/mailpit v1.33.1" into the binary as `go install`
+	# does, instead of "(devel)": an older stack.sh (other checkouts, cached
+	# CI tools) reads that line and would otherwise replace this binary with
+	# an asset-less one.
+	printf '/node_modules/\n' >"$build/.git-exclude"
+	git -C "$build" init -q
+	mv "$build/.git-exclude" "$build/.git/info/exclude"
+	git -C "$build" add -A
+	git -C "$build" -c user.name=stack.sh -c user.email=stack.sh@localhost \
+		commit -q -m "mailpit $MAILPIT_VERSION with web assets"
+	git -C "$build" tag "$MAILPIT_VERSION"
+	log "  go build (mailpit, $((SECONDS - started)) s so far)"
+	# Same flags as upstream's Dockerfile; the -X sets what `mailpit version`
+	# prints. -buildvcs=true because GOFLAGS may say false (it does here),
+	# and the tag above is read only with it.
+	(cd "$build" && CGO_ENABLED=0 go build -trimpath -buildvcs=true \
+		-ldflags "-s -w -X github.com/axllent/mailpit/config.Version=$MAILPIT_VERSION" -o "$TOOLS/.mailpit.new" .)
+	# rename(2) on the same filesystem: a Mailpit running the old binary keeps
+	# its inode, and no one ever sees a half-written file.
+	mv -f "$TOOLS/.mailpit.new" "$TOOLS/mailpit"
+	mailpit_stamp "$TOOLS/mailpit" >"$TOOLS/.mailpit.stamp.new"
+	mv -f "$TOOLS/.mailpit.stamp.new" "$TOOLS/mailpit.stamp"
+	# node_modules alone is ~250 MB; npm's own cache keeps a rebuild quick.
+	rm -rf "$build"
+	log "  mailpit $MAILPIT_VERSION with web page built in $((SECONDS - started)) s"
 }
 
 cmd_tools() {
@@ -61,11 +145,12 @@ cmd_tools() {
 	# concurrent build of the temporal CLI would only waste the two cores.
 	exec 9>"$TOOLS/.lock"
 	flock 9
-	temporal_ok || install_tool temporal "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_VERSION"
-	has_module "$TOOLS/mailpit" github.com/axllent/mailpit "$MAILPIT_VERSION" ||
-		install_tool mailpit "github.com/axllent/mailpit@$MAILPIT_VERSION"
+	temporal_ok || install_tool temporal "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_VERSION" \
+		"the largest, about 5-10 minutes on 2 cores"
+	mailpit_ok || build_mailpit
 	has_module "$TOOLS/workflowcheck" go.temporal.io/sdk/contrib/tools/workflowcheck "$WORKFLOWCHECK_VERSION" ||
-		install_tool workflowcheck "go.temporal.io/sdk/contrib/tools/workflowcheck@$WORKFLOWCHECK_VERSION"
+		install_tool workflowcheck "go.temporal.io/sdk/contrib/tools/workflowcheck@$WORKFLOWCHECK_VERSION" \
+		"about a minute"
 	exec 9>&-
 }
 
