@@ -6,6 +6,8 @@ TOOLS ?= $(or $(CALLCYCLE_TOOLS),$(CURDIR)/.tools)
 export CALLCYCLE_TOOLS := $(TOOLS)
 
 VET := go vet ./...
+# go.mod and go.sum must already be what `go mod tidy` would write.
+TIDY := go mod tidy -diff
 # workflowcheck flags non-deterministic calls reachable from workflow code.
 WORKFLOWCHECK := $(TOOLS)/workflowcheck ./workflows/...
 GOTEST := go test -count=1 -timeout 30m ./...
@@ -48,7 +50,7 @@ tools:
 ## then lint and the whole suite with the CALLCYCLE_* variables exported.
 ## One shell line rather than a sub-make, so `make -n test` stays a dry run.
 test:
-	$(STACK) test-env sh -c '$(VET) && $(WORKFLOWCHECK) && $(GOTEST)'
+	$(STACK) test-env sh -c '$(TIDY) && $(VET) && $(WORKFLOWCHECK) && $(GOTEST)'
 
 lint: tools
 	$(VET)
