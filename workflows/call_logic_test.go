@@ -37,7 +37,7 @@ func TestCallLogicFullCycle(t *testing.T) {
 		{Reference: "AP-SUD-2024-0001", Amount: money.Euros(15000)}, {Reference: "AP-SUD-2024-0002", Amount: money.Euros(100000)}}})
 	closed1 := workflows.GrantClosedSignal{Reference: "AP-SUD-2024-0001", Paid: money.Euros(15000)}
 	f.signal(40*fday, workflows.SignalGrantClosed, closed1)
-	f.signal(41*fday, workflows.SignalGrantClosed, closed1)                                                           // redelivered
+	f.signal(41*fday, workflows.SignalGrantClosed, closed1)                                                             // redelivered
 	f.signal(41*fday, workflows.SignalGrantClosed, workflows.GrantClosedSignal{Reference: "AP-CMS-2024-0002", Paid: 1}) // not ours
 	decided := f.callStatus(42 * fday)
 	f.signal(50*fday, workflows.SignalGrantClosed, workflows.GrantClosedSignal{Reference: "AP-SUD-2024-0002", Paid: money.Euros(80000), Recovery: money.Euros(20000)})
@@ -167,7 +167,7 @@ func TestCallLogicRefusalsRunNoActivity(t *testing.T) {
 	good := sub("Solsoc", "Économie sociale", rKinsha, 20000)
 	accepted := f.update(time.Hour, workflows.UpdateSubmit, batch(good))
 	refused := map[string]*upd{
-		"bad rows": f.update(2*time.Hour, workflows.UpdateSubmit, batch(sub("B", "ok", rRabat, 20000), sub("C", "t", "Dakar", 20000), sub("SOLSOC", "économie  sociale!", rKinsha, 30000))),
+		"bad rows":           f.update(2*time.Hour, workflows.UpdateSubmit, batch(sub("B", "ok", rRabat, 20000), sub("C", "t", "Dakar", 20000), sub("SOLSOC", "économie  sociale!", rKinsha, 30000))),
 		"no officer":         f.update(2*time.Hour, workflows.UpdateSubmit, workflows.SubmitInput{Submissions: batch(sub("D", "t", rRabat, 20000)).Submissions}),
 		"extend to the past": f.update(2*time.Hour, workflows.UpdateExtend, workflows.ExtendInput{Deadline: fakeStart, By: "officer"}),
 		"extend by 2 years":  f.update(2*time.Hour, workflows.UpdateExtend, workflows.ExtendInput{Deadline: call.Deadline.AddDate(2, 0, 0), By: "officer"}),
