@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -277,12 +278,11 @@ func fakeCall() callspec.Call {
 		Report: callspec.ReportRules{DelayDays: 60}, Reviewers: []string{"AB"}}
 }
 
-var tokenSeq int
+var tokenSeq atomic.Int64
 
 // sub is a valid submission with a fresh token.
 func sub(assoc, title, region string, euros int64) intake.Submission {
-	tokenSeq++
-	return intake.Submission{Token: fmt.Sprintf("00000000-0000-4000-8000-%012d", tokenSeq), Association: assoc,
+	return intake.Submission{Token: fmt.Sprintf("00000000-0000-4000-8000-%012d", tokenSeq.Add(1)), Association: assoc,
 		Title: title, Region: region, Amount: money.Euros(euros)}
 }
 
