@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -58,6 +59,7 @@ type fake struct {
 	gov workflows.GovernmentStatus
 	// failSignal makes a signal to these workflow ids fail (the target is gone).
 	failSignal map[string]bool
+	mu         sync.Mutex // signal mocks run on their own goroutines
 }
 
 func newFake(t *testing.T) *fake {
@@ -71,6 +73,8 @@ func newFake(t *testing.T) *fake {
 	})
 	f.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
 		func(_, id, _, name string, arg any) error {
+			f.mu.Lock()
+			defer f.mu.Unlock()
 			f.signals = append(f.signals, signalOut{To: id, Name: name, Arg: arg, At: f.env.Now()})
 			if f.failSignal[id] {
 				return errors.New("workflow not found")
