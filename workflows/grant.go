@@ -105,6 +105,9 @@ type grantWF struct {
 	// grant's opening, upserts search attributes only when they change and
 	// keeps its alarm's timer while the alarm's time does not move.
 	lean bool
+	// brusselsDates: months from the signature are counted in Brussels
+	// time (GetVersion "brussels-dates", taken at the signature).
+	brusselsDates bool
 
 	// The alarm's timer, kept across updates that do not move it.
 	timer       workflow.Future
@@ -180,6 +183,11 @@ func (g *grantWF) projectEnd(signed time.Time) time.Time {
 	if g.in.Rules.TimeScale > 1 {
 		return signed.Add(g.days(30 * g.in.DurationMonths))
 	}
+	// Months are counted on Brussels' calendar: a date that arrives with
+	// a fixed winter offset would otherwise put a summer end an hour off.
+	if g.brusselsDates {
+		signed = signed.In(callspec.Brussels)
+	}
 	return signed.AddDate(0, g.in.DurationMonths, 0)
 }
 
@@ -237,6 +245,16 @@ func (g *grantWF) becomeOverdue(ctx workflow.Context) error {
 }
 
 func (g *grantWF) escalate(ctx workflow.Context) error {
+	// A due date moved far into the past (a new end date) makes several
+	// periods due at once: one alert says how late it is, instead of one
+	// mail per missed week in the same moment.
+	if workflow.GetVersion(ctx, "escalate-once", workflow.DefaultVersion, 1) == 1 {
+		if every := g.days(g.in.Rules.Report.EscalateEveryDays); every > 0 {
+			if n := int(workflow.Now(ctx).Sub(g.st.Due) / every); n > g.st.Escalations+1 {
+				g.st.Escalations = n - 1
+			}
+		}
+	}
 	g.st.Escalations++
 	return g.mail(ctx, "report-overdue", fmt.Sprintf("r%d-%d", g.st.Revision, g.st.Escalations), true, map[string]any{
 		"DueDate": dayFR(g.st.Due), "Count": g.st.Escalations,

@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -54,9 +55,9 @@ func TestGrantLogicLifecycle(t *testing.T) {
 	f := newFake(t)
 	in := fakeGrant()
 	signed := fakeStart.Add(30 * fday)
-	// The workflow receives the date with its offset at signing (+01:00)
-	// and counts months in it.
-	projectEnd := signed.In(time.FixedZone("", 3600)).AddDate(0, 18, 0)
+	// Months are counted on Brussels' calendar, whatever offset the date
+	// arrives with: a winter signature, a summer end, the same hour.
+	projectEnd := signed.In(callspec.Brussels).AddDate(0, 18, 0)
 	due := projectEnd.Add(90 * fday)
 	sign := f.update(30*fday, workflows.UpdateSign, workflows.SignInput{On: signed, By: "officer"})
 	running := f.grantStatus(31 * fday)
@@ -285,4 +286,35 @@ func TestGrantLogicRefusals(t *testing.T) {
 		t.Fatalf("sign: %s", sign)
 	}
 	wantNames(t, f.names(), "OpenGrant", "RecordGrantDates", "OrderPayment")
+}
+
+// An end date moved far back makes weeks of escalation due at once: one
+// alert goes out, counting the weeks, and the next follows a week later —
+// not one mail per missed week in the same moment.
+func TestGrantLogicLateEndDateEscalatesOnce(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	in := fakeGrant()
+	in.DurationMonths = 1
+	f.update(fday, workflows.UpdateSign, workflows.SignInput{On: fakeStart, By: "officer"})
+	f.update(2*fday, workflows.UpdateEndDate, workflows.EndDateInput{End: fakeStart.Add(1000 * fday), By: "officer"})
+	// At day 400, the project is said to have ended on day 40 after all:
+	// due on day 130, 270 days (38 full weeks) ago.
+	moved := f.update(400*fday, workflows.UpdateEndDate, workflows.EndDateInput{End: fakeStart.Add(40 * fday), By: "officer"})
+	f.run(405*fday, workflows.GrantWorkflowName, in)
+	if !moved.ok() {
+		t.Fatalf("end date: %s", moved)
+	}
+	kinds, at, _ := f.mails(t)
+	var overdue []string
+	var when []time.Duration
+	for i, k := range kinds {
+		if strings.HasPrefix(k, "report-overdue/") {
+			overdue, when = append(overdue, k), append(when, since(at[i]))
+		}
+	}
+	due := fakeStart.Add(130 * fday)
+	if len(overdue) != 2 || when[0] != 400*fday || !fakeStart.Add(when[1]).Equal(due.Add(39*7*fday)) {
+		t.Fatalf("escalations %v at %v (days), want one at day 400 and the next at the 39th week after the due date", overdue, when)
+	}
 }

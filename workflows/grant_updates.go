@@ -75,6 +75,7 @@ func (g *grantWF) sign(ctx workflow.Context, in SignInput) (GrantChangeResult, e
 		if g.in.Rules.TimeScale > 1 {
 			base = workflow.Now(ctx)
 		}
+		g.brusselsDates = workflow.GetVersion(ctx, "brussels-dates", workflow.DefaultVersion, 1) == 1
 		g.st.ProjectEnd = g.projectEnd(base)
 		g.st.Due = g.st.ProjectEnd.Add(g.days(g.in.Rules.Report.DelayDays))
 		if err := g.dates(ctx); err != nil {
