@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/callcycle/callcycle/internal/callspec"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -416,7 +417,7 @@ func (d *driver) grants(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	today := time.Now().Format("2006-01-02")
+	today := time.Now().In(callspec.Brussels).Format("2006-01-02")
 	for _, ref := range refs {
 		if err := d.grant(ctx, ref, granted[ref], today); err != nil {
 			// A grant that cannot go on is recorded and the replay

@@ -3,6 +3,7 @@ package officer_test
 import (
 	"context"
 	"fmt"
+	"github.com/callcycle/callcycle/internal/callspec"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,8 +61,8 @@ func TestBadInputsChangeNothing(t *testing.T) {
 	latin1 := filepath.Join(t.TempDir(), "latin1.yaml")
 	_ = os.WriteFile(latin1, []byte("association: Soci\xe9t\xe9\n"), 0o600)
 	csvWith := func(content string) string { return writeFile(t, "bulk.csv", content) }
-	today := time.Now().Format("2006-01-02")
-	future := time.Now().AddDate(1, 0, 0).Format("2006-01-02")
+	today := time.Now().In(callspec.Brussels).Format("2006-01-02")
+	future := time.Now().In(callspec.Brussels).AddDate(1, 0, 0).Format("2006-01-02")
 	e := s.env
 	cases := []struct {
 		name string

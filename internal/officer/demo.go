@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"github.com/callcycle/callcycle/internal/callspec"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -205,7 +206,7 @@ func (e Env) replayGrants(ctx context.Context) error {
 		}
 		refs, granted[r] = append(refs, r), money.Cents(c)
 	}
-	today := time.Now().Format("2006-01-02")
+	today := time.Now().In(callspec.Brussels).Format("2006-01-02")
 	for _, ref := range refs {
 		id := workflows.GrantWorkflowID(ref)
 		var err error

@@ -3,6 +3,7 @@ package officer_test
 import (
 	"context"
 	"fmt"
+	"github.com/callcycle/callcycle/internal/callspec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -114,7 +115,7 @@ func TestEndToEndCaretakerPausesAndInstallationResumes(t *testing.T) {
 
 	// One command resumes both calls, within seconds.
 	installedAt := time.Now()
-	if err := s.env.GovernmentInstalled(ctx, time.Now().Format("2006-01-02")); err != nil {
+	if err := s.env.GovernmentInstalled(ctx, time.Now().In(callspec.Brussels).Format("2006-01-02")); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"AP-CMS-A", "AP-CMS-B"} {

@@ -2,6 +2,7 @@ package officer_test
 
 import (
 	"context"
+	"github.com/callcycle/callcycle/internal/callspec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,7 +37,7 @@ func TestEndToEndGrantsToClosure(t *testing.T) {
 		return st.Grants.Started == 2
 	})
 	ulb, oxfam := workflows.GrantWorkflowID(call+"-0001"), workflows.GrantWorkflowID(call+"-0002")
-	today := time.Now().Format("2006-01-02")
+	today := time.Now().In(callspec.Brussels).Format("2006-01-02")
 
 	// Bad input is refused and changes nothing.
 	wantUsage(t, "unknown grant", s.env.GrantSign(ctx, "GRANT-NOPE", today), "no grant")
