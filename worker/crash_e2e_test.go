@@ -26,9 +26,7 @@ const contacts = 400
 // done. Every mail of the outbox must still reach the relay, including
 // those the dead attempt had claimed, and none may be left unsent.
 func TestWorkerKilledMidDeliverySendsEveryMail(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills a worker process; waits out a claim lease")
-	}
+	testenv.ServiceTest(t) // builds and kills a worker process; waits out a claim lease
 	db, dbURL := testenv.Postgres(t)
 	tc, srv := testenv.Temporal(t)
 	sink := testenv.StartMailpit(t)

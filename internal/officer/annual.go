@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/config"
@@ -15,6 +14,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 )
 
 // EnsureAnnualSchedule creates the yearly annual-report schedule, or
@@ -42,7 +42,7 @@ func EnsureAnnualSchedule(ctx context.Context, c client.Client, at config.Annual
 		Note:    "Writes the annual report workbook of the year that ended.",
 	})
 	var exists *serviceerror.AlreadyExists
-	if err == nil || !errors.As(err, &exists) && !strings.Contains(err.Error(), "already") {
+	if err == nil || !errors.As(err, &exists) && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
 		if err != nil {
 			return fmt.Errorf("annual report schedule: %w", err)
 		}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/callcycle/callcycle/workflows"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 )
 
 // EnsurePurgeSchedule creates the schedule that purges abandoned intake
@@ -40,7 +40,7 @@ func ensureSchedule(ctx context.Context, c client.Client, opts client.ScheduleOp
 	if err == nil {
 		return nil
 	}
-	if !errors.As(err, &exists) && !strings.Contains(err.Error(), "already") {
+	if !errors.As(err, &exists) && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
 		return fmt.Errorf("schedule %s: %w", opts.ID, err)
 	}
 	h := c.ScheduleClient().GetHandle(ctx, opts.ID)
