@@ -72,20 +72,12 @@ func CallWorkflow(ctx workflow.Context, in CallInput) (CallResult, error) {
 		case StageLapsed:
 			_, err = w.waitFor(ctx, func() bool { return w.st.Stage != StageLapsed })
 		case StageDecided:
-			// Calls decided before grant execution existed keep waiting as
-			// they did; newer ones start their grants.
-			if workflow.GetVersion(ctx, "start-grants", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-				_, err = w.waitFor(ctx, func() bool { return w.st.Stage != StageDecided })
-			} else {
-				err = w.runGrants(ctx)
-			}
+			err = w.runGrants(ctx)
 		default: // completed, cancelled, no eligible application: the call ends
 			w.unsubscribe(ctx)
 			// A last delivery that waits out mails held by attempts of a
 			// worker that died, so none is left behind when the call ends.
-			if workflow.GetVersion(ctx, "final-delivery", workflow.DefaultVersion, 1) == 1 {
-				w.final, w.st.MailPending = true, true
-			}
+			w.final, w.st.MailPending = true, true
 			if err := workflow.Await(ctx, func() bool { return !w.st.MailPending && !w.mailBusy && workflow.AllHandlersFinished(ctx) }); err != nil {
 				return CallResult{}, err
 			}
@@ -200,22 +192,20 @@ func (w *callWF) continueAsNew(ctx workflow.Context, in CallInput) error {
 	carryMail()
 	w.drainGovernment(ctx)
 	w.drainGrantClosed(ctx)
-	if workflow.GetVersion(ctx, "can-after-receivers", workflow.DefaultVersion, 1) == 1 {
-		// A signal that arrived in this very workflow task may already be
-		// handed to a receiver coroutine blocked in Receive (not in the
-		// channel, so not drained above); it runs after this one. Let it
-		// run before the state is serialized, or the new run never counts
-		// that grant (the 1,000-grant bench waited forever on 999).
-		yielded := false
-		if err := workflow.Await(ctx, func() bool { y := yielded; yielded = true; return y }); err != nil {
-			return err
-		}
-		w.drainGovernment(ctx)
-		w.drainGrantClosed(ctx)
-		// The mail loop ran too and may have taken the pending flag for
-		// a delivery this run will not finish: carry it again.
-		carryMail()
+	// A signal that arrived in this very workflow task may already be
+	// handed to a receiver coroutine blocked in Receive (not in the
+	// channel, so not drained above); it runs after this one. Let it
+	// run before the state is serialized, or the new run never counts
+	// that grant (the 1,000-grant bench waited forever on 999).
+	yielded := false
+	if err := workflow.Await(ctx, func() bool { y := yielded; yielded = true; return y }); err != nil {
+		return err
 	}
+	w.drainGovernment(ctx)
+	w.drainGrantClosed(ctx)
+	// The mail loop ran too and may have taken the pending flag for
+	// a delivery this run will not finish: carry it again.
+	carryMail()
 	workflow.GetLogger(ctx).Info("continuing as new", "updates", w.updates, "history", workflow.GetInfo(ctx).GetCurrentHistoryLength())
 	in.State = w.st
 	in.Call = w.call

@@ -27,15 +27,12 @@ func GrantWorkflow(ctx workflow.Context, in GrantInput) (GrantResult, error) {
 		}
 	}
 	g.st.Updates = 0
-	// One version for every change since the first deployment: each
-	// GetVersion costs a marker and a search-attribute upsert per run.
-	g.lean = workflow.GetVersion(ctx, "grant-lean", workflow.DefaultVersion, 1) == 1
 	if err := g.register(ctx); err != nil {
 		return GrantResult{}, err
 	}
 	// The last run's delivery (fire and forget) ended with it, perhaps
 	// while retrying mails held by a worker that died: deliver again.
-	if g.opened && workflow.GetVersion(ctx, "grant-redeliver", workflow.DefaultVersion, 1) == 1 {
+	if g.opened {
 		g.deliver(ctx)
 	}
 	if g.st.AgreementSent.IsZero() {
@@ -55,18 +52,7 @@ func GrantWorkflow(ctx workflow.Context, in GrantInput) (GrantResult, error) {
 		cond := func() bool {
 			return g.wake || g.st.Updates >= DefaultMaxUpdatesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 		}
-		var err error
-		if g.lean {
-			err = g.awaitAlarm(ctx, at, alarm != nil, cond)
-		} else if alarm == nil {
-			err = workflow.Await(ctx, cond)
-		} else if wait := at.Sub(workflow.Now(ctx)); wait > 0 {
-			_, err = workflow.AwaitWithTimeout(ctx, wait, cond)
-		} else if g.busy > 0 {
-			// Due now, but a handler is mid-change: let it finish first.
-			err = workflow.Await(ctx, func() bool { return g.busy == 0 || cond() })
-		}
-		if err != nil {
+		if err := g.awaitAlarm(ctx, at, alarm != nil, cond); err != nil {
 			return GrantResult{}, err
 		}
 		if g.st.Updates >= DefaultMaxUpdatesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
@@ -101,13 +87,6 @@ type grantWF struct {
 	wake   bool
 	busy   int  // handlers in the middle of a change
 	opened bool // the grant's row exists (OpenGrant done)
-	// lean: this run started after version "grant-lean": it waits for the
-	// grant's opening, upserts search attributes only when they change and
-	// keeps its alarm's timer while the alarm's time does not move.
-	lean bool
-	// brusselsDates: months from the signature are counted in Brussels
-	// time (GetVersion "brussels-dates", taken at the signature).
-	brusselsDates bool
 
 	// The alarm's timer, kept across updates that do not move it.
 	timer       workflow.Future
@@ -185,10 +164,7 @@ func (g *grantWF) projectEnd(signed time.Time) time.Time {
 	}
 	// Months are counted on Brussels' calendar: a date that arrives with
 	// a fixed winter offset would otherwise put a summer end an hour off.
-	if g.brusselsDates {
-		signed = signed.In(callspec.Brussels)
-	}
-	return signed.AddDate(0, g.in.DurationMonths, 0)
+	return signed.In(callspec.Brussels).AddDate(0, g.in.DurationMonths, 0)
 }
 
 // nextAlarm is the next timed action of the current stage, or nil.
@@ -248,11 +224,9 @@ func (g *grantWF) escalate(ctx workflow.Context) error {
 	// A due date moved far into the past (a new end date) makes several
 	// periods due at once: one alert says how late it is, instead of one
 	// mail per missed week in the same moment.
-	if workflow.GetVersion(ctx, "escalate-once", workflow.DefaultVersion, 1) == 1 {
-		if every := g.days(g.in.Rules.Report.EscalateEveryDays); every > 0 {
-			if n := int(workflow.Now(ctx).Sub(g.st.Due) / every); n > g.st.Escalations+1 {
-				g.st.Escalations = n - 1
-			}
+	if every := g.days(g.in.Rules.Report.EscalateEveryDays); every > 0 {
+		if n := int(workflow.Now(ctx).Sub(g.st.Due) / every); n > g.st.Escalations+1 {
+			g.st.Escalations = n - 1
 		}
 	}
 	g.st.Escalations++
@@ -372,9 +346,6 @@ func (g *grantWF) publish(ctx workflow.Context) {
 // history event and a visibility write on the server; most updates (a
 // payment confirmed, a date moved) do not change the stage.
 func (g *grantWF) searchAttributesCurrent(ctx workflow.Context) bool {
-	if !g.lean {
-		return false
-	}
 	sa := workflow.GetTypedSearchAttributes(ctx)
 	call, _ := sa.GetKeyword(SACallID)
 	id, _ := sa.GetKeyword(SAGrantID)

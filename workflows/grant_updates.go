@@ -42,9 +42,6 @@ func (g *grantWF) change(ctx workflow.Context, fn func() error) (GrantChangeResu
 // (right after the call started it) waits for it, instead of recording
 // dates and payments against a row that does not exist yet.
 func (g *grantWF) waitOpened(ctx workflow.Context) error {
-	if !g.lean && workflow.GetVersion(ctx, "grant-wait-opened", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return nil
-	}
 	return workflow.Await(ctx, func() bool { return g.opened })
 }
 
@@ -75,7 +72,6 @@ func (g *grantWF) sign(ctx workflow.Context, in SignInput) (GrantChangeResult, e
 		if g.in.Rules.TimeScale > 1 {
 			base = workflow.Now(ctx)
 		}
-		g.brusselsDates = workflow.GetVersion(ctx, "brussels-dates", workflow.DefaultVersion, 1) == 1
 		g.st.ProjectEnd = g.projectEnd(base)
 		g.st.Due = g.st.ProjectEnd.Add(g.days(g.in.Rules.Report.DelayDays))
 		if err := g.dates(ctx); err != nil {
