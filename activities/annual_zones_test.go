@@ -14,6 +14,7 @@ import (
 // report line, not two); a zone matching nothing keeps its own line; the
 // kept list is the configured zones, then the launched calls' regions.
 func TestAnnualDataFoldsZones(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.Postgres(t)
 	ctx := t.Context()
 	if _, err := db.Exec(ctx, `INSERT INTO calls (call_id, kind, year, title, config, launched_at)

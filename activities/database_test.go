@@ -31,6 +31,7 @@ const (
 )
 
 func TestRecordApplicationsIsIdempotent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.stage(t, tok1, "awa@twende.example", "fr")
 	f.stage(t, tok2, "jan@twende.example", "nl")
@@ -62,6 +63,7 @@ func TestRecordApplicationsIsIdempotent(t *testing.T) {
 }
 
 func TestRecordApplicationsWithoutInboxRowFailsForGood(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, err := f.env.ExecuteActivity(f.acts.RecordApplications, batch(tok1))
 	var appErr *temporal.ApplicationError
@@ -74,6 +76,7 @@ func TestRecordApplicationsWithoutInboxRowFailsForGood(t *testing.T) {
 }
 
 func TestRecordApplicationsUnknownCall(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	in := batch(tok1)
 	in.CallID = "AP-NOPE-2024"
@@ -87,6 +90,7 @@ func TestRecordApplicationsUnknownCall(t *testing.T) {
 // An OrderPayment retried (worker died after the commit, activity timed
 // out...) records one payment and queues one mail.
 func TestOrderPaymentTwiceRecordsOnce(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.openGrant(t)
 	in := activities.OrderPaymentInput{GrantID: "GRANT-AP-TEST-2024-0001", Tranche: 1, TrancheCount: 2, Percent: 80,

@@ -74,6 +74,7 @@ func (f *fixture) wantDelivered(t *testing.T, ids []string, copies map[string]in
 // answer to the final dot arrives: the attempt fails, and the retry sends
 // that mail again, once, with the same Message-ID, counted as a resend.
 func TestDeliverMailAnswerToTheDotLostIsResentOnce(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ids := f.announce(t, 3)
 	p := cutAfterFirstAccept(t, f.sink.SMTPPort)
@@ -98,6 +99,7 @@ func TestDeliverMailAnswerToTheDotLostIsResentOnce(t *testing.T) {
 // refuses the UPDATE): the mail is not lost, it is sent again by the
 // retry and the resend counted.
 func TestDeliverMailMarkFailedAfterAcceptIsResent(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ids := f.announce(t, 3)
 	// The first 'sent' mark raises; a sequence is not rolled back with it.
@@ -127,6 +129,7 @@ func TestDeliverMailMarkFailedAfterAcceptIsResent(t *testing.T) {
 // the one in flight (the first unsent of that claim) may have reached the
 // relay, and only its resend is counted.
 func TestDeliverMailTakeoverCountsOnlyTheMailInFlight(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ids := f.announce(t, 3)
 	s, err := f.acts.Mailer.Open(context.Background())

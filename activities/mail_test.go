@@ -12,6 +12,7 @@ import (
 )
 
 func TestDeliverMailSendsEachMailOnce(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	for _, c := range [][2]string{{"a@ngo.example", "fr"}, {"b@ngo.example", "nl"}, {"c@ngo.example", "en"}} {
@@ -57,6 +58,7 @@ func TestDeliverMailSendsEachMailOnce(t *testing.T) {
 // A row left 'sending' by a live attempt is not sent again until its
 // lease expires; after that it is (the documented window).
 func TestDeliverMailRespectsClaims(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	if _, err := f.db.Exec(ctx, `INSERT INTO call_contacts VALUES ($1, 'announce', 'a@ngo.example', 'fr')`, f.call.ID); err != nil {
@@ -93,7 +95,8 @@ func TestDeliverMailRespectsClaims(t *testing.T) {
 }
 
 // With the relay down the attempt fails (Temporal retries) and the rows
-// go back to pending, unsent.
+// go back to pending, unsent. Not parallel: the "down" relay is a port
+// just closed, which a parallel test's Mailpit could be given next.
 func TestDeliverMailRelayDown(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

@@ -16,6 +16,7 @@ import (
 // call's payment-order workbook, and the file still ends with every one of
 // them: no change is left out because another rewrite was skipped.
 func TestPaymentOrderWorkbookGroupsRewrites(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	f.openGrant(t)

@@ -34,6 +34,7 @@ func (f *fixture) inbox(t *testing.T, token string) bool {
 }
 
 func TestPurgeIntakeDeletesOnlyAbandonedRows(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	const day = 24 * time.Hour
@@ -119,6 +120,7 @@ func TestPurgeIntakeDeletesOnlyAbandonedRows(t *testing.T) {
 }
 
 func TestPurgeIntakeRefusesAShortRetention(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	_, err := f.env.ExecuteActivity(f.acts.PurgeIntake, activities.PurgeIntakeInput{Run: "r", Retention: time.Minute})
 	if err == nil {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestBudgetYearRefusesBadEntries(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.Postgres(t)
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()

@@ -41,6 +41,7 @@ func decision(grants ...workflows.DecisionGrant) workflows.DecideInput {
 var proposed = []workflows.DecisionGrant{{Reference: "AP-SUD-2024-0003", Amount: money.Euros(100000)}, {Reference: "AP-SUD-2024-0002", Amount: money.Euros(125000)}}
 
 func TestCaretakerBeforeTheStepThenInstalled(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	june := time.Date(2024, 1, 20, 0, 0, 0, 0, time.UTC)
 	h.setGov(2*day, true, june)
@@ -76,6 +77,7 @@ func TestCaretakerBeforeTheStepThenInstalled(t *testing.T) {
 }
 
 func TestCaretakerDuringTheWaitEndingAndStartingAgain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.toProposal()
 	var s1, s2, s3, s4 workflows.StatusResult
@@ -102,6 +104,7 @@ func TestCaretakerDuringTheWaitEndingAndStartingAgain(t *testing.T) {
 }
 
 func TestLapseAtYearEndThenCarryOver(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.setGov(2*day, true, start)
 	h.toProposal()
@@ -135,6 +138,7 @@ func TestLapseAtYearEndThenCarryOver(t *testing.T) {
 }
 
 func TestCancelAfterLapse(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.setGov(2*day, true, start)
 	h.toProposal()
@@ -161,6 +165,7 @@ func TestCancelAfterLapse(t *testing.T) {
 }
 
 func TestDecisionRefusals(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.toProposal()
 	cases := []struct {
@@ -213,6 +218,7 @@ func TestDecisionRefusals(t *testing.T) {
 // in separate tasks, so this test covers the carry-over, the bench and the
 // kept history bench-call-1000-grants-run-2 the race.
 func TestSignalDuringContinueAsNewIsCarried(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var a, b outcome
 	h.update(time.Hour, workflows.UpdateSubmit, submit(h.app("A", "t1", "Ville-Province de Kinshasa", 20000)), &a)

@@ -49,6 +49,7 @@ func verdicts(vs ...workflows.Verdict) workflows.ScreenInput {
 }
 
 func TestScreeningToReview(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.call.Screening.RequireIBAN = true
 	kin := "Ville-Province de Kinshasa"
@@ -98,6 +99,7 @@ func TestScreeningToReview(t *testing.T) {
 }
 
 func TestScreeningEndedEarly(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	kin := "Ville-Province de Kinshasa"
 	var sub, bad, end, endAgain outcome
@@ -127,6 +129,7 @@ func TestScreeningEndedEarly(t *testing.T) {
 }
 
 func TestScoresImportRejectedThenAccepted(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	kin, tpo := "Ville-Province de Kinshasa", "Territoire palestinien occupé"
 	var sub, end, badImport, goodImport, twice outcome

@@ -171,6 +171,7 @@ func submit(subs ...intake.Submission) workflows.SubmitInput {
 }
 
 func TestDeadlineClosesTheWindow(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var before, after outcome
 	var open, closed workflows.StatusResult
@@ -200,6 +201,7 @@ func TestDeadlineClosesTheWindow(t *testing.T) {
 }
 
 func TestExtensionMovesTheTimer(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var ext, late, badExt outcome
 	var s35, s41 workflows.StatusResult
@@ -224,6 +226,7 @@ func TestExtensionMovesTheTimer(t *testing.T) {
 }
 
 func TestEarlyClose(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var cl, again, sub, ext outcome
 	var s workflows.StatusResult
@@ -252,6 +255,7 @@ func TestEarlyClose(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ok := h.app("Solsoc", "Économie sociale", "Territoire palestinien occupé", 125000)
 	cases := []struct {
@@ -303,6 +307,7 @@ func TestRefusals(t *testing.T) {
 
 // With a lowered threshold the call continues as new, carrying its state.
 func TestContinueAsNewCarriesState(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var a, b outcome
 	h.update(time.Hour, workflows.UpdateSubmit, submit(h.app("A", "t1", "Ville-Province de Kinshasa", 20000)), &a)

@@ -18,6 +18,7 @@ type sent struct {
 }
 
 func TestGovernmentTellsEverySubscriber(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.Postgres(t)
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()

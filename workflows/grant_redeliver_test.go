@@ -14,6 +14,7 @@ import (
 // by a worker that died. The continued run delivers again, so such a mail
 // goes out without waiting for the grant's next notice.
 func TestGrantContinuedRunDeliversLeftMail(t *testing.T) {
+	t.Parallel()
 	h, in, _ := grantHarness(t)
 	key := "GRANT-" + grantRef + "/agreement-reminder/1"
 	if _, err := h.db.Exec(context.Background(), `INSERT INTO mail_log (business_key, call_id, reference, kind, recipient, language, subject, body_text, body_html, message_id)

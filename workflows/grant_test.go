@@ -85,6 +85,7 @@ func (h *harness) ledger() map[string]int64 {
 func at(d time.Time) time.Duration { return d.Sub(start) }
 
 func TestGrantOverTwoYears(t *testing.T) {
+	t.Parallel()
 	h, in, closed := grantHarness(t)
 	var sign, paid1, early, report1, revise, report2, approve, paid2 outcome
 	var running, overdue, review, closing, final workflows.GrantStatus
@@ -150,6 +151,7 @@ func TestGrantOverTwoYears(t *testing.T) {
 }
 
 func TestGrantRecovery(t *testing.T) {
+	t.Parallel()
 	h, in, closed := grantHarness(t)
 	var sign, paid1, report, approve, recovered outcome
 	h.grantUpdate(day, workflows.UpdateSign, workflows.SignInput{On: start, By: "officer"}, &sign)
@@ -176,6 +178,7 @@ func TestGrantRecovery(t *testing.T) {
 
 // Moving the project's end moves the report timers.
 func TestGrantEndDateMovesTimers(t *testing.T) {
+	t.Parallel()
 	h, in, _ := grantHarness(t)
 	var sign, move, bad outcome
 	var before, after workflows.GrantStatus

@@ -14,6 +14,7 @@ import (
 // The purge workflow runs the purge activity with its retention, under a
 // run name its log line can be found by, and returns the counts only.
 func TestPurgeIntakeWorkflow(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.Postgres(t)
 	ctx := context.Background()
 	if _, err := db.Exec(ctx, `INSERT INTO intake_inbox (token, call_id, contact_name, email, language, summary, duration_months, created_at) VALUES

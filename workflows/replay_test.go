@@ -20,6 +20,7 @@ import (
 // workflow.GetVersion, or this test fails. Large histories (a run of the
 // 1,000-grant bench, 4,104 events) are kept gzipped.
 func TestReplayKeptHistories(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
 	if err != nil {
 		t.Fatal(err)

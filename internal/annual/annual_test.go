@@ -177,6 +177,7 @@ func wantAmount(t *testing.T, f *excelize.File, sheet, ref string, c money.Cents
 func at(col, row int) string { return xlsx.Cell(col, row) }
 
 func TestWrite2024(t *testing.T) {
+	t.Parallel()
 	d := report2024()
 	f, raw := workbook(t, d)
 
@@ -489,6 +490,7 @@ func zipParts(t *testing.T, raw []byte) map[string]string {
 }
 
 func TestWriteKeepsApplicantTextAsText(t *testing.T) {
+	t.Parallel()
 	d := report2024()
 	evil := []string{`=HYPERLINK("x")`, "+1+2", "-2+3", "@SUM(A1)", "=1+1"}
 	d.Tables[0].Rows[0].Association = evil[0]
@@ -507,6 +509,7 @@ func TestWriteKeepsApplicantTextAsText(t *testing.T) {
 }
 
 func TestWriteCents(t *testing.T) {
+	t.Parallel()
 	d := Data{
 		Year: 2025,
 		Tables: []Table{{Title: "Hors appel 2025", TotalLabel: "TOTAL HORS AP", Rows: []Row{
@@ -530,6 +533,7 @@ func TestWriteCents(t *testing.T) {
 }
 
 func TestWriteEmpty(t *testing.T) {
+	t.Parallel()
 	// A year with nothing funded yet: all-zero breakdowns, no zone, no
 	// table. The workbook still has its four sheets; the zone pie is left
 	// out, having nothing to show.
@@ -553,6 +557,7 @@ func TestWriteEmpty(t *testing.T) {
 }
 
 func TestWriteRefusesInconsistentData(t *testing.T) {
+	t.Parallel()
 	for name, change := range map[string]func(*Data){
 		"kinds out of order":    func(d *Data) { d.ByKind[0], d.ByKind[1] = d.ByKind[1], d.ByKind[0] },
 		"kind missing":          func(d *Data) { d.ByKind = d.ByKind[:4] },
@@ -582,6 +587,7 @@ func TestWriteRefusesInconsistentData(t *testing.T) {
 }
 
 func TestSummarise(t *testing.T) {
+	t.Parallel()
 	s := Summarise(report2024())
 	if s.Total != eur(881242) {
 		t.Errorf("total %s, want 881.242 €", s.Total)
@@ -603,6 +609,7 @@ func TestSummarise(t *testing.T) {
 }
 
 func TestTextLines(t *testing.T) {
+	t.Parallel()
 	// Checked against LibreOffice's rendering with Carlito (Calibri's
 	// metrics) of the 2024 workbook.
 	for _, c := range []struct {

@@ -75,6 +75,7 @@ func errLines(err error) []string {
 }
 
 func TestParseValid(t *testing.T) {
+	t.Parallel()
 	call, contacts, err := Parse([]byte(validCall))
 	if err != nil {
 		t.Fatalf("valid call refused:\n%v", err)
@@ -88,6 +89,7 @@ func TestParseValid(t *testing.T) {
 }
 
 func TestParseExampleFile(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../../examples/call-ap-sud-2030.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -165,6 +167,7 @@ func TestParseExampleFile(t *testing.T) {
 // must appear: the officer is told which field to fix, and nothing else
 // is reported.
 func TestParseProblems(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		edits []string
@@ -284,6 +287,7 @@ func TestParseProblems(t *testing.T) {
 // the reserved envelopes; envelope is its former name; total_envelope is
 // the whole call. The three spellings of one call give the same call.
 func TestEnvelopeNames(t *testing.T) {
+	t.Parallel()
 	for _, edit := range []string{
 		`envelope: "200.400 €"`,
 		`general_envelope: "200.400 €"`,
@@ -303,6 +307,7 @@ func TestEnvelopeNames(t *testing.T) {
 // TestCheckDates: a launch whose budget year has closed, or whose deadline
 // falls after it closes, is refused with the dates.
 func TestCheckDates(t *testing.T) {
+	t.Parallel()
 	call, _, err := Parse([]byte(validCall))
 	if err != nil {
 		t.Fatal(err)
@@ -342,6 +347,7 @@ func TestCheckDates(t *testing.T) {
 
 // TestParseBoundaries are values at the edge of a rule that must pass.
 func TestParseBoundaries(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		edits []string
@@ -383,6 +389,7 @@ func TestParseBoundaries(t *testing.T) {
 // checked: size, encoding, YAML syntax, unknown fields and ambiguous
 // amounts. The error must say what is wrong and where.
 func TestParseRefusedWhole(t *testing.T) {
+	t.Parallel()
 	big := validCall + "# " + strings.Repeat("x", MaxConfigBytes) + "\n"
 	tests := []struct {
 		name string
@@ -413,6 +420,7 @@ func TestParseRefusedWhole(t *testing.T) {
 
 // TestParseSizeLimit: exactly MaxConfigBytes is still read.
 func TestParseSizeLimit(t *testing.T) {
+	t.Parallel()
 	pad := MaxConfigBytes - len(validCall) - len("# \n")
 	data := validCall + "# " + strings.Repeat("x", pad) + "\n"
 	if len(data) != MaxConfigBytes {
@@ -425,6 +433,7 @@ func TestParseSizeLimit(t *testing.T) {
 
 // TestParseReportsEveryProblem: one run tells the officer everything.
 func TestParseReportsEveryProblem(t *testing.T) {
+	t.Parallel()
 	data := edit(t,
 		"id: AP-SUD-2024", "id: ap",
 		`max_grant: "125.000 €"`, "max_grant: 125.000",
@@ -463,6 +472,7 @@ func TestParseReportsEveryProblem(t *testing.T) {
 }
 
 func TestParseTime(t *testing.T) {
+	t.Parallel()
 	cest := time.FixedZone("CEST", 2*3600)
 	tests := []struct {
 		in      string
@@ -512,6 +522,7 @@ func TestParseTime(t *testing.T) {
 }
 
 func TestCheckEmail(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in string
 		ok bool

@@ -42,6 +42,7 @@ func problemVars(err error) []string {
 }
 
 func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(nil))
 	if err != nil {
 		t.Fatalf("defaults refused:\n%v", err)
@@ -68,6 +69,7 @@ func TestLoadDefaults(t *testing.T) {
 }
 
 func TestLoadValues(t *testing.T) {
+	t.Parallel()
 	cert, key, ca := tempFile(t, "client.pem"), tempFile(t, "client.key"), tempFile(t, "ca.pem")
 	c, err := Load(env(map[string]string{
 		"TEMPORAL_ADDRESS":         "callcycle.a1b2c.tmprl.cloud:7233",
@@ -102,6 +104,7 @@ func TestLoadValues(t *testing.T) {
 // TestLoadOneBadVariable: each malformed variable alone gives exactly one
 // problem, and that problem starts with the variable's name.
 func TestLoadOneBadVariable(t *testing.T) {
+	t.Parallel()
 	cert := tempFile(t, "client.pem")
 	missing := filepath.Join(t.TempDir(), "nope.pem")
 	tests := []struct {
@@ -155,6 +158,7 @@ func TestLoadOneBadVariable(t *testing.T) {
 
 // TestLoadEveryProblem: all bad variables are reported at once.
 func TestLoadEveryProblem(t *testing.T) {
+	t.Parallel()
 	_, err := Load(env(map[string]string{
 		"TEMPORAL_ADDRESS":  "localhost",
 		"TEMPORAL_TLS_CERT": filepath.Join(t.TempDir(), "nope.pem"), // unpaired and missing: two problems
@@ -178,6 +182,7 @@ func TestLoadEveryProblem(t *testing.T) {
 // TestLoadRedactsDatabasePassword: a refused DATABASE_URL is shown to
 // help, but its password never appears in the error (which is logged).
 func TestLoadRedactsDatabasePassword(t *testing.T) {
+	t.Parallel()
 	const secret = "S3cr3t-Pw"
 	tests := []struct {
 		name string
@@ -217,6 +222,7 @@ func TestLoadRedactsDatabasePassword(t *testing.T) {
 // TestLoadEmptyMeansEmpty: a variable set to "" is not replaced by its
 // default (an empty SMTP_USER turns authentication off).
 func TestLoadEmptyMeansEmpty(t *testing.T) {
+	t.Parallel()
 	c, err := Load(env(map[string]string{"SMTP_USER": "", "SMTP_PASSWORD": "", "TEMPORAL_TLS_CA": ""}))
 	if err != nil {
 		t.Fatal(err)
@@ -227,6 +233,7 @@ func TestLoadEmptyMeansEmpty(t *testing.T) {
 }
 
 func TestAnnualReportOn(t *testing.T) {
+	t.Parallel()
 	c, err := Load(func(k string) (string, bool) {
 		if k == "ANNUAL_REPORT_ON" {
 			return "02-15 07:30", true

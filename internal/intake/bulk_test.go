@@ -54,6 +54,7 @@ func checkRows(t *testing.T, rows []Row, want []rowWant) {
 }
 
 func TestReadCSV(t *testing.T) {
+	t.Parallel()
 	semi := strings.NewReplacer(",", ";")
 	tests := []struct {
 		name    string
@@ -113,6 +114,7 @@ func TestReadCSV(t *testing.T) {
 }
 
 func TestHeaderNamesEveryProblem(t *testing.T) {
+	t.Parallel()
 	_, err := ReadCSV(strings.NewReader("association,Association,title,region,amount,summary,duration_months,contact_name,mail,language\n"))
 	for _, frag := range []string{`missing column(s) "email"`, `unknown column(s) "mail"`, `duplicate column(s) "association"`} {
 		if err == nil || !strings.Contains(err.Error(), frag) {
@@ -122,6 +124,7 @@ func TestHeaderNamesEveryProblem(t *testing.T) {
 }
 
 func TestReadCSVRowCap(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString(csvHeader)
 	for range MaxBulkRows {
@@ -141,6 +144,7 @@ func TestReadCSVRowCap(t *testing.T) {
 // a numeric amount, a Belgian-style text amount, a text that looks like a
 // formula, a real formula, an empty row, and a decoy first sheet.
 func TestReadXLSX(t *testing.T) {
+	t.Parallel()
 	f := excelize.NewFile()
 	defer f.Close()
 	must := func(err error) {
@@ -192,12 +196,14 @@ func TestReadXLSX(t *testing.T) {
 }
 
 func TestReadXLSXNotAWorkbook(t *testing.T) {
+	t.Parallel()
 	if _, err := ReadXLSX(strings.NewReader(csvHeader + csvGood)); err == nil || !strings.Contains(err.Error(), "not an .xlsx workbook") {
 		t.Fatalf("err = %v", err)
 	}
 }
 
 func TestReadBulkExtension(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "APPLICATIONS.CSV")
 	if err := os.WriteFile(path, []byte(csvHeader+csvGood), 0o600); err != nil {
@@ -214,6 +220,7 @@ func TestReadBulkExtension(t *testing.T) {
 // TestExampleFiles keeps the files in examples/ working: the single
 // application, and the 2024 bulk file with its three deliberate mistakes.
 func TestExampleFiles(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../../examples/application.yaml")
 	if err != nil {
 		t.Fatal(err)

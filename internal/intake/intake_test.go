@@ -55,6 +55,7 @@ func wantLines(t *testing.T, err error, prefixes ...string) {
 }
 
 func TestApplicationCheck(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		modify func(*Application)
@@ -125,6 +126,7 @@ func TestApplicationCheck(t *testing.T) {
 
 // TestApplicationCheckAll: an empty application names every required field.
 func TestApplicationCheckAll(t *testing.T) {
+	t.Parallel()
 	err := Application{IBAN: "BE00"}.Check()
 	want := []string{"association: ", "title: ", "region: ", "contact_name: ", "amount: ",
 		"summary: ", "duration_months: ", "email: ", "language: ", "iban: "}
@@ -137,6 +139,7 @@ func TestApplicationCheckAll(t *testing.T) {
 }
 
 func TestCheckIBAN(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want string // error fragment; empty: valid
@@ -191,6 +194,7 @@ func testCall() callspec.Call {
 const testToken = "0b3c6a1e-6f0d-4a57-9a8e-2f1c3d4e5f60"
 
 func TestCheckSubmission(t *testing.T) {
+	t.Parallel()
 	call := testCall()
 	before := call.Deadline.Add(-time.Hour)
 	tests := []struct {
@@ -253,6 +257,7 @@ func TestCheckSubmission(t *testing.T) {
 }
 
 func TestSubmissionCarriesNoPersonalData(t *testing.T) {
+	t.Parallel()
 	a := validApp()
 	s := a.Submission(testToken)
 	want := Submission{Token: testToken, Association: a.Association, Title: a.Title, Region: a.Region, Amount: a.Amount}
@@ -262,6 +267,7 @@ func TestSubmissionCarriesNoPersonalData(t *testing.T) {
 }
 
 func TestDuplicateKey(t *testing.T) {
+	t.Parallel()
 	hex24 := regexp.MustCompile(`^[0-9a-f]{24}$`)
 	base := DuplicateKey("Solsoc", "Économie sociale")
 	tests := []struct {
@@ -292,6 +298,7 @@ func TestDuplicateKey(t *testing.T) {
 }
 
 func TestNameKey(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"ULB-Coopération", "ulb cooperation"},
 		{"ULB Coopération", "ulb cooperation"},

@@ -17,6 +17,7 @@ import (
 // caller then records it as sent); a refused recipient is a refusal for
 // good and leaves the session usable.
 func TestSendReturnsOnceTheRelayAccepted(t *testing.T) {
+	t.Parallel()
 	sink := testenv.StartMailpit(t)
 	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: sink.SMTPPort, TLS: "none", From: "callcycle <noreply@callcycle.test>"})
 	if err != nil {
@@ -49,6 +50,7 @@ func TestSendReturnsOnceTheRelayAccepted(t *testing.T) {
 // answer to the final dot arrives: the message may have been delivered,
 // and Send says so (ErrUnconfirmed) instead of "not sent".
 func TestSendAnswerToTheDotLost(t *testing.T) {
+	t.Parallel()
 	relay := fakeRelay(t)
 	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: relay.port, TLS: "none", From: "callcycle <noreply@callcycle.test>"})
 	if err != nil {
@@ -122,6 +124,7 @@ func fakeRelay(t *testing.T) relay {
 // A session outlives the per-message timeout: each message renews the
 // connection's deadline (a decision's 10,000 mails take longer than it).
 func TestSessionOutlivesTimeout(t *testing.T) {
+	t.Parallel()
 	sink := testenv.StartMailpit(t)
 	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: sink.SMTPPort, TLS: "none", From: "callcycle <noreply@callcycle.test>",
 		Timeout: 300 * time.Millisecond})

@@ -3,6 +3,7 @@ package money
 import "testing"
 
 func TestString(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   Cents
 		want string
@@ -22,6 +23,7 @@ func TestString(t *testing.T) {
 }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want Cents

@@ -6,6 +6,7 @@ import (
 )
 
 func TestSplit(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		total   Cents
@@ -36,6 +37,7 @@ func TestSplit(t *testing.T) {
 }
 
 func TestSplitAlwaysAddsUp(t *testing.T) {
+	t.Parallel()
 	weightSets := [][]int{{80, 20}, {1, 1, 1}, {50, 30, 20}, {33, 33, 34}, {0, 7, 0, 3}, {1, 2, 3, 4, 5, 6, 7}, {99, 1}, {100}}
 	check := func(tot Cents) {
 		for _, w := range weightSets {
@@ -69,6 +71,7 @@ func TestSplitAlwaysAddsUp(t *testing.T) {
 }
 
 func TestSplitPanicsOnBadWeights(t *testing.T) {
+	t.Parallel()
 	for _, w := range [][]int{nil, {0, 0}, {80, -20}} {
 		func() {
 			defer func() {
@@ -82,6 +85,7 @@ func TestSplitPanicsOnBadWeights(t *testing.T) {
 }
 
 func TestPercentages(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		parts []Cents
@@ -114,6 +118,7 @@ func TestPercentages(t *testing.T) {
 }
 
 func TestPercentagesAlwaysAddUpTo100(t *testing.T) {
+	t.Parallel()
 	for n := Cents(1); n < 2_000_000; n = n*5/3 + 7 {
 		parts := []Cents{n, n / 3, n/7 + 1, 0, n % 97, Euros(int64(n) % 1000)}
 		total := 0

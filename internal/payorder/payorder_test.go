@@ -45,6 +45,7 @@ func write(t *testing.T, title string, orders []Order) ([]byte, *excelize.File) 
 }
 
 func TestWrite(t *testing.T) {
+	t.Parallel()
 	book, f := write(t, "Ordres de paiement — octobre 2026", orders)
 	if got := f.GetSheetList(); !slices.Equal(got, []string{Sheet}) {
 		t.Fatalf("sheets = %q", got)
@@ -142,6 +143,7 @@ func TestWrite(t *testing.T) {
 }
 
 func TestWriteNoOrders(t *testing.T) {
+	t.Parallel()
 	_, f := write(t, "=1+1", nil)
 	raw, _ := f.GetRows(Sheet, excelize.Options{RawCellValue: true})
 	if len(raw) != 5 || raw[0][0] != "=1+1" || raw[3][0] != "TOTAL" || raw[3][colAmount] != "0" || raw[4][colAmount] != "0" {
@@ -153,6 +155,7 @@ func TestWriteNoOrders(t *testing.T) {
 }
 
 func TestWriteRefusesBadOrders(t *testing.T) {
+	t.Parallel()
 	ok := orders[0]
 	for name, change := range map[string]func(*Order){
 		"zero amount":             func(o *Order) { o.Amount = 0 },
@@ -171,6 +174,7 @@ func TestWriteRefusesBadOrders(t *testing.T) {
 }
 
 func TestFormatIBAN(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"BE71096123456769":            "BE71 0961 2345 6769",
 		" be71 0961 2345 6769 ":       "BE71 0961 2345 6769",

@@ -24,6 +24,7 @@ var sud2024 = []ProposalRow{
 }
 
 func TestWriteProposalSud2024(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := WriteProposal(&buf, "Liste des projets financés dans le cadre de l'appel à projets Sud 2024", sud2024); err != nil {
 		t.Fatal(err)
@@ -70,6 +71,7 @@ func TestWriteProposalSud2024(t *testing.T) {
 }
 
 func TestWriteProposalKeepsTextAsText(t *testing.T) {
+	t.Parallel()
 	rows := []ProposalRow{{`=HYPERLINK("http://x","y")`, `+cmd|' /C calc'!A0`, "Maroc", 620_050}}
 	var buf bytes.Buffer
 	if err := WriteProposal(&buf, "=1+1", rows); err != nil {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestRankTies(t *testing.T) {
+	t.Parallel()
 	// One criterion, weight 2, 0–10, so a score is easy to read.
 	crit := []callspec.Criterion{{Key: "q", Name: "Quality", Weight: 2, Min: 0, Max: 10}}
 	app := func(ref string, euros int64, seq int) Application {
@@ -92,6 +93,7 @@ func TestRankTies(t *testing.T) {
 }
 
 func TestRankProblems(t *testing.T) {
+	t.Parallel()
 	apps := sixApps[:3]
 	eights := []int{8, 8, 8, 8}
 	scores := []Score{
@@ -129,6 +131,7 @@ func TestRankProblems(t *testing.T) {
 }
 
 func TestPercent(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		total, max int64
 		want       string

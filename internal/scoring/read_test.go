@@ -16,6 +16,7 @@ import (
 // Reviewer sheet columns: A reference, F–I the four criteria, J conflict,
 // K comment; applications on rows 2–7.
 func TestReadProblems(t *testing.T) {
+	t.Parallel()
 	const ab = "Scores-AB"
 	set := func(sheet, cell string, v any) func(t *testing.T, f *excelize.File) {
 		return func(t *testing.T, f *excelize.File) {
@@ -242,6 +243,7 @@ func TestReadProblems(t *testing.T) {
 func fns(f ...func(*testing.T, *excelize.File)) []func(*testing.T, *excelize.File) { return f }
 
 func TestReadOnlyTheReturnedSheet(t *testing.T) {
+	t.Parallel()
 	// A reviewer returns their own copy: only their sheet is checked.
 	book := edit(t, writeBook(t, sixApps), func(f *excelize.File) {
 		for i := range sixApps {
@@ -255,6 +257,7 @@ func TestReadOnlyTheReturnedSheet(t *testing.T) {
 }
 
 func TestReadUnreadableFile(t *testing.T) {
+	t.Parallel()
 	for name, data := range map[string][]byte{
 		"empty":   nil,
 		"csv":     []byte("reference;pertinence\nAP-1;7\n"),
@@ -267,6 +270,7 @@ func TestReadUnreadableFile(t *testing.T) {
 }
 
 func TestHasFormulaTag(t *testing.T) {
+	t.Parallel()
 	for xml, want := range map[string]bool{
 		`<c r="F2"><f>5+4</f><v>7</v></c>`:             true,
 		`<c r="F2"><f t="shared" ref="F2:F9" si="0"/>`: true,

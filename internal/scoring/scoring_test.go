@@ -99,6 +99,7 @@ func readBook(t testing.TB, data []byte, apps []Application) ([]Score, []Problem
 }
 
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	apps := sixApps[:4]
 	book := edit(t, writeBook(t, apps), func(f *excelize.File) {
 		fillAll(t, f, apps)
@@ -156,6 +157,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestWorkbookLayout(t *testing.T) {
+	t.Parallel()
 	f, err := excelize.OpenReader(bytes.NewReader(writeBook(t, sixApps)))
 	if err != nil {
 		t.Fatal(err)
@@ -236,6 +238,7 @@ func TestWorkbookLayout(t *testing.T) {
 // Titles that Excel would run if they were formulas stay the applicant's
 // text, in the written file and after a reviewer saves it.
 func TestApplicantTextNeverBecomesAFormula(t *testing.T) {
+	t.Parallel()
 	evil := []string{`=HYPERLINK("http://x","y")`, `+cmd|' /C calc'!A0`, `@SUM(1+1)*cmd|' /C calc'!A0`, `-2+3`, ` =1+1 `}
 	var apps []Application
 	for i, s := range evil {
@@ -270,6 +273,7 @@ func TestApplicantTextNeverBecomesAFormula(t *testing.T) {
 }
 
 func TestWriteRefusesBadSetup(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		criteria  []callspec.Criterion
@@ -294,6 +298,7 @@ func TestWriteRefusesBadSetup(t *testing.T) {
 }
 
 func TestEmptyCallWritesHeaders(t *testing.T) {
+	t.Parallel()
 	book := writeBook(t, nil)
 	scores, problems := readBook(t, book, nil)
 	if len(scores) != 0 || len(problems) != 0 {

@@ -30,6 +30,7 @@ func refs(p Proposal) []string {
 // regions interleaved, then lower-ranked applications that must not be
 // funded because both envelopes are exactly used up.
 func TestSud2024(t *testing.T) {
+	t.Parallel()
 	ranked := []Candidate{
 		c("TPO-1", tpo, 124_986),
 		c("KIN-1", kinshasa, 25_000),
@@ -84,6 +85,7 @@ func TestSud2024(t *testing.T) {
 }
 
 func TestEdgeCases(t *testing.T) {
+	t.Parallel()
 	res := func(region string, euros int64) []callspec.ReservedEnvelope {
 		return []callspec.ReservedEnvelope{{Region: region, Amount: money.Euros(euros)}}
 	}

@@ -65,6 +65,7 @@ func env(t *testing.T, n yaml.Node) map[string]string {
 }
 
 func TestComposeServices(t *testing.T) {
+	t.Parallel()
 	services := loadCompose(t)
 	for _, name := range []string{"postgresql", "temporal", "temporal-admin-tools", "temporal-ui", "mailpit", "worker"} {
 		if _, ok := services[name]; !ok {
@@ -80,6 +81,7 @@ func TestComposeServices(t *testing.T) {
 var pinnedTag = regexp.MustCompile(`^v?[0-9]+\.[0-9]+`)
 
 func TestComposeImagesPinned(t *testing.T) {
+	t.Parallel()
 	for name, s := range loadCompose(t) {
 		if s.Image == "" {
 			if s.Build == nil {
@@ -103,6 +105,7 @@ func TestComposeImagesPinned(t *testing.T) {
 }
 
 func TestComposeWorkerEnvironment(t *testing.T) {
+	t.Parallel()
 	got := env(t, loadCompose(t)["worker"].Environment)
 	for _, name := range config.Names {
 		if _, ok := got[name]; !ok {
@@ -118,6 +121,7 @@ func TestComposeWorkerEnvironment(t *testing.T) {
 
 // Bind mounts of repository folders must point at something that exists.
 func TestComposeBindMountsExist(t *testing.T) {
+	t.Parallel()
 	for name, s := range loadCompose(t) {
 		for _, v := range s.Volumes {
 			src, _, _ := strings.Cut(v, ":")
@@ -134,6 +138,7 @@ func TestComposeBindMountsExist(t *testing.T) {
 // The dev server (scripts/stack.sh) and the compose setup script register
 // the same search attributes with the same types.
 func TestSearchAttributesAgree(t *testing.T) {
+	t.Parallel()
 	read := func(p string) string {
 		b, err := os.ReadFile(filepath.Join(root, p))
 		if err != nil {
@@ -160,6 +165,7 @@ func TestSearchAttributesAgree(t *testing.T) {
 // scripts/stack.sh starts the dev server with the pragmas the bench and the
 // fault run use (internal/app.DevServerSQLitePragmas).
 func TestSQLitePragmasAgree(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile(filepath.Join(root, "scripts/stack.sh"))
 	if err != nil {
 		t.Fatal(err)

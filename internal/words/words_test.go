@@ -3,6 +3,7 @@ package words
 import "testing"
 
 func TestCount(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		n    int
 		want string

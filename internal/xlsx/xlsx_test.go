@@ -7,6 +7,7 @@ import (
 )
 
 func TestNames(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		col, row int
 		cell     string
@@ -22,6 +23,7 @@ func TestNames(t *testing.T) {
 }
 
 func TestNewStyles(t *testing.T) {
+	t.Parallel()
 	f := excelize.NewFile()
 	defer f.Close()
 	var bold, money int

@@ -6,6 +6,7 @@ import (
 )
 
 func TestResolveIgnoresCaseAccentsAndSpaces(t *testing.T) {
+	t.Parallel()
 	l := New("Territoire palestinien occupé", "Région de Bruxelles-Capitale", "Maroc (hors RRSK)",
 		"territoire PALESTINIEN occupe", "  ")
 	if got := l.Names(); len(got) != 3 {
