@@ -66,12 +66,12 @@ type outgoing struct {
 	r                                mailtemplates.Rendered
 }
 
-func render(key, kind, lang, to, callID, ref string, data any) (outgoing, error) {
-	r, err := mailtemplates.Render(kind, lang, data)
+func render(key, lang, to, callID, ref string, data mailtemplates.Data) (outgoing, error) {
+	r, err := mailtemplates.Render(lang, data)
 	if err != nil {
 		return outgoing{}, err
 	}
-	return outgoing{key: key, callID: callID, ref: ref, kind: kind, to: to, lang: lang, r: r}, nil
+	return outgoing{key: key, callID: callID, ref: ref, kind: data.Kind(), to: to, lang: lang, r: r}, nil
 }
 
 // MessageID is derived from the business key so a resend is recognisable.
@@ -134,7 +134,7 @@ func (a *Activities) AnnounceLaunch(ctx context.Context, in AnnounceLaunchInput)
 		data := launchData(call)
 		var mails []outgoing
 		for _, c := range contacts {
-			m, err := render(in.CallID+"/launch/"+strings.ToLower(c.Email), mailtemplates.KindLaunch, c.Language, c.Email, in.CallID, "", data)
+			m, err := render(in.CallID+"/launch/"+strings.ToLower(c.Email), c.Language, c.Email, in.CallID, "", data)
 			if err != nil {
 				return err
 			}
@@ -146,11 +146,11 @@ func (a *Activities) AnnounceLaunch(ctx context.Context, in AnnounceLaunchInput)
 	return res, err
 }
 
-func launchData(c callspec.Call) map[string]any {
-	return map[string]any{
-		"CallID": c.ID, "CallTitle": c.Title, "Theme": c.Theme, "Envelope": totalEnvelope(c).String(),
-		"MinGrant": c.MinGrant.String(), "MaxGrant": c.MaxGrant.String(), "Regions": strings.Join(c.Regions, ", "),
-		"Deadline": c.Deadline.In(callspec.Brussels).Format("02/01/2006 15:04"),
+func launchData(c callspec.Call) mailtemplates.Launch {
+	return mailtemplates.Launch{
+		CallID: c.ID, CallTitle: c.Title, Theme: c.Theme, Envelope: totalEnvelope(c).String(),
+		MinGrant: c.MinGrant.String(), MaxGrant: c.MaxGrant.String(), Regions: strings.Join(c.Regions, ", "),
+		Deadline: c.Deadline.In(callspec.Brussels).Format("02/01/2006 15:04"),
 	}
 }
 

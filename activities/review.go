@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,8 +84,8 @@ func (a *Activities) ExportScoring(ctx context.Context, in ExportScoringInput) (
 		if err != nil {
 			return err
 		}
-		m, err := render(in.CallID+"/scoring-workbook", "scoring", lang, email, in.CallID, "", map[string]any{
-			"CallID": call.ID, "CallTitle": call.Title, "Count": len(apps), "Reviewers": strings.Join(call.Reviewers, ", "),
+		m, err := render(in.CallID+"/scoring-workbook", lang, email, in.CallID, "", mailtemplates.Scoring{
+			CallID: call.ID, CallTitle: call.Title, Count: len(apps), Reviewers: strings.Join(call.Reviewers, ", "),
 		})
 		if err != nil {
 			return err
