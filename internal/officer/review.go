@@ -3,6 +3,7 @@ package officer
 import (
 	"context"
 	"fmt"
+	"github.com/google/uuid"
 	"os"
 	"strings"
 
@@ -104,7 +105,7 @@ func (e Env) ReviewImport(ctx context.Context, callID, path string) (workflows.P
 		}
 		return zero, usage("%s", b.String())
 	}
-	importID := uuid()
+	importID := uuid.NewString()
 	rows := make([][]any, len(scores))
 	for i, s := range scores {
 		var vals []int32
