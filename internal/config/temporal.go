@@ -3,6 +3,7 @@ package config
 import (
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
 	"go.temporal.io/sdk/client"
@@ -154,4 +155,12 @@ var temporalNames = []string{
 	"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_API_KEY", "TEMPORAL_TLS",
 	"TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_KEY_PATH", "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
 	"TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_CONFIG_FILE", "TEMPORAL_PROFILE",
+}
+
+// Reads tells whether Load may read the variable name: one of Names, an
+// old name of Renamed, or any TEMPORAL_* (envconfig reads more of them
+// than Names lists). Launchers drop these from the environment they
+// pass on, so that a developer's settings cannot leak into a child.
+func Reads(name string) bool {
+	return strings.HasPrefix(name, "TEMPORAL_") || slices.Contains(Names, name) || Renamed[name] != ""
 }

@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -156,4 +157,17 @@ func selfSigned(t *testing.T) (certPath, keyPath string) {
 		t.Fatal(err)
 	}
 	return certPath, keyPath
+}
+
+func TestReads(t *testing.T) {
+	for _, name := range append(slices.Clone(Names), "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_CLIENT_CERT_DATA", "WORKER_STOP_TIMEOUT") {
+		if !Reads(name) {
+			t.Errorf("Reads(%s) = false", name)
+		}
+	}
+	for _, name := range []string{"PATH", "HOME", "CALLCYCLE_TOOLS"} {
+		if Reads(name) {
+			t.Errorf("Reads(%s) = true", name)
+		}
+	}
 }
