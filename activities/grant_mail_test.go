@@ -3,7 +3,9 @@ package activities_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 )
 
 // TestGrantMailDataMatchesTheMapItReplaced: the grant workflow's mail
@@ -126,4 +129,29 @@ func grantMailInputs(t *testing.T, path string) []*commonpb.Payload {
 		}
 	}
 	return out
+}
+
+// TestGrantMailRefusesDataOfAnotherKind: the kind tells how to decode the
+// data; a kind that is no grant mail fails the decode, and data of
+// another kind (or none) is refused before anything is written.
+func TestGrantMailRefusesDataOfAnotherKind(t *testing.T) {
+	var in activities.GrantMailInput
+	err := json.Unmarshal([]byte(`{"grantId":"G","kind":"launch","data":{"CallID":"X"}}`), &in)
+	if err == nil || !strings.Contains(err.Error(), `"launch" is not a kind of grant mail`) {
+		t.Errorf("want a decode error naming the kind, got %v", err)
+	}
+	if err := json.Unmarshal([]byte(`{"grantId":"G","kind":"payment","data":{"Tranche":"one"}}`), &in); err == nil {
+		t.Error("want a decode error for a value of the wrong shape")
+	}
+	a := &activities.Activities{} // no database: the refusal comes first
+	for _, in := range []activities.GrantMailInput{
+		{GrantID: "G", Kind: mailtemplates.KindPayment, Data: &mailtemplates.Closure{}},
+		{GrantID: "G", Kind: mailtemplates.KindPayment},
+	} {
+		_, err := a.GrantMail(context.Background(), in)
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeInvalid || !appErr.NonRetryable() {
+			t.Errorf("data %T for kind %s: want a non-retryable %s error, got %v", in.Data, in.Kind, activities.ErrTypeInvalid, err)
+		}
+	}
 }

@@ -6,6 +6,10 @@ import "fmt"
 // fields its templates use (templates_test.go checks every template
 // against its struct, in every language). Values are already formatted
 // (amounts in Belgian text, dates dd/mm/yyyy): a template only places them.
+//
+// The json tags are the field names, as the templates spell them: the
+// grant workflow's mail data (a map keyed by those names before these
+// structs) is in workflow histories, and the other kinds follow suit.
 
 // Data is the data of one kind of mail.
 type Data interface{ Kind() string }
