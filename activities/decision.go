@@ -3,11 +3,11 @@ package activities
 import (
 	"context"
 	"fmt"
-	"github.com/callcycle/callcycle/mailtemplates"
 	"strconv"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/temporal"
 )

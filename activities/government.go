@@ -3,10 +3,10 @@ package activities
 import (
 	"context"
 	"fmt"
-	"github.com/callcycle/callcycle/mailtemplates"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/callspec"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"github.com/jackc/pgx/v5"
 )
 

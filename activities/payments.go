@@ -2,13 +2,13 @@ package activities
 
 import (
 	"context"
-	"github.com/callcycle/callcycle/mailtemplates"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/internal/payorder"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/temporal"
 )

@@ -2,10 +2,10 @@ package activities
 
 import (
 	"context"
-	"github.com/callcycle/callcycle/mailtemplates"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"github.com/jackc/pgx/v5"
 )
 

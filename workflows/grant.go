@@ -2,13 +2,13 @@ package workflows
 
 import (
 	"fmt"
-	"github.com/callcycle/callcycle/mailtemplates"
 	"slices"
 	"time"
 
 	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"go.temporal.io/sdk/workflow"
 )
 

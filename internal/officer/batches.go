@@ -3,10 +3,10 @@ package officer
 import (
 	"context"
 	"fmt"
-	"github.com/google/uuid"
 
 	"github.com/callcycle/callcycle/internal/intake"
 	"github.com/callcycle/callcycle/workflows"
+	"github.com/google/uuid"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/sync/errgroup"
 )

@@ -3,7 +3,6 @@ package officer
 import (
 	"context"
 	"fmt"
-	"github.com/google/uuid"
 	"os"
 	"strings"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/callcycle/callcycle/internal/scoring"
 	"github.com/callcycle/callcycle/internal/words"
 	"github.com/callcycle/callcycle/workflows"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
