@@ -10,6 +10,7 @@ import (
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/intake"
 	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/temporal"
 )
@@ -134,10 +135,10 @@ func (a *Activities) RecordApplications(ctx context.Context, in RecordApplicatio
 		var mails []outgoing
 		for _, r := range ins {
 			ap := byRef[r.ref]
-			m, err := render(receiptKey(in.CallID, r.ref), "receipt", r.lang, r.email, in.CallID, r.ref, map[string]any{
-				"CallID": call.ID, "CallTitle": call.Title, "Reference": r.ref, "ContactName": r.name,
-				"Association": ap.Association, "Title": ap.Title, "Region": ap.Region, "Amount": ap.Amount.String(),
-				"SubmittedAt": in.SubmittedAt.In(callspec.Brussels).Format("02/01/2006 15:04"),
+			m, err := render(receiptKey(in.CallID, r.ref), r.lang, r.email, in.CallID, r.ref, mailtemplates.Receipt{
+				CallID: call.ID, CallTitle: call.Title, Reference: r.ref, ContactName: r.name,
+				Association: ap.Association, Title: ap.Title, Region: ap.Region, Amount: ap.Amount.String(),
+				SubmittedAt: in.SubmittedAt.In(callspec.Brussels).Format("02/01/2006 15:04"),
 			})
 			if err != nil {
 				return err

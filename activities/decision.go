@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/temporal"
 )
@@ -129,18 +130,17 @@ func (a *Activities) RecordDecision(ctx context.Context, in RecordDecisionInput)
 		}
 		var mails []outgoing
 		for _, r := range all {
-			data := map[string]any{"CallTitle": call.Title, "Reference": r.ref, "ContactName": r.name, "Title": r.title, "Decree": in.Decree}
-			kind := "granted"
+			var data mailtemplates.Data
 			if r.decision == "granted" {
 				res.Granted++
-				data["Amount"], data["Requested"], data["Reduced"] = money.Cents(r.granted).String(), money.Cents(r.requested).String(), r.granted < r.requested
+				data = mailtemplates.Granted{CallTitle: call.Title, Reference: r.ref, ContactName: r.name, Title: r.title, Decree: in.Decree,
+					Amount: money.Cents(r.granted).String(), Requested: money.Cents(r.requested).String(), Reduced: r.granted < r.requested}
 			} else {
 				res.Rejected++
-				kind = "rejected"
-				data["Rank"], data["Ranked"], data["Score"] = r.rank, r.ranked, percent(r.total, r.max)
-				data["Reason"] = rejectionReason(r.proposed, r.lang)
+				data = mailtemplates.Rejected{CallTitle: call.Title, Reference: r.ref, ContactName: r.name, Title: r.title, Decree: in.Decree,
+					Rank: r.rank, Ranked: r.ranked, Score: percent(r.total, r.max), Reason: rejectionReason(r.proposed, r.lang)}
 			}
-			m, err := render(in.CallID+"/"+r.ref+"/decision", kind, r.lang, r.email, in.CallID, r.ref, data)
+			m, err := render(in.CallID+"/"+r.ref+"/decision", r.lang, r.email, in.CallID, r.ref, data)
 			if err != nil {
 				return err
 			}

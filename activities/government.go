@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/callcycle/callcycle/internal/callspec"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -66,9 +67,9 @@ func (a *Activities) LapseCall(ctx context.Context, in LapseCallInput) (LapseCal
 			return err
 		}
 		for _, o := range officers {
-			m, err := render(fmt.Sprintf("%s/lapsed/%d/%s", in.CallID, in.BudgetYear, o.Email), "lapsed", o.Language, o.Email, in.CallID, "", map[string]any{
-				"CallID": call.ID, "CallTitle": call.Title, "BudgetYear": in.BudgetYear, "NextYear": in.BudgetYear + 1,
-				"ClosedAt": in.At.In(callspec.Brussels).Format("02/01/2006 15:04"), "Why": in.Why,
+			m, err := render(fmt.Sprintf("%s/lapsed/%d/%s", in.CallID, in.BudgetYear, o.Email), o.Language, o.Email, in.CallID, "", mailtemplates.Lapsed{
+				CallID: call.ID, CallTitle: call.Title, BudgetYear: in.BudgetYear, NextYear: in.BudgetYear + 1,
+				ClosedAt: in.At.In(callspec.Brussels).Format("02/01/2006 15:04"), Why: in.Why,
 			})
 			if err != nil {
 				return err
@@ -81,8 +82,8 @@ func (a *Activities) LapseCall(ctx context.Context, in LapseCallInput) (LapseCal
 			return err
 		}
 		err = forEachApplicant(apps, func(ref, name, email, lang, title string) error {
-			m, err := render(fmt.Sprintf("%s/%s/postponed/%d", in.CallID, ref, in.BudgetYear), "postponed", lang, email, in.CallID, ref, map[string]any{
-				"CallTitle": call.Title, "Reference": ref, "ContactName": name, "Title": title, "BudgetYear": in.BudgetYear,
+			m, err := render(fmt.Sprintf("%s/%s/postponed/%d", in.CallID, ref, in.BudgetYear), lang, email, in.CallID, ref, mailtemplates.Postponed{
+				CallTitle: call.Title, Reference: ref, ContactName: name, Title: title, BudgetYear: in.BudgetYear,
 			})
 			mails = append(mails, m)
 			return err
@@ -142,8 +143,8 @@ func (a *Activities) CancelCall(ctx context.Context, in CancelCallInput) (Cancel
 		}
 		var mails []outgoing
 		err = forEachApplicant(rows, func(ref, name, email, lang, title string) error {
-			m, err := render(in.CallID+"/"+ref+"/cancelled", "cancelled", lang, email, in.CallID, ref, map[string]any{
-				"CallID": call.ID, "CallTitle": call.Title, "Reference": ref, "ContactName": name, "Title": title, "Reason": in.Reason,
+			m, err := render(in.CallID+"/"+ref+"/cancelled", lang, email, in.CallID, ref, mailtemplates.Cancelled{
+				CallID: call.ID, CallTitle: call.Title, Reference: ref, ContactName: name, Title: title, Reason: in.Reason,
 			})
 			mails = append(mails, m)
 			return err

@@ -9,6 +9,7 @@ import (
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/grantspec"
 	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -126,22 +127,13 @@ func (a *Activities) OpenGrant(ctx context.Context, in OpenGrantInput) (OpenGran
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (grant_id) DO NOTHING`, in.GrantID, in.CallID, in.Reference, int64(in.Amount), in.At); err != nil {
 			return err
 		}
-		var list []map[string]any
+		var list []mailtemplates.Tranche
 		for _, t := range in.Tranches {
-			list = append(list, map[string]any{"Percent": t.Percent, "On": t.On, "Amount": t.Amount.String()})
+			list = append(list, mailtemplates.Tranche{Percent: t.Percent, On: t.On, Amount: t.Amount.String()})
 		}
-		return grantMail(ctx, tx, in.GrantID, "agreement", "", false, map[string]any{
-			"Amount": in.Amount.String(), "TranchesList": list, "SignBy": dateFR(in.SignBy)})
+		return grantMail(ctx, tx, in.GrantID, "", false, &mailtemplates.Agreement{
+			Amount: in.Amount.String(), TranchesList: list, SignBy: dateFR(in.SignBy)})
 	})
-}
-
-// GrantMailInput is a reminder or an alert about a grant.
-type GrantMailInput struct {
-	GrantID   string         `json:"grantId"`
-	Kind      string         `json:"kind"` // a mailtemplates kind
-	Key       string         `json:"key"`  // makes the business key unique per event (e.g. "2" for the second reminder)
-	ToOfficer bool           `json:"toOfficer"`
-	Data      map[string]any `json:"data"`
 }
 
 // GrantMailResult is empty.
@@ -150,12 +142,18 @@ type GrantMailResult struct{}
 // GrantMail queues one mail about a grant, to the applicant or to the
 // call's officer, once per business key.
 func (a *Activities) GrantMail(ctx context.Context, in GrantMailInput) (GrantMailResult, error) {
+	if in.Data == nil || in.Data.Kind() != in.Kind {
+		return GrantMailResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("grant mail %q carries data of kind %q", in.Kind, kindOf(in.Data)), ErrTypeInvalid, nil)
+	}
 	return GrantMailResult{}, pgx.BeginFunc(ctx, a.DB, func(tx pgx.Tx) error {
-		return grantMail(ctx, tx, in.GrantID, in.Kind, in.Key, in.ToOfficer, in.Data)
+		return grantMail(ctx, tx, in.GrantID, in.Key, in.ToOfficer, in.Data)
 	})
 }
 
-func grantMail(ctx context.Context, tx pgx.Tx, grantID, kind, key string, toOfficer bool, extra map[string]any) error {
+// grantMail fills data's grant part from PostgreSQL and queues the mail.
+func grantMail(ctx context.Context, tx pgx.Tx, grantID, key string, toOfficer bool, data mailtemplates.GrantData) error {
+	kind := data.Kind()
 	var callID, ref, name, email, lang, title, assoc string
 	var callTitle string
 	err := tx.QueryRow(ctx, `SELECT g.call_id, g.reference, a.contact_name, a.email, a.language, a.title, p.name, c.title
@@ -167,11 +165,8 @@ func grantMail(ctx context.Context, tx pgx.Tx, grantID, kind, key string, toOffi
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"CallID": callID, "CallTitle": callTitle, "Reference": ref, "GrantID": grantID,
-		"Title": title, "ContactName": name, "Association": assoc}
-	for k, v := range extra {
-		data[k] = v
-	}
+	data.SetGrant(mailtemplates.Grant{CallTitle: callTitle, Reference: ref, GrantID: grantID,
+		Title: title, ContactName: name, Association: assoc})
 	var mails []outgoing
 	to := []callspec.Contact{{Email: email, Language: lang}}
 	if toOfficer {
@@ -191,7 +186,7 @@ func grantMail(ctx context.Context, tx pgx.Tx, grantID, kind, key string, toOffi
 		if toOfficer {
 			bk += "/" + c.Email
 		}
-		m, err := render(bk, kind, c.Language, c.Email, callID, ref, data)
+		m, err := render(bk, c.Language, c.Email, callID, ref, data)
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -14,6 +13,7 @@ import (
 	"github.com/callcycle/callcycle/internal/mailer"
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/mailtemplates"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -66,12 +66,12 @@ type outgoing struct {
 	r                                mailtemplates.Rendered
 }
 
-func render(key, kind, lang, to, callID, ref string, data any) (outgoing, error) {
-	r, err := mailtemplates.Render(kind, lang, data)
+func render(key, lang, to, callID, ref string, data mailtemplates.Data) (outgoing, error) {
+	r, err := mailtemplates.Render(lang, data)
 	if err != nil {
 		return outgoing{}, err
 	}
-	return outgoing{key: key, callID: callID, ref: ref, kind: kind, to: to, lang: lang, r: r}, nil
+	return outgoing{key: key, callID: callID, ref: ref, kind: data.Kind(), to: to, lang: lang, r: r}, nil
 }
 
 // MessageID is derived from the business key so a resend is recognisable.
@@ -134,7 +134,7 @@ func (a *Activities) AnnounceLaunch(ctx context.Context, in AnnounceLaunchInput)
 		data := launchData(call)
 		var mails []outgoing
 		for _, c := range contacts {
-			m, err := render(in.CallID+"/launch/"+strings.ToLower(c.Email), mailtemplates.KindLaunch, c.Language, c.Email, in.CallID, "", data)
+			m, err := render(in.CallID+"/launch/"+strings.ToLower(c.Email), c.Language, c.Email, in.CallID, "", data)
 			if err != nil {
 				return err
 			}
@@ -146,11 +146,11 @@ func (a *Activities) AnnounceLaunch(ctx context.Context, in AnnounceLaunchInput)
 	return res, err
 }
 
-func launchData(c callspec.Call) map[string]any {
-	return map[string]any{
-		"CallID": c.ID, "CallTitle": c.Title, "Theme": c.Theme, "Envelope": totalEnvelope(c).String(),
-		"MinGrant": c.MinGrant.String(), "MaxGrant": c.MaxGrant.String(), "Regions": strings.Join(c.Regions, ", "),
-		"Deadline": c.Deadline.In(callspec.Brussels).Format("02/01/2006 15:04"),
+func launchData(c callspec.Call) mailtemplates.Launch {
+	return mailtemplates.Launch{
+		CallID: c.ID, CallTitle: c.Title, Theme: c.Theme, Envelope: totalEnvelope(c).String(),
+		MinGrant: c.MinGrant.String(), MaxGrant: c.MaxGrant.String(), Regions: strings.Join(c.Regions, ", "),
+		Deadline: c.Deadline.In(callspec.Brussels).Format("02/01/2006 15:04"),
 	}
 }
 
@@ -188,7 +188,8 @@ const deliverBatch = 200
 // failed; mails held by another attempt fail it with MailHeld.
 func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res DeliverMailResult, err error) {
 	var sess *mailer.Session
-	token := newToken()
+	token := uuid.NewString() // this attempt's claim on the rows it takes
+	stopping := activity.GetWorkerStopChannel(ctx)
 	var doubt int64 // a mail the relay may have taken that is not marked sent
 	defer func() {
 		if sess != nil {
@@ -219,6 +220,11 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 			if err := ctx.Err(); err != nil {
 				return res, err // cancelled: stop between mails
 			}
+			select {
+			case <-stopping:
+				return res, workerStopping(res)
+			default:
+			}
 			activity.RecordHeartbeat(ctx, res)
 			err := sess.Send(m.msg)
 			switch {
@@ -242,6 +248,20 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 			}
 		}
 	}
+}
+
+// ErrTypeWorkerStopping: the worker is draining (SIGTERM). The attempt
+// sent and marked the mail in flight and handed the rest back; the retry
+// goes to another worker, or to this one once restarted.
+const ErrTypeWorkerStopping = "WorkerStopping"
+
+// workerStopping ends an attempt between two mails when the worker
+// stops, well within its WorkerStopTimeout (one mail and its mark), so
+// that no mail is cut off mid-send and none is left claimed until its
+// lease expires.
+func workerStopping(res DeliverMailResult) error {
+	return temporal.NewApplicationErrorWithOptions(fmt.Sprintf("the worker is stopping after %d mails; the rest are sent by the next attempt", res.Sent),
+		ErrTypeWorkerStopping, temporal.ApplicationErrorOptions{NextRetryDelay: time.Second})
 }
 
 // markTimeout bounds a mark, which is not cancelled with the attempt: a
@@ -347,13 +367,4 @@ func (a *Activities) release(ctx context.Context, token string, doubt int64, cau
 		return errors.Join(cause, err)
 	}
 	return cause // unwrapped, so Temporal sees its type (MailHeld...)
-}
-
-func newToken() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -121,8 +121,8 @@ func benchBare(b *testing.B, open opener) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	data := map[string]any{"CallID": "AP-BENCH-2024", "CallTitle": "Bench", "Theme": "t", "Envelope": "1 €", "MinGrant": "1 €",
-		"MaxGrant": "1 €", "Regions": "r", "Deadline": "d"}
+	data := mailtemplates.Launch{CallID: "AP-BENCH-2024", CallTitle: "Bench", Theme: "t", Envelope: "1 €", MinGrant: "1 €",
+		MaxGrant: "1 €", Regions: "r", Deadline: "d"}
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := range b.N {
@@ -131,7 +131,7 @@ func benchBare(b *testing.B, open opener) {
 			b.Fatal(err)
 		}
 		for j := range mailsPerOp {
-			r, err := mailtemplates.Render(mailtemplates.KindLaunch, "fr", data)
+			r, err := mailtemplates.Render("fr", data)
 			if err != nil {
 				b.Fatal(err)
 			}

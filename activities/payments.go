@@ -8,6 +8,7 @@ import (
 
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/internal/payorder"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/temporal"
 )
@@ -59,9 +60,9 @@ func (a *Activities) OrderPayment(ctx context.Context, in OrderPaymentInput) (Or
 		if in.Kind != KindPayment {
 			return nil // a recovery is announced in the closing mail
 		}
-		return grantMail(ctx, tx, in.GrantID, "payment", itoa(in.Tranche), false, map[string]any{
-			"Amount": in.Amount.String(), "Tranche": in.Tranche, "TrancheCount": in.TrancheCount, "Percent": in.Percent,
-			"PaidTotal": in.OrderedTotal.String(), "Granted": in.Granted.String()})
+		return grantMail(ctx, tx, in.GrantID, itoa(in.Tranche), false, &mailtemplates.Payment{
+			Amount: in.Amount.String(), Tranche: in.Tranche, TrancheCount: in.TrancheCount, Percent: in.Percent,
+			PaidTotal: in.OrderedTotal.String(), Granted: in.Granted.String()})
 	})
 	if err != nil {
 		return res, err

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -66,8 +67,8 @@ func (a *Activities) ReviewReport(ctx context.Context, in ReviewReportInput) (Re
 		if _, err := tx.Exec(ctx, `UPDATE grants SET status = 'running', report_due = $2 WHERE grant_id = $1`, in.GrantID, in.NewDue); err != nil {
 			return err
 		}
-		return grantMail(ctx, tx, in.GrantID, "report-revision", itoa(in.Revision), false, map[string]any{
-			"Note": in.Note, "DueDate": dateFR(in.NewDue)})
+		return grantMail(ctx, tx, in.GrantID, itoa(in.Revision), false, &mailtemplates.ReportRevision{
+			Note: in.Note, DueDate: dateFR(in.NewDue)})
 	})
 }
 
@@ -93,8 +94,8 @@ func (a *Activities) CloseGrant(ctx context.Context, in CloseGrantInput) (CloseG
 			WHERE grant_id = $1`, in.GrantID, int64(in.Final), int64(in.Recovery), in.At, int64(in.Spent)); err != nil {
 			return err
 		}
-		return grantMail(ctx, tx, in.GrantID, "closure", "", false, map[string]any{
-			"Granted": in.Granted.String(), "Paid": in.Paid.String(), "Spent": in.Spent.String(),
-			"Final": in.Final.String(), "Recovery": in.Recovery.String(), "HasRecovery": in.Recovery > 0})
+		return grantMail(ctx, tx, in.GrantID, "", false, &mailtemplates.Closure{
+			Granted: in.Granted.String(), Paid: in.Paid.String(), Spent: in.Spent.String(),
+			Final: in.Final.String(), Recovery: in.Recovery.String(), HasRecovery: in.Recovery > 0})
 	})
 }

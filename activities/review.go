@@ -12,6 +12,7 @@ import (
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/internal/scoring"
 	"github.com/callcycle/callcycle/internal/selection"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/temporal"
 )
@@ -83,8 +84,8 @@ func (a *Activities) ExportScoring(ctx context.Context, in ExportScoringInput) (
 		if err != nil {
 			return err
 		}
-		m, err := render(in.CallID+"/scoring-workbook", "scoring", lang, email, in.CallID, "", map[string]any{
-			"CallID": call.ID, "CallTitle": call.Title, "Count": len(apps), "Reviewers": strings.Join(call.Reviewers, ", "),
+		m, err := render(in.CallID+"/scoring-workbook", lang, email, in.CallID, "", mailtemplates.Scoring{
+			CallID: call.ID, CallTitle: call.Title, Count: len(apps), Reviewers: strings.Join(call.Reviewers, ", "),
 		})
 		if err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/callcycle/callcycle/internal/callspec"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/temporal"
 )
@@ -179,8 +180,8 @@ func markIneligible(ctx context.Context, tx pgx.Tx, call callspec.Call, refs, re
 		if err := rows.Scan(&ref, &name, &email, &lang, &title, &reason); err != nil {
 			return err
 		}
-		m, err := render(call.ID+"/"+ref+"/ineligible", "ineligible", lang, email, call.ID, ref, map[string]any{
-			"CallID": call.ID, "CallTitle": call.Title, "Reference": ref, "ContactName": name, "Title": title, "Reason": reason,
+		m, err := render(call.ID+"/"+ref+"/ineligible", lang, email, call.ID, ref, mailtemplates.Ineligible{
+			CallTitle: call.Title, Reference: ref, ContactName: name, Title: title, Reason: reason,
 		})
 		if err != nil {
 			return err

@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -220,7 +219,7 @@ func startStack(ctx context.Context, dir, prebuilt, pragmas string) (s *stack, e
 	env := []string{}
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if !slices.Contains(config.Names, name) {
+		if !config.Reads(name) {
 			env = append(env, kv)
 		}
 	}

@@ -66,8 +66,9 @@ func init() {
 	}
 }
 
-// Render fills the template of kind in lang with data.
-func Render(kind, lang string, data any) (Rendered, error) {
+// Render fills the template of data's kind in lang with data.
+func Render(lang string, data Data) (Rendered, error) {
+	kind := data.Kind()
 	t, ok := texts[kind+"."+lang]
 	if !ok {
 		return Rendered{}, fmt.Errorf("no %s mail template in %q", kind, lang)

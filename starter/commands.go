@@ -40,6 +40,7 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 			return fmt.Errorf("configuration:\n%w", err)
 		}
 		log := app.Logger("error")
+		cfg.WarnDeprecated(app.Logger("warn"))
 		pool, err := app.OpenDB(cmd.Context(), cfg.DatabaseURL)
 		if err != nil {
 			return err

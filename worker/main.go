@@ -35,6 +35,7 @@ func run() error {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	log := app.Logger(cfg.LogLevel)
+	cfg.WarnDeprecated(log)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
@@ -62,7 +63,10 @@ func run() error {
 	}
 	defer c.Close()
 
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	// On SIGTERM the worker stops polling and gives running activities
+	// WORKER_STOP_TIMEOUT to finish: a mail delivery stops after the mail
+	// in flight and hands the rest back (activities.DeliverMail).
+	w := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: cfg.WorkerStopTimeout})
 	workflows.Register(w)
 	lease, err := claimLease()
 	if err != nil {

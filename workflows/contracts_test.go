@@ -27,14 +27,17 @@ func TestPayloadsHaveJSONTags(t *testing.T) {
 	types := map[string]typeDecl{} // "pkg.Type" → declaration
 	var roots []string
 	for _, dir := range []string{".", "../activities", "../internal/callspec", "../internal/grantspec",
-		"../internal/selection", "../internal/money", "../internal/annual", "../internal/scoring", "../internal/intake"} {
+		"../internal/selection", "../internal/money", "../internal/annual", "../internal/scoring", "../internal/intake", "../mailtemplates"} {
 		pkg := parsePackage(t, dir, types)
-		if dir != "." && dir != "../activities" {
+		// mailtemplates: the grant mails' data is an activity input
+		// (activities.GrantMailInput.Data, an interface the scan cannot follow).
+		if dir != "." && dir != "../activities" && dir != "../mailtemplates" {
 			continue
 		}
 		for key, d := range types {
-			// Activities is the activities' dependency struct, not a payload.
-			if d.pkg == pkg && ast.IsExported(d.name) && key != "activities.Activities" {
+			// Activities is the activities' dependency struct, Rendered a
+			// mail's text: not payloads.
+			if d.pkg == pkg && ast.IsExported(d.name) && key != "activities.Activities" && key != "mailtemplates.Rendered" {
 				roots = append(roots, key)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/mailtemplates"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -196,14 +197,14 @@ func (g *grantWF) nextAlarm() (time.Time, func(workflow.Context) error) {
 
 func (g *grantWF) remindSignature(ctx workflow.Context) error {
 	g.st.Reminders++
-	return g.mail(ctx, "agreement-reminder", fmt.Sprint(g.st.Reminders), false, map[string]any{
-		"SignBy": dayFR(g.signBy()), "Count": g.st.Reminders})
+	return g.mail(ctx, fmt.Sprint(g.st.Reminders), false, &mailtemplates.AgreementReminder{
+		SignBy: dayFR(g.signBy()), Count: g.st.Reminders})
 }
 
 func (g *grantWF) alertSignature(ctx workflow.Context) error {
 	g.st.Alerted = true
-	return g.mail(ctx, "signature-overdue", "", true, map[string]any{
-		"SignBy": dayFR(g.signBy()), "Days": int(workflow.Now(ctx).Sub(g.st.AgreementSent) / (24 * time.Hour))})
+	return g.mail(ctx, "", true, &mailtemplates.SignatureOverdue{
+		SignBy: dayFR(g.signBy()), Days: int(workflow.Now(ctx).Sub(g.st.AgreementSent) / (24 * time.Hour))})
 }
 
 func (g *grantWF) remindReport(ctx workflow.Context, d int) error {
@@ -211,8 +212,8 @@ func (g *grantWF) remindReport(ctx workflow.Context, d int) error {
 	if workflow.Now(ctx).After(g.st.Due.Add(-g.days(d)).Add(g.days(1))) {
 		return nil // the due date moved past this reminder; skip it
 	}
-	return g.mail(ctx, "report-reminder", fmt.Sprintf("r%d-%d", g.st.Revision, d), false, map[string]any{
-		"DueDate": dayFR(g.st.Due), "DaysLeft": d})
+	return g.mail(ctx, fmt.Sprintf("r%d-%d", g.st.Revision, d), false, &mailtemplates.ReportReminder{
+		DueDate: dayFR(g.st.Due), DaysLeft: d})
 }
 
 func (g *grantWF) becomeOverdue(ctx workflow.Context) error {
@@ -230,13 +231,15 @@ func (g *grantWF) escalate(ctx workflow.Context) error {
 		}
 	}
 	g.st.Escalations++
-	return g.mail(ctx, "report-overdue", fmt.Sprintf("r%d-%d", g.st.Revision, g.st.Escalations), true, map[string]any{
-		"DueDate": dayFR(g.st.Due), "Count": g.st.Escalations,
-		"DaysLate": int(workflow.Now(ctx).Sub(g.st.Due) / (24 * time.Hour))})
+	return g.mail(ctx, fmt.Sprintf("r%d-%d", g.st.Revision, g.st.Escalations), true, &mailtemplates.ReportOverdue{
+		DueDate: dayFR(g.st.Due), Count: g.st.Escalations,
+		DaysLate: int(workflow.Now(ctx).Sub(g.st.Due) / (24 * time.Hour))})
 }
 
-func (g *grantWF) mail(ctx workflow.Context, kind, key string, officer bool, data map[string]any) error {
-	if err := g.exec(ctx, act.GrantMail, activities.GrantMailInput{GrantID: g.id, Kind: kind, Key: key, ToOfficer: officer, Data: data}); err != nil {
+// mail queues a grant mail; its data is in the history (see
+// activities.GrantMailInput), the applicant's names are not.
+func (g *grantWF) mail(ctx workflow.Context, key string, officer bool, data mailtemplates.GrantData) error {
+	if err := g.exec(ctx, act.GrantMail, activities.NewGrantMailInput(g.id, key, officer, data)); err != nil {
 		return err
 	}
 	g.deliver(ctx)

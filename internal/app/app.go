@@ -4,8 +4,6 @@ package app
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"os"
@@ -24,34 +22,14 @@ func Logger(level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
 
-// Dial connects to Temporal with optional mTLS or API key.
+// Dial connects to Temporal with the settings envconfig read (mTLS, API
+// key...).
 func Dial(c config.Temporal, log *slog.Logger) (client.Client, error) {
-	opts := client.Options{HostPort: c.Address, Namespace: c.Namespace, Logger: tlog.NewStructuredLogger(log)}
-	if c.TLSCert != "" || c.TLSCA != "" || c.APIKey != "" {
-		tc := &tls.Config{ServerName: c.ServerName, MinVersion: tls.VersionTLS12}
-		if c.TLSCert != "" {
-			cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
-			if err != nil {
-				return nil, fmt.Errorf("TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY: %w", err)
-			}
-			tc.Certificates = []tls.Certificate{cert}
-		}
-		if c.TLSCA != "" {
-			pem, err := os.ReadFile(c.TLSCA)
-			if err != nil {
-				return nil, fmt.Errorf("TEMPORAL_TLS_CA: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("TEMPORAL_TLS_CA: no certificate in %s", c.TLSCA)
-			}
-			tc.RootCAs = pool
-		}
-		opts.ConnectionOptions.TLS = tc
+	opts, err := c.ClientOptions()
+	if err != nil {
+		return nil, fmt.Errorf("Temporal client settings (TEMPORAL_TLS_*, TEMPORAL_API_KEY): %w", err)
 	}
-	if c.APIKey != "" {
-		opts.Credentials = client.NewAPIKeyStaticCredentials(c.APIKey)
-	}
+	opts.Logger = tlog.NewStructuredLogger(log)
 	cl, err := client.Dial(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (TEMPORAL_ADDRESS): %w", c.Address, err)

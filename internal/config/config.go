@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,17 +17,6 @@ import (
 
 // Lookup is os.LookupEnv's signature.
 type Lookup func(string) (string, bool)
-
-// Temporal is how to reach the Temporal frontend.
-type Temporal struct {
-	Address    string // TEMPORAL_ADDRESS
-	Namespace  string // TEMPORAL_NAMESPACE
-	TLSCert    string // TEMPORAL_TLS_CERT (file)
-	TLSKey     string // TEMPORAL_TLS_KEY (file)
-	TLSCA      string // TEMPORAL_TLS_CA (file)
-	APIKey     string // TEMPORAL_API_KEY
-	ServerName string // TEMPORAL_TLS_SERVER_NAME
-}
 
 // SMTP is the outgoing mail relay.
 type SMTP struct {
@@ -53,6 +42,13 @@ type Config struct {
 	// never reached a workflow stays in intake_inbox (INTAKE_RETENTION, a
 	// Go duration such as "24h", at least intake.MinRetention).
 	IntakeRetention time.Duration
+	// WorkerStopTimeout is how long a stopping worker (SIGTERM) lets its
+	// running activities finish (WORKER_STOP_TIMEOUT, a Go duration); a
+	// mail delivery stops after the mail in flight. Whatever stops the
+	// worker must wait longer than this before it kills it.
+	WorkerStopTimeout time.Duration
+	// Deprecated lists the old variable names found set (see Renamed).
+	Deprecated []Deprecated
 }
 
 // AnnualSchedule is a yearly moment, Brussels time.
@@ -62,26 +58,26 @@ type AnnualSchedule struct {
 
 // Defaults match the local stack started by `make dev`.
 var Defaults = map[string]string{
-	"TEMPORAL_ADDRESS":   "localhost:7233",
-	"TEMPORAL_NAMESPACE": "default",
-	"DATABASE_URL":       "postgres://callcycle:callcycle@localhost:5432/callcycle?sslmode=disable",
-	"SMTP_HOST":          "localhost",
-	"SMTP_PORT":          "1025",
-	"SMTP_TLS":           "none",
-	"SMTP_FROM":          "callcycle <noreply@callcycle.local>",
-	"OUTPUT_DIR":         "out",
-	"LOG_LEVEL":          "info",
-	"ANNUAL_REPORT_ON":   "01-31 09:00",
-	"INTAKE_RETENTION":   "24h", // the day the first migration promised
+	"TEMPORAL_ADDRESS":    "localhost:7233",
+	"TEMPORAL_NAMESPACE":  "default",
+	"DATABASE_URL":        "postgres://callcycle:callcycle@localhost:5432/callcycle?sslmode=disable",
+	"SMTP_HOST":           "localhost",
+	"SMTP_PORT":           "1025",
+	"SMTP_TLS":            "none",
+	"SMTP_FROM":           "callcycle <noreply@callcycle.local>",
+	"OUTPUT_DIR":          "out",
+	"LOG_LEVEL":           "info",
+	"ANNUAL_REPORT_ON":    "01-31 09:00",
+	"INTAKE_RETENTION":    "24h", // the day the first migration promised
+	"WORKER_STOP_TIMEOUT": "30s",
 }
 
-// Names lists every variable read, for documentation and the compose test.
-var Names = []string{
-	"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY",
-	"TEMPORAL_TLS_CA", "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_API_KEY",
+// Names lists every variable read (besides the old names of Renamed),
+// for documentation and the compose test.
+var Names = append(slices.Clone(temporalNames),
 	"DATABASE_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS",
-	"SMTP_FROM", "OUTPUT_DIR", "LOG_LEVEL", "ANNUAL_REPORT_ON", "INTAKE_RETENTION",
-}
+	"SMTP_FROM", "OUTPUT_DIR", "LOG_LEVEL", "ANNUAL_REPORT_ON", "INTAKE_RETENTION", "WORKER_STOP_TIMEOUT",
+)
 
 // Load reads and checks every setting; the error names each bad variable.
 func Load(lookup Lookup) (Config, error) {
@@ -96,34 +92,13 @@ func Load(lookup Lookup) (Config, error) {
 		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
 	}
 	c := Config{
-		Temporal: Temporal{
-			Address: get("TEMPORAL_ADDRESS"), Namespace: get("TEMPORAL_NAMESPACE"),
-			TLSCert: get("TEMPORAL_TLS_CERT"), TLSKey: get("TEMPORAL_TLS_KEY"),
-			TLSCA: get("TEMPORAL_TLS_CA"), APIKey: get("TEMPORAL_API_KEY"),
-			ServerName: get("TEMPORAL_TLS_SERVER_NAME"),
-		},
 		DatabaseURL: get("DATABASE_URL"),
 		SMTP: SMTP{Host: get("SMTP_HOST"), User: get("SMTP_USER"), Password: get("SMTP_PASSWORD"),
 			TLS: strings.ToLower(get("SMTP_TLS")), From: get("SMTP_FROM")},
 		OutputDir: get("OUTPUT_DIR"),
 		LogLevel:  strings.ToLower(get("LOG_LEVEL")),
 	}
-	if c.Temporal.Address == "" || !strings.Contains(c.Temporal.Address, ":") {
-		bad("TEMPORAL_ADDRESS", "want host:port, got %q", c.Temporal.Address)
-	}
-	if c.Temporal.Namespace == "" {
-		bad("TEMPORAL_NAMESPACE", "must not be empty")
-	}
-	if (c.Temporal.TLSCert == "") != (c.Temporal.TLSKey == "") {
-		bad("TEMPORAL_TLS_CERT", "TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together")
-	}
-	for _, f := range [][2]string{{"TEMPORAL_TLS_CERT", c.Temporal.TLSCert}, {"TEMPORAL_TLS_KEY", c.Temporal.TLSKey}, {"TEMPORAL_TLS_CA", c.Temporal.TLSCA}} {
-		if name, path := f[0], f[1]; path != "" {
-			if _, err := os.Stat(path); err != nil {
-				bad(name, "cannot read %q: %v", path, err)
-			}
-		}
-	}
+	c.Temporal, c.Deprecated = loadTemporal(lookup, bad)
 	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		bad("DATABASE_URL", "want postgres://user:password@host:port/db, got %q", redact(c.DatabaseURL))
 	}
@@ -163,6 +138,11 @@ func Load(lookup Lookup) (Config, error) {
 		bad("INTAKE_RETENTION", "want a duration of at least %gh, such as \"24h\" or \"168h\", got %q", intake.MinRetention.Hours(), get("INTAKE_RETENTION"))
 	} else {
 		c.IntakeRetention = d
+	}
+	if d, err := time.ParseDuration(get("WORKER_STOP_TIMEOUT")); err != nil || d < time.Second || d > time.Hour {
+		bad("WORKER_STOP_TIMEOUT", "want a duration from 1s to 1h, such as \"30s\", got %q", get("WORKER_STOP_TIMEOUT"))
+	} else {
+		c.WorkerStopTimeout = d
 	}
 	return c, errors.Join(errs...)
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -56,9 +57,10 @@ func TestLoadDefaults(t *testing.T) {
 		LogLevel:     "info",
 		AnnualReport: AnnualSchedule{Month: 1, Day: 31, Hour: 9},
 		// A day, as migrations/00001_foundation.sql promises.
-		IntakeRetention: 24 * time.Hour,
+		IntakeRetention:   24 * time.Hour,
+		WorkerStopTimeout: 30 * time.Second,
 	}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load(empty) =\n%+v\nwant\n%+v", c, want)
 	}
 	for name := range Defaults {
@@ -72,32 +74,38 @@ func TestLoadValues(t *testing.T) {
 	t.Parallel()
 	cert, key, ca := tempFile(t, "client.pem"), tempFile(t, "client.key"), tempFile(t, "ca.pem")
 	c, err := Load(env(map[string]string{
-		"TEMPORAL_ADDRESS":         "callcycle.a1b2c.tmprl.cloud:7233",
-		"TEMPORAL_NAMESPACE":       "callcycle.a1b2c",
-		"TEMPORAL_TLS_CERT":        cert,
-		"TEMPORAL_TLS_KEY":         key,
-		"TEMPORAL_TLS_CA":          ca,
-		"TEMPORAL_TLS_SERVER_NAME": "callcycle.a1b2c.tmprl.cloud",
-		"TEMPORAL_API_KEY":         "k",
-		"DATABASE_URL":             "postgresql://app:pw@db.internal:5432/callcycle",
-		"SMTP_HOST":                " smtp.example.org ",
-		"SMTP_PORT":                "587",
-		"SMTP_USER":                "mailer",
-		"SMTP_PASSWORD":            "secret",
-		"SMTP_TLS":                 "STARTTLS",
-		"SMTP_FROM":                "noreply@example.org",
-		"OUTPUT_DIR":               "/var/lib/callcycle",
-		"LOG_LEVEL":                "DEBUG",
-		"INTAKE_RETENTION":         "168h",
+		"TEMPORAL_ADDRESS":                 "callcycle.a1b2c.tmprl.cloud:7233",
+		"TEMPORAL_NAMESPACE":               "callcycle.a1b2c",
+		"TEMPORAL_TLS_CLIENT_CERT_PATH":    cert,
+		"TEMPORAL_TLS_CLIENT_KEY_PATH":     key,
+		"TEMPORAL_TLS_SERVER_CA_CERT_PATH": ca,
+		"TEMPORAL_TLS_SERVER_NAME":         "callcycle.a1b2c.tmprl.cloud",
+		"TEMPORAL_API_KEY":                 "k",
+		"DATABASE_URL":                     "postgresql://app:pw@db.internal:5432/callcycle",
+		"SMTP_HOST":                        " smtp.example.org ",
+		"SMTP_PORT":                        "587",
+		"SMTP_USER":                        "mailer",
+		"SMTP_PASSWORD":                    "secret",
+		"SMTP_TLS":                         "STARTTLS",
+		"SMTP_FROM":                        "noreply@example.org",
+		"OUTPUT_DIR":                       "/var/lib/callcycle",
+		"LOG_LEVEL":                        "DEBUG",
+		"INTAKE_RETENTION":                 "168h",
+		"WORKER_STOP_TIMEOUT":              "2m",
 	}))
 	if err != nil {
 		t.Fatalf("refused:\n%v", err)
 	}
-	if c.SMTP.Host != "smtp.example.org" || c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" || c.LogLevel != "debug" || c.IntakeRetention != 7*24*time.Hour {
+	if c.SMTP.Host != "smtp.example.org" || c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" || c.LogLevel != "debug" || c.IntakeRetention != 7*24*time.Hour || c.WorkerStopTimeout != 2*time.Minute {
 		t.Errorf("got %+v", c)
 	}
-	if c.Temporal.TLSCert != cert || c.Temporal.TLSKey != key || c.Temporal.TLSCA != ca || c.Temporal.APIKey != "k" {
-		t.Errorf("got %+v", c.Temporal)
+	tls := c.Temporal.Profile.TLS
+	if c.Temporal.Address != "callcycle.a1b2c.tmprl.cloud:7233" || c.Temporal.Namespace != "callcycle.a1b2c" || c.Temporal.Profile.APIKey != "k" ||
+		tls == nil || tls.ClientCertPath != cert || tls.ClientKeyPath != key || tls.ServerCACertPath != ca || tls.ServerName != "callcycle.a1b2c.tmprl.cloud" {
+		t.Errorf("got %+v, TLS %+v", c.Temporal, tls)
+	}
+	if len(c.Deprecated) != 0 {
+		t.Errorf("new names reported as deprecated: %+v", c.Deprecated)
 	}
 }
 
@@ -132,10 +140,17 @@ func TestLoadOneBadVariable(t *testing.T) {
 		{"LOG_LEVEL loud", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"OUTPUT_DIR empty", map[string]string{"OUTPUT_DIR": ""}, "OUTPUT_DIR"},
 		{"TEMPORAL_TLS_CERT without KEY", map[string]string{"TEMPORAL_TLS_CERT": cert}, "TEMPORAL_TLS_CERT"},
-		{"TEMPORAL_TLS_KEY without CERT", map[string]string{"TEMPORAL_TLS_KEY": cert}, "TEMPORAL_TLS_CERT"},
+		{"TEMPORAL_TLS_KEY without CERT", map[string]string{"TEMPORAL_TLS_KEY": cert}, "TEMPORAL_TLS_CLIENT_CERT_PATH"}, // the missing one, by its new name
 		{"TEMPORAL_TLS_CA does not exist", map[string]string{"TEMPORAL_TLS_CA": missing}, "TEMPORAL_TLS_CA"},
 		{"TEMPORAL_TLS_CERT does not exist", map[string]string{"TEMPORAL_TLS_CERT": missing, "TEMPORAL_TLS_KEY": cert}, "TEMPORAL_TLS_CERT"},
 		{"TEMPORAL_TLS_KEY does not exist", map[string]string{"TEMPORAL_TLS_CERT": cert, "TEMPORAL_TLS_KEY": missing}, "TEMPORAL_TLS_KEY"},
+		{"TEMPORAL_TLS_CLIENT_CERT_PATH without KEY", map[string]string{"TEMPORAL_TLS_CLIENT_CERT_PATH": cert}, "TEMPORAL_TLS_CLIENT_CERT_PATH"},
+		{"TEMPORAL_TLS_CLIENT_KEY_PATH without CERT", map[string]string{"TEMPORAL_TLS_CLIENT_KEY_PATH": cert}, "TEMPORAL_TLS_CLIENT_CERT_PATH"},
+		{"TEMPORAL_TLS_SERVER_CA_CERT_PATH does not exist", map[string]string{"TEMPORAL_TLS_SERVER_CA_CERT_PATH": missing}, "TEMPORAL_TLS_SERVER_CA_CERT_PATH"},
+		{"TEMPORAL_PROFILE without a file", map[string]string{"TEMPORAL_PROFILE": "prod"}, "TEMPORAL_PROFILE"},
+		{"TEMPORAL_CONFIG_FILE does not parse", map[string]string{"TEMPORAL_CONFIG_FILE": cert}, "TEMPORAL_CONFIG_FILE"},
+		{"WORKER_STOP_TIMEOUT not a duration", map[string]string{"WORKER_STOP_TIMEOUT": "30"}, "WORKER_STOP_TIMEOUT"},
+		{"WORKER_STOP_TIMEOUT zero", map[string]string{"WORKER_STOP_TIMEOUT": "0s"}, "WORKER_STOP_TIMEOUT"},
 		{"SMTP_USER without SMTP_PASSWORD", map[string]string{"SMTP_USER": "mailer"}, "SMTP_USER"},
 		{"SMTP_PASSWORD without SMTP_USER", map[string]string{"SMTP_PASSWORD": "secret"}, "SMTP_USER"},
 		{"INTAKE_RETENTION in days", map[string]string{"INTAKE_RETENTION": "1d"}, "INTAKE_RETENTION"},
@@ -227,7 +242,7 @@ func TestLoadEmptyMeansEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.SMTP.User != "" || c.Temporal.TLSCA != "" {
+	if c.SMTP.User != "" || c.Temporal.Profile.TLS != nil {
 		t.Errorf("got %+v", c)
 	}
 }

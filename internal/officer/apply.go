@@ -2,13 +2,13 @@ package officer
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
 
 	"github.com/callcycle/callcycle/internal/intake"
 	"github.com/callcycle/callcycle/workflows"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/temporal"
@@ -47,7 +47,7 @@ func (e Env) stage(ctx context.Context, conn *pgxpool.Conn, callID, importID str
 	tokens := make([]string, len(apps))
 	rows := make([][]any, len(apps))
 	for i, a := range apps {
-		tokens[i] = uuid()
+		tokens[i] = uuid.NewString()
 		var iban any
 		if a.IBAN != "" {
 			iban = intake.NormalizeIBAN(a.IBAN)
@@ -141,12 +141,4 @@ func trimCall(callID string, err error) string {
 		}
 	}
 	return msg
-}
-
-func uuid() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/callcycle/callcycle/internal/intake"
 	"github.com/callcycle/callcycle/workflows"
+	"github.com/google/uuid"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/sync/errgroup"
 )
@@ -26,7 +27,7 @@ func (e Env) submitBatches(ctx context.Context, callID string, apps []intake.App
 	if err := e.callExists(ctx, callID); err != nil {
 		return nil, nil, err
 	}
-	importID := uuid()
+	importID := uuid.NewString()
 	conn, release, err := e.holdImport(ctx, importID)
 	if err != nil {
 		return nil, nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/intake"
 	"github.com/callcycle/callcycle/internal/testenv"
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/testsuite"
 )
 
@@ -36,7 +37,7 @@ func TestPurgeSparesALiveImport(t *testing.T) {
 		return res
 	}
 
-	importID := uuid()
+	importID := uuid.NewString()
 	conn, release, err := e.holdImport(ctx, importID)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/callcycle/callcycle/internal/scoring"
 	"github.com/callcycle/callcycle/internal/words"
 	"github.com/callcycle/callcycle/workflows"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -104,7 +105,7 @@ func (e Env) ReviewImport(ctx context.Context, callID, path string) (workflows.P
 		}
 		return zero, usage("%s", b.String())
 	}
-	importID := uuid()
+	importID := uuid.NewString()
 	rows := make([][]any, len(scores))
 	for i, s := range scores {
 		var vals []int32
