@@ -104,9 +104,16 @@ func TestPurgeIntakeDeletesOnlyAbandonedRows(t *testing.T) {
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
+	var pid int
+	if err := cli.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
 	if err := cli.Conn().Close(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The server ends the closed session, and frees its lock, a moment
+	// after the client has hung up: the CLI has died once its backend is gone.
+	waitBackendGone(t, f, pid)
 	f.run(t, f.acts.PurgeIntake, activities.PurgeIntakeInput{Run: "purge-3/run", Retention: day}, &res)
 	if res.Purged != 2 || res.KeptAlive != 0 || f.inbox(t, tokAlive) || f.inbox(t, tokLocked) {
 		t.Fatalf("third run: %+v", res)
@@ -128,5 +135,17 @@ func TestPurgeIntakeRefusesAShortRetention(t *testing.T) {
 	}
 	if n := f.count(t, `SELECT count(*) FROM purge_log`); n != 0 {
 		t.Fatal("a refused run was logged")
+	}
+}
+
+// waitBackendGone waits until PostgreSQL's backend pid has exited.
+func waitBackendGone(t *testing.T, f *fixture, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for f.count(t, `SELECT count(*) FROM pg_stat_activity WHERE pid = $1`, pid) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("backend %d still there 10 s after its connection closed", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
