@@ -50,12 +50,17 @@ func (s *Service) AnnualReport(ctx context.Context, _ Actor, in AnnualReportInpu
 	if err := run.Get(ctx, &r); err != nil {
 		return AnnualReportResult{}, classify("", err)
 	}
-	out := AnnualReportResult{Year: in.Year, Path: r.Path, Total: M(r.Total), ByKind: []ReportLine{}, ByZone: []ReportLine{}}
+	return AnnualReportOf(in.Year, r), nil
+}
+
+// AnnualReportOf is the Result of a finished annual-report workflow.
+func AnnualReportOf(year int, r workflows.AnnualReportResult) AnnualReportResult {
+	out := AnnualReportResult{Year: year, Path: r.Path, Total: M(r.Total), ByKind: []ReportLine{}, ByZone: []ReportLine{}}
 	for i, l := range r.ByKind {
 		out.ByKind = append(out.ByKind, ReportLine{Label: l.Label, Amount: M(l.Amount), Percent: r.KindPercent[i]})
 	}
 	for i, l := range r.ByZone {
 		out.ByZone = append(out.ByZone, ReportLine{Label: l.Label, Amount: M(l.Amount), Percent: r.ZonePercent[i]})
 	}
-	return out, nil
+	return out
 }

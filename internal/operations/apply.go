@@ -41,7 +41,7 @@ func (s *Service) Apply(ctx context.Context, by Actor, in ApplyInput) (ApplyResu
 	if err != nil {
 		return ApplyResult{}, refusedAll(in.Source+":", lines("application", err))
 	}
-	refs, rows, err := s.submitBatches(ctx, by, in.CallID, []intake.Application{app}, 1)
+	refs, rows, err := s.submitBatches(ctx, by, in.CallID, []intake.Application{app}, 1, nil)
 	if err != nil {
 		return ApplyResult{}, err
 	}
@@ -110,7 +110,7 @@ func (s *Service) Import(ctx context.Context, by Actor, in ImportInput) (ImportR
 		apps, appRow = append(apps, r.App), append(appRow, r.Number)
 	}
 	if len(apps) > 0 {
-		refs, refused, err := s.submitBatches(ctx, by, in.CallID, apps, ImportBatch)
+		refs, refused, err := s.submitBatches(ctx, by, in.CallID, apps, ImportBatch, s.Progress)
 		if err != nil {
 			return res, err
 		}
@@ -130,9 +130,10 @@ func (s *Service) Import(ctx context.Context, by Actor, in ImportInput) (ImportR
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
 
 // submitBatches stages every application in one COPY, then sends batches
-// of size through the update with bounded concurrency. Refused rows are
+// of size through the update with bounded concurrency, telling progress
+// (when not nil) how many were sent. Refused rows are
 // removed from the inbox before it returns.
-func (s *Service) submitBatches(ctx context.Context, by Actor, callID string, apps []intake.Application, size int) ([]string, []workflows.RowReason, error) {
+func (s *Service) submitBatches(ctx context.Context, by Actor, callID string, apps []intake.Application, size int, progress func(done, total int)) ([]string, []workflows.RowReason, error) {
 	if err := s.callExists(ctx, callID); err != nil {
 		return nil, nil, err
 	}
@@ -172,10 +173,10 @@ func (s *Service) submitBatches(ctx context.Context, by Actor, callID string, ap
 					refs[start+j] = ""
 				}
 			}
-			if s.Progress != nil {
+			if progress != nil {
 				mu.Lock()
 				done += end - start
-				s.Progress(done, len(apps))
+				progress(done, len(apps))
 				mu.Unlock()
 			}
 			return nil

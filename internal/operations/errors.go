@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/callcycle/callcycle/workflows"
@@ -109,7 +110,8 @@ func classify(subject string, err error) error {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
 		msg := appErr.Message()
-		if subject != "" {
+		// Most workflow answers name their call or grant already.
+		if subject != "" && !strings.HasPrefix(msg, subject) {
 			msg = subject + ": " + msg
 		}
 		switch appErr.Type() {
