@@ -1,4 +1,4 @@
-package officer_test
+package workerapp_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/config"
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/workerapp"
 	"github.com/callcycle/callcycle/workflows"
 	"go.temporal.io/sdk/client"
 )
@@ -21,12 +21,12 @@ import (
 func TestAnnualReportSchedule(t *testing.T) {
 	s := newStack(t)
 	ctx := context.Background()
-	if err := officer.EnsureAnnualSchedule(ctx, s.tc, config.AnnualSchedule{Month: 1, Day: 31, Hour: 9}); err != nil {
+	if err := workerapp.EnsureAnnualSchedule(ctx, s.tc, config.AnnualSchedule{Month: 1, Day: 31, Hour: 9}); err != nil {
 		t.Fatal(err)
 	}
 	// A second worker start with another date updates the same schedule.
 	want := config.AnnualSchedule{Month: 2, Day: 15, Hour: 7, Minute: 30}
-	if err := officer.EnsureAnnualSchedule(ctx, s.tc, want); err != nil {
+	if err := workerapp.EnsureAnnualSchedule(ctx, s.tc, want); err != nil {
 		t.Fatal(err)
 	}
 	h := s.tc.ScheduleClient().GetHandle(ctx, workflows.AnnualReportScheduleID)

@@ -1,11 +1,11 @@
-package officer_test
+package workerapp_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/workerapp"
 	"github.com/callcycle/callcycle/workflows"
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/client"
@@ -20,7 +20,7 @@ func TestPurgeIntakeSchedule(t *testing.T) {
 	s := newStack(t)
 	ctx := context.Background()
 	for _, r := range []time.Duration{72 * time.Hour, 72 * time.Hour, 24 * time.Hour} { // start, restart, changed setting
-		if err := officer.EnsurePurgeSchedule(ctx, s.tc, r); err != nil {
+		if err := workerapp.EnsurePurgeSchedule(ctx, s.tc, r); err != nil {
 			t.Fatalf("retention %s: %v", r, err)
 		}
 	}

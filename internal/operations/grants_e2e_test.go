@@ -1,4 +1,4 @@
-package officer_test
+package operations_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/internal/payorder"
 	"github.com/callcycle/callcycle/internal/testenv"
 	"github.com/callcycle/callcycle/workflows"
@@ -25,7 +25,7 @@ func TestEndToEndGrantsToClosure(t *testing.T) {
 	const call = "AP-CMS-G"
 	s.toProposal(t, call, "tranches: [{percent: 100, on: signature}]",
 		"tranches: [{percent: 80, on: signature}, {percent: 20, on: final-report}]\ntime_scale: 604800")
-	if _, err := s.env.Decide(ctx, call, officer.DecideOptions{Decree: "AGRBC 2030/12", All: true}); err != nil {
+	if _, err := s.env.Decide(ctx, call, decideOpts{Decree: "AGRBC 2030/12", All: true}); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, 30*time.Second, func() bool {
@@ -58,11 +58,11 @@ func TestEndToEndGrantsToClosure(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wantUsage(t, "report without lessons", s.env.GrantReport(ctx, ulb, officer.GrantReportOptions{Beneficiaries: 300, Spent: "18.963 €"}), "--lessons")
-	if err := s.env.GrantReport(ctx, ulb, officer.GrantReportOptions{Beneficiaries: 300, Spent: "18.963 €", Lessons: "Les jeux marchent."}); err != nil {
+	wantUsage(t, "report without lessons", s.env.GrantReport(ctx, ulb, reportOpts{Beneficiaries: 300, Spent: "18.963 €"}), "--lessons")
+	if err := s.env.GrantReport(ctx, ulb, reportOpts{Beneficiaries: 300, Spent: "18.963 €", Lessons: "Les jeux marchent."}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.env.GrantReport(ctx, oxfam, officer.GrantReportOptions{Beneficiaries: 80, Spent: "5.000 €", Lessons: "Minder deelnemers."}); err != nil {
+	if err := s.env.GrantReport(ctx, oxfam, reportOpts{Beneficiaries: 80, Spent: "5.000 €", Lessons: "Minder deelnemers."}); err != nil {
 		t.Fatal(err)
 	}
 	for _, g := range []string{ulb, oxfam} {
@@ -79,7 +79,7 @@ func TestEndToEndGrantsToClosure(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := waitStage(t, s.env, call, workflows.StageCompleted)
-	if st.Grants.Closed != 2 || st.Grants.Paid != 1896300+866960 || st.Grants.Recovered != 366960 {
+	if st.Grants.Closed != 2 || st.Grants.Paid.Cents != 1896300+866960 || st.Grants.Recovered.Cents != 366960 {
 		t.Fatalf("call account: %+v", st.Grants)
 	}
 
@@ -148,11 +148,13 @@ func TestEndToEndGrantsToClosure(t *testing.T) {
 		return err == nil && d.WorkflowExecutionInfo.GetCloseTime() != nil
 	})
 	err = s.env.GrantSign(ctx, ulb, today)
-	wantUsage(t, "closed grant", err, "grant GRANT-AP-CMS-G-0001 has ended on ")
+	wantKind(t, "closed grant", err, operations.Ended, "grant GRANT-AP-CMS-G-0001 has ended on ")
 	wantUsage(t, "closed grant", err, `its final stage is "closed"`)
+	wantEnded(t, "closed grant", err, "closed")
 	_, err = s.env.Close(ctx, call, "late")
-	wantUsage(t, "completed call", err, "call AP-CMS-G has ended on ")
+	wantKind(t, "completed call", err, operations.Ended, "call AP-CMS-G has ended on ")
 	wantUsage(t, "completed call", err, `its final stage is "completed"`)
+	wantEnded(t, "completed call", err, "completed")
 
 	testenv.SaveHistory(t, s.tc, ulb, "grant-full")
 	testenv.SaveHistory(t, s.tc, oxfam, "grant-recovery")

@@ -1,7 +1,6 @@
-package officer_test
+package operations_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,9 +12,10 @@ import (
 
 	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/mailer"
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/internal/scoring"
 	"github.com/callcycle/callcycle/internal/testenv"
+	"github.com/callcycle/callcycle/internal/workerapp"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/xuri/excelize/v2"
@@ -25,10 +25,11 @@ import (
 )
 
 // stack is the whole system on real services: a Temporal dev server, a
-// fresh PostgreSQL database, Mailpit, and a worker configured as in main.
+// fresh PostgreSQL database, Mailpit, and a worker made as the worker
+// binary makes it (workerapp.New); env is the officer's desk over the
+// operations Service.
 type stack struct {
-	env  officer.Env
-	out  *bytes.Buffer
+	env  *desk
 	db   *pgxpool.Pool
 	tc   client.Client
 	sink *testenv.Mailpit
@@ -44,19 +45,16 @@ func newStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w)
 	out := t.TempDir()
-	w.RegisterActivity(&activities.Activities{DB: db, Mailer: m, Temporal: tc, OutputDir: out})
+	w := workerapp.New(tc, &activities.Activities{DB: db, Mailer: m, Temporal: tc, OutputDir: out}, worker.Options{})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	if err := officer.EnsureGovernment(context.Background(), tc); err != nil {
+	if err := operations.EnsureGovernment(context.Background(), tc); err != nil {
 		t.Fatal(err)
 	}
-	buf := &bytes.Buffer{}
-	return &stack{env: officer.Env{Temporal: tc, DB: db, Out: buf, By: "e2e-officer"}, out: buf, db: db, tc: tc, sink: sink, dir: out}
+	return &stack{env: &desk{svc: &operations.Service{Temporal: tc, DB: db}, by: operations.Actor{Name: "e2e-officer"}}, db: db, tc: tc, sink: sink, dir: out}
 }
 
 func (s *stack) count(t *testing.T, sql string, args ...any) int {
@@ -79,11 +77,39 @@ func writeFile(t *testing.T, name, content string) string {
 	return p
 }
 
+// wantUsage: err refuses the input (refused, not found, ended or wrong
+// stage: what the CLI exits 2 for) and says contains.
 func wantUsage(t *testing.T, what string, err error, contains string) {
 	t.Helper()
-	if !errors.Is(err, officer.ErrUsage) || !strings.Contains(err.Error(), contains) {
-		t.Errorf("%s: want an input error containing %q, got %v", what, contains, err)
+	if !isRefusal(err) || !strings.Contains(err.Error(), contains) {
+		t.Errorf("%s: want an input error containing %q, got %v (kind %q)", what, contains, err, operations.KindOf(err))
 	}
+}
+
+// wantKind: err is an *operations.Error of kind and says contains.
+func wantKind(t *testing.T, what string, err error, kind operations.Kind, contains string) {
+	t.Helper()
+	if operations.KindOf(err) != kind || !strings.Contains(err.Error(), contains) {
+		t.Errorf("%s: want a %s error containing %q, got %v (kind %q)", what, kind, contains, err, operations.KindOf(err))
+	}
+}
+
+// wantEnded: err says the workflow ended, with its final stage and close
+// time as fields a front end can show.
+func wantEnded(t *testing.T, what string, err error, stage string) {
+	t.Helper()
+	var e *operations.Error
+	if !errors.As(err, &e) || e.Kind != operations.Ended || e.Stage != stage || e.ClosedAt.IsZero() {
+		t.Errorf("%s: want Ended at stage %q with its close time, got %#v", what, stage, err)
+	}
+}
+
+func isRefusal(err error) bool {
+	switch operations.KindOf(err) {
+	case operations.Refused, operations.NotFound, operations.Ended, operations.WrongStage:
+		return true
+	}
+	return false
 }
 
 // tables are the rows every refusal must leave untouched.
@@ -102,18 +128,18 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 	ctx := context.Background()
 
 	// Launch: a bad config starts nothing; the example starts; twice is refused.
-	_, err := s.env.Launch(ctx, writeFile(t, "bad.yaml", "id: AP-SUD-2030\nkind: sud\nenvelope: 125.000\n"), officer.LaunchOptions{})
+	_, err := s.env.Launch(ctx, writeFile(t, "bad.yaml", "id: AP-SUD-2030\nkind: sud\nenvelope: 125.000\n"), launchOpts{})
 	wantUsage(t, "malformed call", err, "ambiguous")
-	_, err = s.env.Launch(ctx, writeFile(t, "bad.yaml", "id: [unclosed\n"), officer.LaunchOptions{})
+	_, err = s.env.Launch(ctx, writeFile(t, "bad.yaml", "id: [unclosed\n"), launchOpts{})
 	wantUsage(t, "invalid YAML", err, "not valid YAML")
 	if n := s.count(t, "SELECT count(*) FROM call_contacts"); n != 0 {
 		t.Fatalf("a refused launch stored %d contacts", n)
 	}
 	// A low threshold makes the call continue-as-new several times below.
-	if _, err := s.env.Launch(ctx, example("call-ap-sud-2030.yaml"), officer.LaunchOptions{MaxUpdatesPerRun: 1}); err != nil {
+	if _, err := s.env.Launch(ctx, example("call-ap-sud-2030.yaml"), launchOpts{MaxUpdatesPerRun: 1}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.env.Launch(ctx, example("call-ap-sud-2030.yaml"), officer.LaunchOptions{})
+	_, err = s.env.Launch(ctx, example("call-ap-sud-2030.yaml"), launchOpts{})
 	wantUsage(t, "second launch", err, "already launched")
 
 	// One application, then the bulk file with its bad rows.
@@ -126,7 +152,7 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(res.Accepted) != 9 || len(res.Rejected) != 3 {
-		t.Fatalf("import: %d accepted, %d rejected\n%s", len(res.Accepted), len(res.Rejected), s.out)
+		t.Fatalf("import: %d accepted, %d rejected\n%+v", len(res.Accepted), len(res.Rejected), res)
 	}
 	reasons := map[int]string{}
 	for _, r := range res.Rejected {
@@ -158,7 +184,7 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 	} {
 		bad := strings.Replace(mustRead(t, example("application.yaml")), mod[0], mod[1], 1)
 		bad = strings.Replace(bad, "title: Développement", "title: Autre développement", 1)
-		if _, err := s.env.Apply(ctx, "AP-SUD-2030", writeFile(t, "bad.yaml", bad)); !errors.Is(err, officer.ErrUsage) {
+		if _, err := s.env.Apply(ctx, "AP-SUD-2030", writeFile(t, "bad.yaml", bad)); !isRefusal(err) {
 			t.Errorf("%s: want refusal, got %v", mod[1], err)
 		}
 	}
@@ -167,9 +193,7 @@ func TestEndToEndSubmissionWindow(t *testing.T) {
 	}
 
 	// Status from the query; the call continued as new along the way.
-	var out bytes.Buffer
 	env := s.env
-	env.Out = &out
 	st, err := env.Status(ctx, "AP-SUD-2030", true)
 	if err != nil || st.Submitted != 10 || st.Stage != workflows.StageOpen || st.Runs < 3 {
 		t.Fatalf("status: %+v %v", st, err)
@@ -221,7 +245,7 @@ func (s *stack) firstRun(t *testing.T, id string) string {
 // screenAndReview takes the closed call through screening (automatic
 // check, single and bulk verdicts, end of screening) and committee review
 // (workbook out, a bad workbook refused, the corrected one ranked).
-func (s *stack) screenAndReview(t *testing.T, env officer.Env) {
+func (s *stack) screenAndReview(t *testing.T, env *desk) {
 	ctx := context.Background()
 	const call = "AP-SUD-2030"
 	// Twende (0010) gave no IBAN: the automatic check screened it out.
@@ -273,7 +297,7 @@ func (s *stack) screenAndReview(t *testing.T, env officer.Env) {
 	}
 	// Four Tpo projects fit the reserve (399.946 €), four others the
 	// general envelope (185.400 €).
-	if p.Ranked != 8 || p.Selected != 8 || p.SelectedTotal != 58534600 {
+	if p.Ranked != 8 || p.Selected != 8 || p.SelectedTotal != (operations.Money{Cents: 58534600, Text: "585.346 €"}) {
 		t.Fatalf("proposal: %+v", p)
 	}
 	if n := s.count(t, "SELECT count(*) FROM scores"); n != 24 {

@@ -1,4 +1,4 @@
-package officer
+package operations
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/intake"
 	"github.com/callcycle/callcycle/internal/testenv"
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/testsuite"
 )
 
@@ -18,7 +19,7 @@ import (
 func TestPurgeSparesALiveImport(t *testing.T) {
 	db, _ := testenv.Postgres(t)
 	ctx := context.Background()
-	e := Env{DB: db}
+	e := &Service{DB: db}
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	acts := &activities.Activities{DB: db}
@@ -36,13 +37,13 @@ func TestPurgeSparesALiveImport(t *testing.T) {
 		return res
 	}
 
-	importID := uuid()
+	importID := uuid.NewString()
 	conn, release, err := e.holdImport(ctx, importID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	app := intake.Application{ContactName: "Awa Diallo", Email: "awa@twende.example", Language: "fr", Summary: "résumé", DurationMonths: 12}
-	if _, err := e.stage(ctx, conn, "AP-SLOW-2024", importID, []intake.Application{app, app}); err != nil {
+	if _, err := stage(ctx, conn, "AP-SLOW-2024", importID, []intake.Application{app, app}); err != nil {
 		t.Fatal(err)
 	}
 	// An import that has been waiting on its updates for two days.

@@ -1,4 +1,4 @@
-package officer_test
+package operations_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/api/workflowservice/v1"
@@ -25,20 +25,22 @@ func TestBadInputsChangeNothing(t *testing.T) {
 	ctx := context.Background()
 	// A call still open, a call waiting for the government, and a grant
 	// waiting for its signature (real time: nothing moves by itself).
-	if _, err := s.env.Launch(ctx, example("call-ap-sud-2030.yaml"), officer.LaunchOptions{}); err != nil {
+	launched, err := s.env.Launch(ctx, example("call-ap-sud-2030.yaml"), launchOpts{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	// The officer sees the whole call, so a general envelope meant as the
 	// total is noticed at once.
-	if want := "envelope 625.346 € in all: 200.400 € general + 424.946 € reserved for Territoire palestinien occupé"; !strings.Contains(s.out.String(), want) {
-		t.Errorf("launch printed:\n%s\nwant a line %q", s.out, want)
+	if want := "625.346 € in all: 200.400 € general + 424.946 € reserved for Territoire palestinien occupé"; launched.EnvelopeText != want ||
+		launched.Envelope != (operations.Money{Cents: 62534600, Text: "625.346 €"}) || len(launched.Reserved) != 1 {
+		t.Errorf("launch: %+v\nwant the envelope %q", launched, want)
 	}
 	if _, err := s.env.Apply(ctx, "AP-SUD-2030", example("application.yaml")); err != nil {
 		t.Fatal(err)
 	}
 	s.toProposal(t, "AP-CMS-P")
 	s.toProposal(t, "AP-CMS-G", "tranches: [{percent: 100, on: signature}]", "tranches: [{percent: 80, on: signature}, {percent: 20, on: final-report}]")
-	if _, err := s.env.Decide(ctx, "AP-CMS-G", officer.DecideOptions{Decree: "AGRBC 2030/1", All: true}); err != nil {
+	if _, err := s.env.Decide(ctx, "AP-CMS-G", decideOpts{Decree: "AGRBC 2030/1", All: true}); err != nil {
 		t.Fatal(err)
 	}
 	grant := workflows.GrantWorkflowID("AP-CMS-G-0001")
@@ -71,63 +73,63 @@ func TestBadInputsChangeNothing(t *testing.T) {
 	}{
 		// Call configs.
 		{"launch: not YAML", func() error {
-			_, err := e.Launch(ctx, writeFile(t, "c.yaml", "id: [x"), officer.LaunchOptions{})
+			_, err := e.Launch(ctx, writeFile(t, "c.yaml", "id: [x"), launchOpts{})
 			return err
 		}, "not valid YAML"},
 		{"launch: unquoted 125.000", func() error {
-			_, err := e.Launch(ctx, cfgWith(`max_grant: "125.000 €"`, "max_grant: 125.000"), officer.LaunchOptions{})
+			_, err := e.Launch(ctx, cfgWith(`max_grant: "125.000 €"`, "max_grant: 125.000"), launchOpts{})
 			return err
 		}, "ambiguous"},
 		{"launch: unknown kind", func() error {
-			_, err := e.Launch(ctx, cfgWith("kind: sud", "kind: nord"), officer.LaunchOptions{})
+			_, err := e.Launch(ctx, cfgWith("kind: sud", "kind: nord"), launchOpts{})
 			return err
 		}, "kind"},
 		{"launch: negative envelope", func() error {
-			_, err := e.Launch(ctx, cfgWith(`envelope: "200.400 €"`, `envelope: "-5"`), officer.LaunchOptions{})
+			_, err := e.Launch(ctx, cfgWith(`envelope: "200.400 €"`, `envelope: "-5"`), launchOpts{})
 			return err
 		}, "envelope"},
 		{"launch: tranches 90 %", func() error {
-			_, err := e.Launch(ctx, cfgWith("percent: 20", "percent: 10"), officer.LaunchOptions{})
+			_, err := e.Launch(ctx, cfgWith("percent: 20", "percent: 10"), launchOpts{})
 			return err
 		}, "add up to 90"},
 		{"launch: bad announce address", func() error {
-			_, err := e.Launch(ctx, cfgWith("contact@acodev.be", "contact(at)acodev.be"), officer.LaunchOptions{})
+			_, err := e.Launch(ctx, cfgWith("contact@acodev.be", "contact(at)acodev.be"), launchOpts{})
 			return err
 		}, "announce_to[1].email"},
 		{"launch: CR/LF in title", func() error {
-			_, err := e.Launch(ctx, cfgWith("title: Appel à projets Sud 2030", `title: "Appel\r\nBcc: x@evil.example"`), officer.LaunchOptions{})
+			_, err := e.Launch(ctx, cfgWith("title: Appel à projets Sud 2030", `title: "Appel\r\nBcc: x@evil.example"`), launchOpts{})
 			return err
 		}, "single line"},
 		{"launch: SQL in id", func() error {
-			_, err := e.Launch(ctx, cfgWith("id: AP-NEW-2030", `id: "AP'); DROP TABLE calls;--"`), officer.LaunchOptions{})
+			_, err := e.Launch(ctx, cfgWith("id: AP-NEW-2030", `id: "AP'); DROP TABLE calls;--"`), launchOpts{})
 			return err
 		}, "id: want"},
 		// A call whose budget year has closed would lapse at its proposal
 		// and mail every applicant "decision postponed" (issue 11).
 		{"launch: budget year already closed", func() error {
 			dec2026 := func() time.Time { return time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC) }
-			_, err := e.Launch(ctx, cfgWith("year: 2030", "year: 2025"), officer.LaunchOptions{Now: dec2026})
+			_, err := e.Launch(ctx, cfgWith("year: 2030", "year: 2025"), launchOpts{Now: dec2026})
 			return err
 		}, "year: the 2025 budget year closed on 31/12/2025"},
 		{"launch: deadline after the budget year closes", func() error {
-			_, err := e.Launch(ctx, cfgWith("year: 2030", "year: 2029"), officer.LaunchOptions{})
+			_, err := e.Launch(ctx, cfgWith("year: 2030", "year: 2029"), launchOpts{})
 			return err
 		}, "deadline: 2030-03-31 23:59 is after the 2029 budget year closes on 31/12/2029"},
 		{"launch: general and total envelopes disagree", func() error {
-			_, err := e.Launch(ctx, cfgWith(`general_envelope: "200.400 €"`, "general_envelope: \"200.400 €\"\ntotal_envelope: \"500.000 €\""), officer.LaunchOptions{})
+			_, err := e.Launch(ctx, cfgWith(`general_envelope: "200.400 €"`, "general_envelope: \"200.400 €\"\ntotal_envelope: \"500.000 €\""), launchOpts{})
 			return err
 		}, "total_envelope: 500.000 € is not the general envelope 200.400 €"},
-		{"launch: non-UTF-8", func() error { _, err := e.Launch(ctx, latin1, officer.LaunchOptions{}); return err }, "UTF-8"},
-		{"launch: oversized", func() error { _, err := e.Launch(ctx, big, officer.LaunchOptions{}); return err }, "limit"},
+		{"launch: non-UTF-8", func() error { _, err := e.Launch(ctx, latin1, launchOpts{}); return err }, "UTF-8"},
+		{"launch: oversized", func() error { _, err := e.Launch(ctx, big, launchOpts{}); return err }, "limit"},
 		{"launch: deadline passed", func() error {
-			_, err := e.Launch(ctx, cfgWith(`deadline: "2030-03-31 23:59"`, `deadline: "2020-03-31 23:59"`), officer.LaunchOptions{})
+			_, err := e.Launch(ctx, cfgWith(`deadline: "2030-03-31 23:59"`, `deadline: "2020-03-31 23:59"`), launchOpts{})
 			return err
 		}, "passed"},
 		{"launch: twice", func() error {
-			_, err := e.Launch(ctx, example("call-ap-sud-2030.yaml"), officer.LaunchOptions{})
+			_, err := e.Launch(ctx, example("call-ap-sud-2030.yaml"), launchOpts{})
 			return err
 		}, "already launched"},
-		{"launch: no file", func() error { _, err := e.Launch(ctx, "/nonexistent.yaml", officer.LaunchOptions{}); return err }, "no such file"},
+		{"launch: no file", func() error { _, err := e.Launch(ctx, "/nonexistent.yaml", launchOpts{}); return err }, "no such file"},
 		// Applications.
 		{"apply: unknown call", func() error { _, err := e.Apply(ctx, "AP-NOPE-2030", example("application.yaml")); return err }, "no call"},
 		{"apply: region", func() error {
@@ -197,33 +199,33 @@ func TestBadInputsChangeNothing(t *testing.T) {
 		{"review import: wrong stage", func() error { _, err := e.ReviewImport(ctx, "AP-SUD-2030", example("application.yaml")); return err }, "stage"},
 		{"review export: wrong stage", func() error { return e.ReviewExport(ctx, "AP-SUD-2030", filepath.Join(t.TempDir(), "s.xlsx")) }, "stage"},
 		// Decisions.
-		{"decide: no decree", func() error { _, err := e.Decide(ctx, "AP-CMS-P", officer.DecideOptions{All: true}); return err }, "decree"},
+		{"decide: no decree", func() error { _, err := e.Decide(ctx, "AP-CMS-P", decideOpts{All: true}); return err }, "decree"},
 		{"decide: unknown reference", func() error {
-			_, err := e.Decide(ctx, "AP-CMS-P", officer.DecideOptions{Decree: "d", Approve: []string{"AP-CMS-P-0099"}})
+			_, err := e.Decide(ctx, "AP-CMS-P", decideOpts{Decree: "d", Approve: []string{"AP-CMS-P-0099"}})
 			return err
 		}, "no application"},
 		{"decide: more than proposed", func() error {
-			_, err := e.Decide(ctx, "AP-CMS-P", officer.DecideOptions{Decree: "d", Approve: []string{"AP-CMS-P-0001=19.000 €"}})
+			_, err := e.Decide(ctx, "AP-CMS-P", decideOpts{Decree: "d", Approve: []string{"AP-CMS-P-0001=19.000 €"}})
 			return err
 		}, "only be reduced"},
 		{"decide: below minimum", func() error {
-			_, err := e.Decide(ctx, "AP-CMS-P", officer.DecideOptions{Decree: "d", Approve: []string{"AP-CMS-P-0001=4.999 €"}})
+			_, err := e.Decide(ctx, "AP-CMS-P", decideOpts{Decree: "d", Approve: []string{"AP-CMS-P-0001=4.999 €"}})
 			return err
 		}, "minimum"},
 		{"decide: --all and --approve", func() error {
-			_, err := e.Decide(ctx, "AP-CMS-P", officer.DecideOptions{Decree: "d", All: true, Approve: []string{"AP-CMS-P-0001"}})
+			_, err := e.Decide(ctx, "AP-CMS-P", decideOpts{Decree: "d", All: true, Approve: []string{"AP-CMS-P-0001"}})
 			return err
 		}, "either --all"},
 		{"decide: bad amount", func() error {
-			_, err := e.Decide(ctx, "AP-CMS-P", officer.DecideOptions{Decree: "d", Approve: []string{"AP-CMS-P-0001=lots"}})
+			_, err := e.Decide(ctx, "AP-CMS-P", decideOpts{Decree: "d", Approve: []string{"AP-CMS-P-0001=lots"}})
 			return err
 		}, "amount"},
 		{"decide: wrong stage", func() error {
-			_, err := e.Decide(ctx, "AP-SUD-2030", officer.DecideOptions{Decree: "d", All: true})
+			_, err := e.Decide(ctx, "AP-SUD-2030", decideOpts{Decree: "d", All: true})
 			return err
 		}, "stage"},
 		{"decide: decree with CR/LF", func() error {
-			_, err := e.Decide(ctx, "AP-CMS-P", officer.DecideOptions{Decree: "d\r\nx", All: true})
+			_, err := e.Decide(ctx, "AP-CMS-P", decideOpts{Decree: "d\r\nx", All: true})
 			return err
 		}, "decree"},
 		{"carry-over: not lapsed", func() error { return e.CarryOver(ctx, "AP-CMS-P", 2031) }, "only a lapsed call"},
@@ -241,25 +243,25 @@ func TestBadInputsChangeNothing(t *testing.T) {
 		{"grant: tranche 7", func() error { return e.GrantPaid(ctx, grant, 7, today) }, "want 1 to 2"},
 		{"grant: recovery never ordered", func() error { return e.GrantPaid(ctx, grant, 0, today) }, "no recovery"},
 		{"grant: report before signature", func() error {
-			return e.GrantReport(ctx, grant, officer.GrantReportOptions{Beneficiaries: 1, Spent: "1 €", Lessons: "x"})
+			return e.GrantReport(ctx, grant, reportOpts{Beneficiaries: 1, Spent: "1 €", Lessons: "x"})
 		}, "stage"},
 		{"grant: report spent not an amount", func() error {
-			return e.GrantReport(ctx, grant, officer.GrantReportOptions{Beneficiaries: 1, Spent: "lots", Lessons: "x"})
+			return e.GrantReport(ctx, grant, reportOpts{Beneficiaries: 1, Spent: "lots", Lessons: "x"})
 		}, "--spent"},
 		{"grant: review without report", func() error { return e.GrantReview(ctx, grant, true, "", "") }, "no report"},
 		{"grant: end date before signature", func() error { return e.GrantEndDate(ctx, grant, future) }, "stage"},
 		// Money outside calls.
 		{"expense: zero", func() error {
-			return e.Expense(ctx, officer.ExpenseOptions{Year: 2024, Invoice: "F1", Supplier: "s", Description: "d", Zone: "z", Amount: "0", Date: "2024-02-02"})
+			return e.Expense(ctx, expenseOpts{Year: 2024, Invoice: "F1", Supplier: "s", Description: "d", Zone: "z", Amount: "0", Date: "2024-02-02"})
 		}, "--amount"},
 		{"expense: other year", func() error {
-			return e.Expense(ctx, officer.ExpenseOptions{Year: 2024, Invoice: "F1", Supplier: "s", Description: "d", Zone: "z", Amount: "10", Date: "2023-02-02"})
+			return e.Expense(ctx, expenseOpts{Year: 2024, Invoice: "F1", Supplier: "s", Description: "d", Zone: "z", Amount: "10", Date: "2023-02-02"})
 		}, "date in 2024"},
 		{"expense: CR/LF supplier", func() error {
-			return e.Expense(ctx, officer.ExpenseOptions{Year: 2024, Invoice: "F1", Supplier: "s\r\nx", Description: "d", Zone: "z", Amount: "10", Date: "2024-02-02"})
+			return e.Expense(ctx, expenseOpts{Year: 2024, Invoice: "F1", Supplier: "s\r\nx", Description: "d", Zone: "z", Amount: "10", Date: "2024-02-02"})
 		}, "one line"},
 		{"direct grant: unknown support", func() error {
-			return e.DirectGrant(ctx, officer.DirectGrantOptions{Year: 2024, Support: "don", Programme: "sud", Operator: "o", Project: "p", Zone: "z", Amount: "10", DecidedOn: "2024-02-02"})
+			return e.DirectGrant(ctx, directOpts{Year: 2024, Support: "don", Programme: "sud", Operator: "o", Project: "p", Zone: "z", Amount: "10", DecidedOn: "2024-02-02"})
 		}, "--support"},
 		{"budget history: this year", func() error { return e.BudgetHistory(ctx, time.Now().Year(), "10", "s") }, "not a past year"},
 		{"budget history: year 1999", func() error { return e.BudgetHistory(ctx, 1999, "10", "s") }, "--year"},
@@ -280,26 +282,21 @@ func TestBadInputsChangeNothing(t *testing.T) {
 	}
 	t.Logf("%d bad inputs refused, none changed a row or a history", len(cases))
 
-	// Ending what has already ended is not a mistake: it succeeds, says
-	// so, and changes nothing either.
+	// Ending what has already ended is not a mistake (the CLI succeeds):
+	// it answers AlreadyDone, says so, and changes nothing either.
 	for _, c := range []struct {
 		name string
 		run  func() error
 		want string
 	}{
 		{"close: already closed", func() error { _, err := e.Close(ctx, "AP-CMS-P", ""); return err },
-			"AP-CMS-P: submissions are already closed (closed early (enough) by e2e-officer); the call is at stage \"proposed\"; nothing to do"},
+			"AP-CMS-P: submissions are already closed (closed early (enough) by e2e-officer); the call is at stage \"proposed\""},
 		{"screen end: already ended", func() error { return e.EndScreening(ctx, "AP-CMS-P") },
-			"AP-CMS-P: screening has already ended; the call is at stage \"proposed\"; nothing to do"},
+			"AP-CMS-P: screening has already ended; the call is at stage \"proposed\""},
 	} {
 		before := s.settled(t)
-		s.out.Reset()
-		if err := c.run(); err != nil {
-			t.Errorf("%s: %v, want success", c.name, err)
-		}
-		if !strings.Contains(s.out.String(), c.want) {
-			t.Errorf("%s printed %q, want %q", c.name, s.out.String(), c.want)
-		}
+		err := c.run()
+		wantKind(t, c.name, err, operations.AlreadyDone, c.want)
 		if after := s.settled(t); after != before {
 			t.Errorf("%s changed state:\nbefore %s\nafter  %s", c.name, before, after)
 		}

@@ -1,4 +1,4 @@
-package officer_test
+package operations_test
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callcycle/callcycle/internal/officer"
 	"github.com/callcycle/callcycle/workflows"
 )
 
@@ -19,7 +18,7 @@ func TestTenThousandApplications(t *testing.T) {
 	s := newStack(t)
 	ctx := context.Background()
 	call := strings.Replace(fmt.Sprintf(smallCall, "AP-CMS-BIG", "big"), `envelope: "50.000 €"`, `envelope: "5.000.000 €"`, 1)
-	if _, err := s.env.Launch(ctx, writeFile(t, "big.yaml", call), officer.LaunchOptions{MaxUpdatesPerRun: 40}); err != nil {
+	if _, err := s.env.Launch(ctx, writeFile(t, "big.yaml", call), launchOpts{MaxUpdatesPerRun: 40}); err != nil {
 		t.Fatal(err)
 	}
 	var csv strings.Builder

@@ -1,4 +1,4 @@
-package officer_test
+package operations_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/internal/testenv"
 	"github.com/callcycle/callcycle/workflows"
 	"go.temporal.io/api/workflowservice/v1"
@@ -48,7 +48,7 @@ func (s *stack) toProposal(t *testing.T, callID string, edits ...string) {
 	for i := 0; i+1 < len(edits); i += 2 {
 		cfg = strings.Replace(cfg, edits[i], edits[i+1], 1)
 	}
-	if _, err := s.env.Launch(ctx, writeFile(t, callID+".yaml", cfg), officer.LaunchOptions{}); err != nil {
+	if _, err := s.env.Launch(ctx, writeFile(t, callID+".yaml", cfg), launchOpts{}); err != nil {
 		t.Fatal(err)
 	}
 	if res, err := s.env.Import(ctx, callID, writeFile(t, callID+".csv", fmt.Sprintf(smallApps, callID))); err != nil || len(res.Accepted) != 2 {
@@ -73,14 +73,12 @@ func (s *stack) toProposal(t *testing.T, callID string, edits ...string) {
 	waitStage(t, s.env, callID, workflows.StageProposed)
 }
 
-func waitStage(t *testing.T, env officer.Env, callID, stage string) workflows.StatusResult {
+func waitStage(t *testing.T, env *desk, callID, stage string) operations.CallStatus {
 	t.Helper()
-	var st workflows.StatusResult
-	quiet := env
-	quiet.Out = &strings.Builder{}
+	var st operations.CallStatus
 	waitUntil(t, 30*time.Second, func() bool {
 		var err error
-		st, err = quiet.Status(context.Background(), callID, true)
+		st, err = env.Status(context.Background(), callID, true)
 		return err == nil && st.Stage == stage
 	})
 	return st
@@ -106,7 +104,7 @@ func TestEndToEndCaretakerPausesAndInstallationResumes(t *testing.T) {
 		if !strings.Contains(st.WaitingFor, "paused: caretaker mode since 2026-06-10") {
 			t.Fatalf("%s: %q", id, st.WaitingFor)
 		}
-		_, err := s.env.Decide(ctx, id, officer.DecideOptions{Decree: "AGRBC 2026/1", All: true})
+		_, err := s.env.Decide(ctx, id, decideOpts{Decree: "AGRBC 2026/1", All: true})
 		wantUsage(t, "decision in caretaker mode", err, "paused: caretaker mode since 2026-06-10")
 	}
 	if n := s.countPaused(t); n != 2 {
@@ -125,10 +123,10 @@ func TestEndToEndCaretakerPausesAndInstallationResumes(t *testing.T) {
 	waitUntil(t, 10*time.Second, func() bool { return s.countPaused(t) == 0 })
 
 	for _, id := range []string{"AP-CMS-A", "AP-CMS-B"} {
-		if _, err := s.env.Decide(ctx, id, officer.DecideOptions{Decree: "AGRBC 2026/7", All: true}); err != nil {
+		if _, err := s.env.Decide(ctx, id, decideOpts{Decree: "AGRBC 2026/7", All: true}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := s.env.Decide(ctx, id, officer.DecideOptions{Decree: "AGRBC 2026/7", All: true})
+		_, err := s.env.Decide(ctx, id, decideOpts{Decree: "AGRBC 2026/7", All: true})
 		wantUsage(t, "second decision", err, "stage")
 		waitStage(t, s.env, id, workflows.StageDecided)
 	}
