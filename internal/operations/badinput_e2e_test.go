@@ -21,6 +21,7 @@ import (
 // wrong, and leaves PostgreSQL and every workflow's history exactly as
 // they were (a refused Update never enters history).
 func TestBadInputsChangeNothing(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	ctx := context.Background()
 	// A call still open, a call waiting for the government, and a grant
@@ -215,7 +216,7 @@ func TestBadInputsChangeNothing(t *testing.T) {
 		{"decide: --all and --approve", func() error {
 			_, err := e.Decide(ctx, "AP-CMS-P", decideOpts{Decree: "d", All: true, Approve: []string{"AP-CMS-P-0001"}})
 			return err
-		}, "either --all"},
+		}, "either all"},
 		{"decide: bad amount", func() error {
 			_, err := e.Decide(ctx, "AP-CMS-P", decideOpts{Decree: "d", Approve: []string{"AP-CMS-P-0001=lots"}})
 			return err
@@ -229,8 +230,8 @@ func TestBadInputsChangeNothing(t *testing.T) {
 			return err
 		}, "decree"},
 		{"carry-over: not lapsed", func() error { return e.CarryOver(ctx, "AP-CMS-P", 2031) }, "only a lapsed call"},
-		{"cancel: no reason", func() error { return e.Cancel(ctx, "AP-CMS-P", "") }, "--reason"},
-		{"cancel: CR/LF reason", func() error { return e.Cancel(ctx, "AP-CMS-P", "a\nb") }, "--reason"},
+		{"cancel: no reason", func() error { return e.Cancel(ctx, "AP-CMS-P", "") }, "reason: "},
+		{"cancel: CR/LF reason", func() error { return e.Cancel(ctx, "AP-CMS-P", "a\nb") }, "reason: "},
 		{"cancel: decided call", func() error { return e.Cancel(ctx, "AP-CMS-G", "x") }, "can no longer be cancelled"},
 		// Government.
 		{"government: installed while in office", func() error { return e.GovernmentInstalled(ctx, today) }, "not in caretaker mode"},
@@ -247,13 +248,13 @@ func TestBadInputsChangeNothing(t *testing.T) {
 		}, "stage"},
 		{"grant: report spent not an amount", func() error {
 			return e.GrantReport(ctx, grant, reportOpts{Beneficiaries: 1, Spent: "lots", Lessons: "x"})
-		}, "--spent"},
+		}, "spent: "},
 		{"grant: review without report", func() error { return e.GrantReview(ctx, grant, true, "", "") }, "no report"},
 		{"grant: end date before signature", func() error { return e.GrantEndDate(ctx, grant, future) }, "stage"},
 		// Money outside calls.
 		{"expense: zero", func() error {
 			return e.Expense(ctx, expenseOpts{Year: 2024, Invoice: "F1", Supplier: "s", Description: "d", Zone: "z", Amount: "0", Date: "2024-02-02"})
-		}, "--amount"},
+		}, "amount: "},
 		{"expense: other year", func() error {
 			return e.Expense(ctx, expenseOpts{Year: 2024, Invoice: "F1", Supplier: "s", Description: "d", Zone: "z", Amount: "10", Date: "2023-02-02"})
 		}, "date in 2024"},
@@ -262,9 +263,9 @@ func TestBadInputsChangeNothing(t *testing.T) {
 		}, "one line"},
 		{"direct grant: unknown support", func() error {
 			return e.DirectGrant(ctx, directOpts{Year: 2024, Support: "don", Programme: "sud", Operator: "o", Project: "p", Zone: "z", Amount: "10", DecidedOn: "2024-02-02"})
-		}, "--support"},
+		}, "support: "},
 		{"budget history: this year", func() error { return e.BudgetHistory(ctx, time.Now().Year(), "10", "s") }, "not a past year"},
-		{"budget history: year 1999", func() error { return e.BudgetHistory(ctx, 1999, "10", "s") }, "--year"},
+		{"budget history: year 1999", func() error { return e.BudgetHistory(ctx, 1999, "10", "s") }, "year: "},
 		{"annual report: year 1999", func() error { _, err := e.AnnualReport(ctx, 1999, ""); return err }, "year"},
 	}
 	if len(cases) < 50 {
@@ -273,8 +274,8 @@ func TestBadInputsChangeNothing(t *testing.T) {
 	for _, c := range cases {
 		before := s.settled(t)
 		err := c.run()
-		if !strings.Contains(fmt.Sprint(err), "invalid input") || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: want an input error containing %q, got %v", c.name, c.want, err)
+		if !isRefusal(err) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: want an input error containing %q, got %v (kind %q)", c.name, c.want, err, operations.KindOf(err))
 		}
 		if after := s.settled(t); after != before {
 			t.Errorf("%s changed state:\nbefore %s\nafter  %s", c.name, before, after)

@@ -104,6 +104,21 @@ func wantEnded(t *testing.T, what string, err error, stage string) {
 	}
 }
 
+// wantField: err refuses field (the Input's JSON name), as the
+// workflow's validator or the operation named it.
+func wantField(t *testing.T, what string, err error, field string) {
+	t.Helper()
+	var e *operations.Error
+	if errors.As(err, &e) {
+		for _, p := range e.Problems {
+			if p.Field == field && p.Reason != "" {
+				return
+			}
+		}
+	}
+	t.Errorf("%s: want a problem with field %q, got %#v", what, field, err)
+}
+
 func isRefusal(err error) bool {
 	switch operations.KindOf(err) {
 	case operations.Refused, operations.NotFound, operations.Ended, operations.WrongStage:
@@ -124,6 +139,7 @@ func (s *stack) snapshot(t *testing.T) map[string]int {
 }
 
 func TestEndToEndSubmissionWindow(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	ctx := context.Background()
 

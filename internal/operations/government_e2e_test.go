@@ -85,6 +85,7 @@ func waitStage(t *testing.T, env *desk, callID, stage string) operations.CallSta
 }
 
 func TestEndToEndCaretakerPausesAndInstallationResumes(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	ctx := context.Background()
 	if err := s.env.GovernmentCaretaker(ctx, "2026-06-10"); err != nil {

@@ -20,6 +20,7 @@ import (
 // one grant is fully spent, the other spent less than it received and
 // ends with a recovery order.
 func TestEndToEndGrantsToClosure(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	ctx := context.Background()
 	const call = "AP-CMS-G"
@@ -58,7 +59,9 @@ func TestEndToEndGrantsToClosure(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wantUsage(t, "report without lessons", s.env.GrantReport(ctx, ulb, reportOpts{Beneficiaries: 300, Spent: "18.963 €"}), "--lessons")
+	err := s.env.GrantReport(ctx, ulb, reportOpts{Beneficiaries: 300, Spent: "18.963 €"})
+	wantKind(t, "report without lessons", err, operations.Refused, "lessons: required")
+	wantField(t, "report without lessons", err, "lessons")
 	if err := s.env.GrantReport(ctx, ulb, reportOpts{Beneficiaries: 300, Spent: "18.963 €", Lessons: "Les jeux marchent."}); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 // (or its CLI died) they are purged, and the lock does not linger on the
 // pooled connection.
 func TestPurgeSparesALiveImport(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.Postgres(t)
 	ctx := context.Background()
 	e := &Service{DB: db}

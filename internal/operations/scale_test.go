@@ -14,6 +14,7 @@ import (
 // the bulk import (one COPY, batches of 100 per update), continuing as
 // new along the way, and every applicant gets one receipt.
 func TestTenThousandApplications(t *testing.T) {
+	t.Parallel()
 	const n = 10000
 	s := newStack(t)
 	ctx := context.Background()

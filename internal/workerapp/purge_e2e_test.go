@@ -17,6 +17,7 @@ import (
 // INTAKE_RETENTION replaces the old one, and a run it starts purges the
 // abandoned rows and only those.
 func TestPurgeIntakeSchedule(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	ctx := context.Background()
 	for _, r := range []time.Duration{72 * time.Hour, 72 * time.Hour, 24 * time.Hour} { // start, restart, changed setting

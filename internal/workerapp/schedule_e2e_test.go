@@ -19,6 +19,7 @@ import (
 // (EnsureAnnualSchedule is what the worker runs), is updated when the
 // configuration changes, and triggering it writes last year's report.
 func TestAnnualReportSchedule(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	ctx := context.Background()
 	if err := workerapp.EnsureAnnualSchedule(ctx, s.tc, config.AnnualSchedule{Month: 1, Day: 31, Hour: 9}); err != nil {
