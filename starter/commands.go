@@ -116,6 +116,9 @@ func progressBar(w io.Writer) func(done, total int) {
 	}
 }
 
+// groupOnly marks a command that only groups others (its RunE refuses).
+const groupOnly = "callcycle/group"
+
 // refuseBareGroups makes a command that only groups others ("grant",
 // "review") refuse being run alone or with an unknown subcommand; cobra
 // would print its help and exit 0 as if something had been done.
@@ -126,6 +129,10 @@ func refuseBareGroups(c *cobra.Command) {
 	if c == c.Root() || !c.HasSubCommands() || c.Runnable() {
 		return
 	}
+	if c.Annotations == nil {
+		c.Annotations = map[string]string{}
+	}
+	c.Annotations[groupOnly] = "true"
 	c.Args = cobra.ArbitraryArgs
 	c.RunE = func(cmd *cobra.Command, a []string) error {
 		if len(a) == 0 {
