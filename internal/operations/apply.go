@@ -267,7 +267,7 @@ func unstage(ctx context.Context, conn *pgxpool.Conn, tokens []string) error {
 func (s *Service) sendBatch(ctx context.Context, by Actor, callID string, subs []intake.Submission) ([]string, map[int]string, error) {
 	refs := make([]string, len(subs))
 	raced := map[int]string{}
-	refused, err := batchUpdate(subs, func(idx []int, batch []intake.Submission) error {
+	refused, err := batchUpdate(callID, subs, func(idx []int, batch []intake.Submission) error {
 		var res workflows.SubmitResult
 		if err := s.callUpdate(ctx, callID, workflows.UpdateSubmit, workflows.SubmitInput{Submissions: batch, By: by.Name}, &res); err != nil {
 			return err
@@ -295,7 +295,7 @@ func (s *Service) sendBatch(ctx context.Context, by Actor, callID string, subs [
 // gets its reason. send performs the update for one attempt; idx gives
 // the position in items of each element of batch. The returned map is
 // keyed by position in items.
-func batchUpdate[T any](items []T, send func(idx []int, batch []T) error) (map[int]string, error) {
+func batchUpdate[T any](callID string, items []T, send func(idx []int, batch []T) error) (map[int]string, error) {
 	refused := map[int]string{}
 	idx := make([]int, len(items))
 	for i := range idx {
@@ -312,7 +312,7 @@ func batchUpdate[T any](items []T, send func(idx []int, batch []T) error) (map[i
 			var own *Error
 			if errors.As(err, &own) && (own.Kind == Refused || own.Kind == WrongStage) { // the whole batch is refused (wrong stage...)
 				for _, i := range idx {
-					refused[i] = reasonOf(own)
+					refused[i] = reasonOf(callID, own)
 				}
 				return refused, nil
 			}
@@ -335,14 +335,10 @@ func batchUpdate[T any](items []T, send func(idx []int, batch []T) error) (map[i
 	return refused, nil
 }
 
-// reasonOf is a whole-batch refusal as a row's reason: the workflow's
-// answer without the call id that opens the message.
-func reasonOf(e *Error) string {
-	var appErr *temporal.ApplicationError
-	if errors.As(e, &appErr) {
-		return appErr.Message()
-	}
-	return e.Message
+// reasonOf is a whole-batch refusal as a row's reason: the answer
+// without the call id that opens it.
+func reasonOf(callID string, e *Error) string {
+	return strings.TrimPrefix(e.Message, callID+": ")
 }
 
 func rejectionDetails(err error, rej *workflows.Rejection) bool {

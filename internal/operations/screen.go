@@ -70,7 +70,7 @@ func (s *Service) ScreenImport(ctx context.Context, by Actor, in ScreenImportInp
 	}
 	for start := 0; start < len(good); start += ImportBatch {
 		end := min(start+ImportBatch, len(good))
-		refused, err := batchUpdate(good[start:end], func(_ []int, vs []workflows.Verdict) error {
+		refused, err := batchUpdate(in.CallID, good[start:end], func(_ []int, vs []workflows.Verdict) error {
 			var r workflows.ScreenResult
 			return s.callUpdate(ctx, in.CallID, workflows.UpdateScreen, workflows.ScreenInput{Verdicts: vs, By: by.Name}, &r)
 		})
