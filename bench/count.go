@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/workflows"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -68,7 +69,7 @@ func (c counts) callEvents() (total, largest int) {
 }
 
 // countHistories reads every run of the call and of each grant workflow.
-func countHistories(ctx context.Context, tc client.Client, grants []workflows.DecisionGrant, statusRuns int) (counts, error) {
+func countHistories(ctx context.Context, tc client.Client, grants []operations.DecisionGrant, statusRuns int) (counts, error) {
 	c := counts{callStatusRuns: statusRuns, grants: newTally(), all: newTally()}
 	callWF := workflows.CallWorkflowID(callID)
 	d, err := tc.DescribeWorkflowExecution(ctx, callWF, "")

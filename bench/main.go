@@ -14,7 +14,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -27,7 +26,7 @@ import (
 	"time"
 
 	"github.com/callcycle/callcycle/internal/app"
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/workflows"
 )
 
@@ -106,12 +105,14 @@ func run(ctx context.Context, o options) error {
 	sc := &scenario{s: s, o: o}
 	if err := sc.run(ctx); err != nil {
 		printStages(sc.stages)
-		if !errors.Is(err, officer.ErrUsage) { // a refusal says why; anything else may be in the log
+		switch operations.KindOf(err) {
+		case operations.Refused, operations.NotFound, operations.Ended, operations.WrongStage: // a refusal says why
+		default: // anything else may be in the log
 			err = fmt.Errorf("%w\nworker log:\n%s", err, s.worker.tail())
 		}
 		return err
 	}
-	st, err := sc.env.Status(ctx, callID, true)
+	st, err := sc.svc.Status(ctx, sc.by, operations.StatusInput{CallID: callID})
 	if err != nil {
 		return err
 	}

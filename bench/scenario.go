@@ -1,9 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +13,7 @@ import (
 
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/money"
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/internal/scoring"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/xuri/excelize/v2"
@@ -71,14 +71,15 @@ type stage struct {
 	workerHWM float64 // worker VmHWM at the stage's end, MB
 }
 
-// scenario drives the call through the officer functions the CLI runs.
+// scenario drives the call through the operations the CLI runs.
 type scenario struct {
 	s       *stack
-	env     officer.Env
+	svc     *operations.Service
+	by      operations.Actor
 	o       options
 	stages  []stage
 	updates atomic.Int64 // updates sent by the officer functions
-	grants  []workflows.DecisionGrant
+	grants  []operations.DecisionGrant
 	latency latencies // of each grant step
 }
 
@@ -128,7 +129,7 @@ func (sc *scenario) measure(name string, items int, unit string, own bool, fn fu
 }
 
 func (sc *scenario) run(ctx context.Context) error {
-	sc.env = officer.Env{Temporal: sc.s.tc, DB: sc.s.db, Out: io.Discard, By: "bench"}
+	sc.svc, sc.by = &operations.Service{Temporal: sc.s.tc, DB: sc.s.db}, operations.Actor{Name: "bench"}
 	o := sc.o
 	dir := sc.s.dir
 	year := time.Now().Year() + 1
@@ -149,12 +150,16 @@ func (sc *scenario) run(ctx context.Context) error {
 		fn    func() error
 	}{
 		{"launch", 1, "call", false, func() error {
-			_, err := sc.env.Launch(ctx, cfgPath, officer.LaunchOptions{})
+			_, err := sc.svc.Launch(ctx, sc.by, operations.LaunchInput{Call: []byte(cfg), Source: cfgPath})
 			return err
 		}},
 		{"import (batches of 100, 4 in flight)", o.apps, "applications", false, func() error {
-			sc.updates.Add(int64((o.apps + officer.ImportBatch - 1) / officer.ImportBatch))
-			res, err := sc.env.Import(ctx, callID, csvPath)
+			sc.updates.Add(int64((o.apps + operations.ImportBatch - 1) / operations.ImportBatch))
+			data, err := os.ReadFile(csvPath)
+			if err != nil {
+				return err
+			}
+			res, err := sc.svc.Import(ctx, sc.by, operations.ImportInput{CallID: callID, File: data, Name: csvPath})
 			if err == nil && (len(res.Accepted) != o.apps || len(res.Rejected) != 0) {
 				err = fmt.Errorf("%d accepted, %d rejected (first: %+v)", len(res.Accepted), len(res.Rejected), first(res.Rejected))
 			}
@@ -162,38 +167,46 @@ func (sc *scenario) run(ctx context.Context) error {
 		}},
 		{"close, end screening, scoring book", o.apps, "applications", false, func() error {
 			sc.updates.Add(2)
-			if _, err := sc.env.Close(ctx, callID, "bench"); err != nil {
+			if _, err := sc.svc.Close(ctx, sc.by, operations.CloseInput{CallID: callID, Reason: "bench"}); err != nil {
 				return err
 			}
-			if err := sc.env.EndScreening(ctx, callID); err != nil {
+			if _, err := sc.svc.EndScreening(ctx, sc.by, operations.EndScreeningInput{CallID: callID}); err != nil {
 				return err
 			}
-			_, err := sc.waitCall(ctx, func(st workflows.StatusResult) bool {
+			_, err := sc.waitCall(ctx, func(st operations.CallStatus) bool {
 				return st.Stage == workflows.StageReview && st.ScoringPath != ""
 			})
 			return err
 		}},
 		{"review export (officer's copy)", o.apps, "rows", false, func() error {
-			return sc.env.ReviewExport(ctx, callID, book)
+			var b bytes.Buffer
+			if _, err := sc.svc.ReviewExport(ctx, sc.by, operations.ReviewExportInput{CallID: callID, Out: &b}); err != nil {
+				return err
+			}
+			return os.WriteFile(book, b.Bytes(), 0o600)
 		}},
 		{"fill scores (the committee)", o.apps, "rows", true, func() error {
 			return fillScores(book, o.apps)
 		}},
 		{"review import, rank, propose", o.apps, "applications", false, func() error {
 			sc.updates.Add(1)
-			p, err := sc.env.ReviewImport(ctx, callID, book)
-			if err == nil && p.Selected != o.grants {
-				err = fmt.Errorf("the proposal selects %d projects, want %d", p.Selected, o.grants)
+			data, err := os.ReadFile(book)
+			if err != nil {
+				return err
+			}
+			r, err := sc.svc.ReviewImport(ctx, sc.by, operations.ReviewImportInput{CallID: callID, Workbook: data, Name: book})
+			if err == nil && r.Proposal.Selected != o.grants {
+				err = fmt.Errorf("the proposal selects %d projects, want %d", r.Proposal.Selected, o.grants)
 			}
 			return err
 		}},
 		{"decide --all", o.grants, "grants", false, func() error {
 			sc.updates.Add(1)
-			_, err := sc.env.Decide(ctx, callID, officer.DecideOptions{Decree: "AGRBC bench", All: true})
+			_, err := sc.svc.Decide(ctx, sc.by, operations.DecideInput{CallID: callID, Decree: "AGRBC bench", All: true})
 			return err
 		}},
 		{"start and open grant workflows", o.grants, "grants", false, func() error {
-			st, err := sc.waitCall(ctx, func(st workflows.StatusResult) bool { return st.Grants.Started >= o.grants })
+			st, err := sc.waitCall(ctx, func(st operations.CallStatus) bool { return st.Grants.Started >= o.grants })
 			if err != nil {
 				return err
 			}
@@ -221,7 +234,7 @@ func (sc *scenario) run(ctx context.Context) error {
 			return sc.runGrants(ctx)
 		}},
 		{"last closures, call completed", o.grants, "grants", false, func() error {
-			if _, err := sc.waitCall(ctx, func(st workflows.StatusResult) bool { return st.Stage == workflows.StageCompleted }); err != nil {
+			if _, err := sc.waitCall(ctx, func(st operations.CallStatus) bool { return st.Stage == workflows.StageCompleted }); err != nil {
 				return err
 			}
 			// The call ends once its last mails are out; Get follows
@@ -242,24 +255,38 @@ func (sc *scenario) run(ctx context.Context) error {
 // tranche paid. Grants are separate workflows, so the per-workflow
 // in-flight update limit does not apply across them.
 func (sc *scenario) runGrants(ctx context.Context) error {
-	today := func() string { return time.Now().In(callspec.Brussels).Format("2006-01-02") }
+	today := func() time.Time { return time.Now().In(callspec.Brussels) }
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(sc.o.workers)
-	env := sc.env
+	svc, by := sc.svc, sc.by
 	for _, gr := range sc.grants {
 		id := workflows.GrantWorkflowID(gr.Reference)
 		g.Go(func() error {
 			steps := []func(context.Context) error{
-				func(ctx context.Context) error { return env.GrantSign(ctx, id, today()) },
-				func(ctx context.Context) error { return env.GrantPaid(ctx, id, 1, today()) },
 				func(ctx context.Context) error {
-					return env.GrantEndDate(ctx, id, time.Now().Add(time.Second).Format(time.RFC3339))
+					_, err := svc.GrantSign(ctx, by, operations.GrantSignInput{GrantID: id, On: today()})
+					return err
 				},
 				func(ctx context.Context) error {
-					return env.GrantReport(ctx, id, officer.GrantReportOptions{Beneficiaries: 100, Spent: gr.Amount.String(), Lessons: "Banc d'essai."})
+					_, err := svc.GrantPaid(ctx, by, operations.GrantPaidInput{GrantID: id, Tranche: 1, On: today()})
+					return err
 				},
-				func(ctx context.Context) error { return env.GrantReview(ctx, id, true, "", "") },
-				func(ctx context.Context) error { return env.GrantPaid(ctx, id, 2, today()) },
+				func(ctx context.Context) error {
+					_, err := svc.GrantEndDate(ctx, by, operations.GrantEndDateInput{GrantID: id, End: time.Now().Add(time.Second)})
+					return err
+				},
+				func(ctx context.Context) error {
+					_, err := svc.GrantReport(ctx, by, operations.GrantReportInput{GrantID: id, Beneficiaries: 100, Spent: money.Cents(gr.Amount.Cents), Lessons: "Banc d'essai."})
+					return err
+				},
+				func(ctx context.Context) error {
+					_, err := svc.GrantReview(ctx, by, operations.GrantReviewInput{GrantID: id, Approve: true})
+					return err
+				},
+				func(ctx context.Context) error {
+					_, err := svc.GrantPaid(ctx, by, operations.GrantPaidInput{GrantID: id, Tranche: 2, On: today()})
+					return err
+				},
 			}
 			for i, step := range steps {
 				sc.updates.Add(1)
@@ -281,11 +308,11 @@ func (sc *scenario) runGrants(ctx context.Context) error {
 }
 
 // waitCall polls the call's status query until cond holds.
-func (sc *scenario) waitCall(ctx context.Context, cond func(workflows.StatusResult) bool) (workflows.StatusResult, error) {
-	var st workflows.StatusResult
+func (sc *scenario) waitCall(ctx context.Context, cond func(operations.CallStatus) bool) (operations.CallStatus, error) {
+	var st operations.CallStatus
 	var last error
 	err := waitUntil(ctx, 60*time.Minute, func() bool {
-		st, last = sc.env.Status(ctx, callID, true)
+		st, last = sc.svc.Status(ctx, sc.by, operations.StatusInput{CallID: callID})
 		return last == nil && cond(st)
 	})
 	if err != nil {

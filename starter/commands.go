@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/callcycle/callcycle/internal/app"
 	"github.com/callcycle/callcycle/internal/config"
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/migrations"
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
 
@@ -18,8 +20,7 @@ var started bool
 // main's package, and nowhere else).
 func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 	started = false
-	var by string
-	var env officer.Env
+	c := &cli{}
 	var cleanup []func()
 	root := &cobra.Command{
 		Use:           "starter",
@@ -32,7 +33,8 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 	// any refused input (exit 2), told apart by where they happen rather
 	// than by their text.
 	root.PersistentPreRun = func(*cobra.Command, []string) { started = true }
-	root.PersistentFlags().StringVar(&by, "as", defaultBy, "officer recorded with every change (default: $CALLCYCLE_OFFICER or your user name)")
+	root.PersistentFlags().StringVar(&c.by, "as", defaultBy, "officer recorded with every change (default: $CALLCYCLE_OFFICER or your user name)")
+	root.PersistentFlags().BoolVar(&c.asJSON, "json", false, "print the result (or the error) as JSON (docs/json.md)")
 	// connect opens what a command needs; config errors name the variable.
 	connect := func(cmd *cobra.Command, _ []string) error {
 		cfg, err := config.Load(lookup)
@@ -49,15 +51,16 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 		if cmd.Name() == "migrate" {
 			_, err := migrations.Up(cmd.Context(), pool)
 			return err
-		} else {
-			c, err := app.Dial(cfg.Temporal, log)
-			if err != nil {
-				return err
-			}
-			cleanup = append(cleanup, c.Close)
-			env.Temporal = c
 		}
-		env.DB, env.Out, env.Progress, env.By = pool, cmd.OutOrStdout(), os.Stderr, by
+		tc, err := app.Dial(cfg.Temporal, log)
+		if err != nil {
+			return err
+		}
+		cleanup = append(cleanup, tc.Close)
+		c.svc = operations.Service{Temporal: tc, DB: pool}
+		if !c.asJSON {
+			c.svc.Progress = progressBar(os.Stderr)
+		}
 		return nil
 	}
 	root.PersistentPostRun = func(*cobra.Command, []string) {
@@ -65,67 +68,57 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 			cleanup[i]()
 		}
 	}
-	withEnv := func(c *cobra.Command) *cobra.Command { c.PreRunE = connect; return c }
+	withEnv := func(cmd *cobra.Command) *cobra.Command { cmd.PreRunE = connect; return cmd }
 
+	root.AddCommand(callCommands(withEnv, c)...)
 	root.AddCommand(
-		withEnv(&cobra.Command{
-			Use: "launch <call.yaml>", Short: "validate a call config, start its workflow and mail the launch announcement",
-			Args: cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, a []string) error {
-				_, err := env.Launch(cmd.Context(), a[0], officer.LaunchOptions{})
-				return err
-			},
-		}),
-		withEnv(&cobra.Command{
-			Use: "apply <call-id> <application.yaml>", Short: "submit one application",
-			Args: cobra.ExactArgs(2),
-			RunE: func(cmd *cobra.Command, a []string) error {
-				_, err := env.Apply(cmd.Context(), a[0], a[1])
-				return err
-			},
-		}),
-		withEnv(&cobra.Command{
-			Use: "import <call-id> <file.xlsx|file.csv>", Short: "submit many applications; prints each rejected row with its reason",
-			Args: cobra.ExactArgs(2),
-			RunE: func(cmd *cobra.Command, a []string) error {
-				_, err := env.Import(cmd.Context(), a[0], a[1])
-				return err
-			},
-		}),
-		closeCmd(withEnv, &env),
-		withEnv(&cobra.Command{
-			Use: "extend <call-id> <new-deadline>", Short: "move the submission deadline (e.g. \"2024-04-15 23:59\", Brussels time)",
-			Args: cobra.ExactArgs(2),
-			RunE: func(cmd *cobra.Command, a []string) error {
-				_, err := env.Extend(cmd.Context(), a[0], a[1])
-				return err
-			},
-		}),
-		statusCmd(withEnv, &env),
-		screenCmd(withEnv, &env),
-		reviewCmd(withEnv, &env),
-		governmentCmd(withEnv, &env),
-		decideCmd(withEnv, &env),
-		carryOverCmd(withEnv, &env),
-		cancelCmd(withEnv, &env),
-		grantCmd(withEnv, &env),
-		paymentsCmd(withEnv, &env),
-		annualReportCmd(withEnv, &env),
-		demoCmd(lookup, &by),
-		expenseCmd(withEnv, &env),
-		budgetCmd(withEnv, &env),
+		statusCmd(withEnv, c),
+		screenCmd(withEnv, c),
+		reviewCmd(withEnv, c),
+		governmentCmd(withEnv, c),
+		decideCmd(withEnv, c),
+		carryOverCmd(withEnv, c),
+		cancelCmd(withEnv, c),
+		grantCmd(withEnv, c),
+		paymentsCmd(withEnv, c),
+		annualReportCmd(withEnv, c),
+		demoCmd(lookup, c),
+		expenseCmd(withEnv, c),
+		budgetCmd(withEnv, c),
 		withEnv(&cobra.Command{
 			Use: "migrate", Short: "apply database migrations (the worker also does this at start)",
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				fmt.Fprintln(cmd.OutOrStdout(), "database schema is up to date")
-				return nil
+				return show(c, cmd, migrateResult{UpToDate: true}, nil, func(w io.Writer, _ migrateResult) {
+					fmt.Fprintln(w, "database schema is up to date")
+				})
 			},
 		}),
 	)
 	refuseBareGroups(root)
 	return root
 }
+
+// migrateResult is what `starter migrate --json` prints.
+type migrateResult struct {
+	UpToDate bool `json:"up_to_date"`
+}
+
+// progressBar draws an import's progress for people.
+func progressBar(w io.Writer) func(done, total int) {
+	var bar *progressbar.ProgressBar
+	return func(done, total int) {
+		if bar == nil {
+			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w),
+				progressbar.OptionSetDescription("submitting"), progressbar.OptionShowCount(),
+				progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))
+		}
+		_ = bar.Set(done)
+	}
+}
+
+// groupOnly marks a command that only groups others (its RunE refuses).
+const groupOnly = "callcycle/group"
 
 // refuseBareGroups makes a command that only groups others ("grant",
 // "review") refuse being run alone or with an unknown subcommand; cobra
@@ -137,6 +130,10 @@ func refuseBareGroups(c *cobra.Command) {
 	if c == c.Root() || !c.HasSubCommands() || c.Runnable() {
 		return
 	}
+	if c.Annotations == nil {
+		c.Annotations = map[string]string{}
+	}
+	c.Annotations[groupOnly] = "true"
 	c.Args = cobra.ArbitraryArgs
 	c.RunE = func(cmd *cobra.Command, a []string) error {
 		if len(a) == 0 {
@@ -146,30 +143,12 @@ func refuseBareGroups(c *cobra.Command) {
 	}
 }
 
-func closeCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
-	var reason string
-	c := &cobra.Command{
-		Use: "close <call-id>", Short: "close the submission window now, before the deadline",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, a []string) error {
-			_, err := env.Close(cmd.Context(), a[0], reason)
-			return err
-		},
+// readInput reads a file named on the command line; one that cannot be
+// read is a refusal like any bad input.
+func readInput(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageErr(err.Error())
 	}
-	c.Flags().StringVar(&reason, "reason", "", "why the window closes early (recorded)")
-	return withEnv(c)
-}
-
-func statusCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
-	var asJSON bool
-	c := &cobra.Command{
-		Use: "status <call-id>", Short: "show the call's stage, counts and what it waits for",
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, a []string) error {
-			_, err := env.Status(cmd.Context(), a[0], asJSON)
-			return err
-		},
-	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return withEnv(c)
+	return data, nil
 }

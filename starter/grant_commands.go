@@ -1,22 +1,37 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"strconv"
+	"time"
 
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/callspec"
+	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/spf13/cobra"
 )
 
-func grantCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
-	c := &cobra.Command{Use: "grant", Short: "grant execution: signature, payments, final report, review (grant ids: GRANT-<reference>)"}
-	var signOn, paidOn, revise, due string
-	var approve bool
-	var rep officer.GrantReportOptions
-	var received bool
+func grantCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Command {
+	group := &cobra.Command{Use: "grant", Short: "grant execution: signature, payments, final report, review (grant ids: GRANT-<reference>)"}
+	var signOn, paidOn, revise, due, spent, lessons string
+	var approve, received bool
+	var beneficiaries int
 	sign := &cobra.Command{
 		Use: "sign <grant-id> --on <date>", Short: "record the signed agreement; the signature tranche is ordered",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, a []string) error { return env.GrantSign(cmd.Context(), a[0], signOn) },
+		RunE: func(cmd *cobra.Command, a []string) error {
+			t, err := day("--on", signOn)
+			if err != nil {
+				return err
+			}
+			r, err := c.svc.GrantSign(cmd.Context(), c.actor(), operations.GrantSignInput{GrantID: a[0], On: t})
+			return show(c, cmd, r, err, func(w io.Writer, r operations.GrantChangeResult) {
+				g := r.Grant
+				fmt.Fprintf(w, "%s: signed on %s; ordered %s; final report due %s\n", g.GrantID, fmtTimep(g.SignedOn), g.Ordered.Text, fmtTimep(g.Due))
+			})
+		},
 	}
 	sign.Flags().StringVar(&signOn, "on", "", "signature date")
 	paid := &cobra.Command{
@@ -27,14 +42,32 @@ func grantCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *co
 			if err != nil {
 				return usageErr("tranche: want a number such as 1, got " + strconv.Quote(a[1]))
 			}
-			return env.GrantPaid(cmd.Context(), a[0], n, paidOn)
+			t, err := day("--on", paidOn)
+			if err != nil {
+				return err
+			}
+			r, err := c.svc.GrantPaid(cmd.Context(), c.actor(), operations.GrantPaidInput{GrantID: a[0], Tranche: n, On: t})
+			return show(c, cmd, r, err, func(w io.Writer, r operations.GrantChangeResult) {
+				g := r.Grant
+				fmt.Fprintf(w, "%s: tranche %d executed on %s; paid so far %s of %s (%s)\n", g.GrantID, n, fmtTime(startOfDay(t)), g.Paid.Text, g.Amount.Text, g.Stage)
+			})
 		},
 	}
 	paid.Flags().StringVar(&paidOn, "on", "", "execution date")
 	end := &cobra.Command{
 		Use: "end-date <grant-id> <date>", Short: "move the project's end date; the report timers follow",
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, a []string) error { return env.GrantEndDate(cmd.Context(), a[0], a[1]) },
+		RunE: func(cmd *cobra.Command, a []string) error {
+			t, err := callspec.ParseTime(a[1])
+			if err != nil {
+				return usageErr(fmt.Sprintf("end date: %v", err))
+			}
+			r, err := c.svc.GrantEndDate(cmd.Context(), c.actor(), operations.GrantEndDateInput{GrantID: a[0], End: t})
+			return show(c, cmd, r, err, func(w io.Writer, r operations.GrantChangeResult) {
+				g := r.Grant
+				fmt.Fprintf(w, "%s: project ends %s; final report due %s\n", g.GrantID, fmtTimep(g.ProjectEnd), fmtTimep(g.Due))
+			})
+		},
 	}
 	report := &cobra.Command{
 		Use: "report <grant-id> --received --beneficiaries N --spent AMOUNT --lessons TEXT", Short: "record the final report",
@@ -43,18 +76,43 @@ func grantCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *co
 			if !received {
 				return usageErr("--received is required: this records a report that arrived")
 			}
-			return env.GrantReport(cmd.Context(), a[0], rep)
+			cents, err := money.Parse(spent)
+			if err != nil {
+				return usageErr(fmt.Sprintf("--spent: %v", err))
+			}
+			r, err := c.svc.GrantReport(cmd.Context(), c.actor(), operations.GrantReportInput{GrantID: a[0], Beneficiaries: beneficiaries, Spent: cents, Lessons: lessons})
+			return show(c, cmd, r, err, func(w io.Writer, r operations.GrantChangeResult) {
+				fmt.Fprintf(w, "%s: final report received (%d beneficiaries, %s spent); %s\n", r.Grant.GrantID, beneficiaries, cents, r.Grant.WaitingFor)
+			})
 		},
 	}
 	report.Flags().BoolVar(&received, "received", false, "the final report arrived")
-	report.Flags().IntVar(&rep.Beneficiaries, "beneficiaries", -1, "people reached")
-	report.Flags().StringVar(&rep.Spent, "spent", "", "amount spent, e.g. \"14.250,00 €\"")
-	report.Flags().StringVar(&rep.Lessons, "lessons", "", "lessons learned")
+	report.Flags().IntVar(&beneficiaries, "beneficiaries", -1, "people reached")
+	report.Flags().StringVar(&spent, "spent", "", "amount spent, e.g. \"14.250,00 €\"")
+	report.Flags().StringVar(&lessons, "lessons", "", "lessons learned")
 	review := &cobra.Command{
 		Use: "review <grant-id> (--approve | --revise \"...\" --due <date>)", Short: "approve the final report, or ask for a revision",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return env.GrantReview(cmd.Context(), a[0], approve, revise, due)
+			if approve == (revise != "") {
+				return usageErr("give either --approve or --revise \"what to change\" --due <date>")
+			}
+			in := operations.GrantReviewInput{GrantID: a[0], Approve: approve, Revise: revise}
+			if !approve {
+				t, err := day("--due", due)
+				if err != nil {
+					return err
+				}
+				in.Due = t
+			}
+			r, err := c.svc.GrantReview(cmd.Context(), c.actor(), in)
+			return show(c, cmd, r, err, func(w io.Writer, r operations.GrantChangeResult) {
+				what := "revision asked"
+				if approve {
+					what = "report approved"
+				}
+				fmt.Fprintf(w, "%s: %s; now waiting for %s\n", r.Grant.GrantID, what, r.Grant.WaitingFor)
+			})
 		},
 	}
 	review.Flags().BoolVar(&approve, "approve", false, "approve: the final tranche (or a recovery) is ordered")
@@ -64,26 +122,55 @@ func grantCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *co
 		Use: "status <grant-id>", Short: "show a grant's stage, payments and what it waits for",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			_, err := env.GrantStatus(cmd.Context(), a[0])
-			return err
+			r, err := c.svc.GrantStatus(cmd.Context(), c.actor(), operations.GrantStatusInput{GrantID: a[0]})
+			return show(c, cmd, r, err, printGrant)
 		},
 	}
 	for _, s := range []*cobra.Command{sign, paid, end, report, review, status} {
-		c.AddCommand(withEnv(s))
+		group.AddCommand(withEnv(s))
 	}
-	c.AddCommand(directGrantCmd(withEnv, env))
-	return c
+	group.AddCommand(directGrantCmd(withEnv, c))
+	return group
 }
 
-func paymentsCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
+func startOfDay(t time.Time) time.Time {
+	b := t.In(callspec.Brussels)
+	return time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, callspec.Brussels)
+}
+
+func printGrant(w io.Writer, s operations.GrantStatus) {
+	fmt.Fprintf(w, "%s (%s, call %s)\n  stage:        %s\n  waiting for:  %s\n  granted:      %s (ordered %s, paid %s)\n",
+		s.GrantID, s.Reference, s.CallID, s.Stage, s.WaitingFor, s.Amount.Text, s.Ordered.Text, s.Paid.Text)
+	for _, t := range s.Tranches {
+		paid := "not paid"
+		if t.PaidOn != nil {
+			paid = "paid " + fmtTimep(t.PaidOn)
+		}
+		fmt.Fprintf(w, "  tranche %d:    %d %% on %s: %s ordered of %s, %s\n", t.Number, t.Percent, t.On, t.Ordered.Text, t.Amount.Text, paid)
+	}
+	if s.Recovery.Cents > 0 {
+		fmt.Fprintf(w, "  recovery:     %s\n", s.Recovery.Text)
+	}
+}
+
+func paymentsCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Command {
 	var out string
-	c := &cobra.Command{Use: "payments", Short: "payment orders for finance"}
+	group := &cobra.Command{Use: "payments", Short: "payment orders for finance"}
 	export := &cobra.Command{
 		Use: "export <call-id> -o payment-orders.xlsx", Short: "write the call's payment orders (with bank accounts) for finance",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, a []string) error { return env.PaymentsExport(cmd.Context(), a[0], out) },
+		RunE: func(cmd *cobra.Command, a []string) error {
+			var b bytes.Buffer
+			r, err := c.svc.PaymentsExport(cmd.Context(), c.actor(), operations.PaymentsExportInput{CallID: a[0], Out: &b})
+			if err == nil {
+				err = writeOutput(out, &b)
+			}
+			return show(c, cmd, r, err, func(w io.Writer, r operations.PaymentsExportResult) {
+				fmt.Fprintf(w, "%s: %d payment orders written to %s\n", r.CallID, r.Orders, out)
+			})
+		},
 	}
 	export.Flags().StringVarP(&out, "output", "o", "payment-orders.xlsx", "file to write")
-	c.AddCommand(withEnv(export))
-	return c
+	group.AddCommand(withEnv(export))
+	return group
 }

@@ -1,5 +1,7 @@
 // Command starter is the officer CLI: it launches calls, submits and
 // imports applications, moves deadlines and shows where a call stands.
+// It parses flags into the operations package's Inputs, calls it, and
+// prints the Result for people or, with --json, as JSON.
 // Exit codes: 0 done, 1 failure (service down...), 2 input refused.
 package main
 
@@ -14,24 +16,37 @@ import (
 	_ "time/tzdata" // Brussels time must not depend on the host's zoneinfo
 
 	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	err := newRoot(os.LookupEnv, defaultOfficer()).ExecuteContext(ctx)
+	root := newRoot(os.LookupEnv, defaultOfficer())
+	err := root.ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "starter:", err)
+		if asJSON, _ := root.PersistentFlags().GetBool("json"); asJSON {
+			_ = writeJSON(os.Stdout, errorJSON(err))
+		} else {
+			fmt.Fprintln(os.Stderr, "starter:", err)
+		}
 		os.Exit(exitCode(err))
 	}
 }
 
 // exitCode is 2 for refused input (including the command line itself:
-// an unknown command or flag, a missing argument) and 1 for a failure of
-// something else (a service down, a file that cannot be written).
+// an unknown command or flag, a missing argument; and what names a call
+// or grant that does not exist, has ended or is not at the right step)
+// and 1 for a failure of something else (a service down, a file that
+// cannot be written).
 func exitCode(err error) int {
-	if errors.Is(err, officer.ErrUsage) || !started {
+	var u usageError
+	if errors.As(err, &u) || errors.Is(err, officer.ErrUsage) || !started {
+		return 2
+	}
+	switch operations.KindOf(err) {
+	case operations.Refused, operations.NotFound, operations.Ended, operations.WrongStage:
 		return 2
 	}
 	return 1
@@ -48,4 +63,10 @@ func defaultOfficer() string {
 	return ""
 }
 
-func usageErr(msg string) error { return fmt.Errorf("%w: %s", officer.ErrUsage, msg) }
+// usageError is the command line refused by starter itself (a flag
+// that does not parse, flags that exclude each other).
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func usageErr(msg string) error { return usageError{msg: msg} }

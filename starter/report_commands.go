@@ -2,13 +2,16 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 
 	"github.com/callcycle/callcycle/internal/app"
 	"github.com/callcycle/callcycle/internal/config"
 	"github.com/callcycle/callcycle/internal/mailer"
+	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/spf13/cobra"
 )
 
@@ -20,9 +23,9 @@ func year(s string) (int, error) {
 	return y, nil
 }
 
-func annualReportCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
+func annualReportCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Command {
 	var out string
-	c := &cobra.Command{
+	cmd := &cobra.Command{
 		Use: "annual-report <year> [-o file.xlsx]", Short: "write the annual report workbook of a year (also run each year by a schedule)",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
@@ -30,19 +33,59 @@ func annualReportCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.E
 			if err != nil {
 				return err
 			}
-			_, err = env.AnnualReport(cmd.Context(), y, out)
-			return err
+			r, err := c.svc.AnnualReport(cmd.Context(), c.actor(), operations.AnnualReportInput{Year: y})
+			if err == nil && out != "" {
+				err = copyFile(r.Path, out)
+			}
+			return show(c, cmd, r, err, func(w io.Writer, r operations.AnnualReportResult) {
+				path := r.Path
+				if out != "" {
+					path = out
+				}
+				fmt.Fprintf(w, "annual report %d: %s committed, written to %s\n", r.Year, r.Total.Text, path)
+				for _, l := range r.ByKind {
+					fmt.Fprintf(w, "  %-28s %14s %4d %%\n", l.Label, l.Amount.Text, l.Percent)
+				}
+				for _, l := range r.ByZone {
+					fmt.Fprintf(w, "  %-40s %14s %4d %%\n", l.Label, l.Amount.Text, l.Percent)
+				}
+			})
 		},
 	}
-	c.Flags().StringVarP(&out, "output", "o", "", "copy the workbook here (default: left in OUTPUT_DIR)")
-	return withEnv(c)
+	cmd.Flags().StringVarP(&out, "output", "o", "", "copy the workbook here (default: left in OUTPUT_DIR)")
+	return withEnv(cmd)
+}
+
+// copyFile copies the workbook the worker wrote (this starter shares its
+// file system: OUTPUT_DIR) to where the officer asked.
+func copyFile(from, to string) error {
+	// The worker may have written the very file asked for (same OUTPUT_DIR).
+	if a, err := os.Stat(from); err == nil {
+		if b, err := os.Stat(to); err == nil && os.SameFile(a, b) {
+			return nil
+		}
+	}
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		return usageErr(err.Error())
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // demoCmd runs the replay in a world of its own (officer.DemoWorld): it
 // connects itself rather than through withEnv, since it needs the
 // configuration (server addresses, mail relay) and not the stack's
 // namespace and database.
-func demoCmd(lookup config.Lookup, by *string) *cobra.Command {
+func demoCmd(lookup config.Lookup, cl *cli) *cobra.Command {
 	var out, dir, namespace, database string
 	c := &cobra.Command{
 		Use: "demo 2024 [-o file.xlsx]", Short: "replay the 2024 report through the real workflows, in a namespace and database of its own, and write its annual report",
@@ -63,14 +106,23 @@ more. Its mails go to the stack's mail relay (SMTP_*).`,
 			if err != nil {
 				return fmt.Errorf("configuration:\n%w", err)
 			}
-			env := officer.Env{Out: cmd.OutOrStdout(), Progress: os.Stderr, By: *by}
-			_, err = env.RunDemo2024(cmd.Context(), officer.DemoWorld{
+			// With --json the replay's steps go to stderr and the report's
+			// totals, as `annual-report --json` prints them, to stdout.
+			steps := cmd.OutOrStdout()
+			if cl.asJSON {
+				steps = os.Stderr
+			}
+			env := officer.Env{Out: steps, Progress: os.Stderr, By: cl.by}
+			res, err := env.RunDemo2024(cmd.Context(), officer.DemoWorld{
 				Temporal: cfg.Temporal, DatabaseURL: cfg.DatabaseURL, OutputDir: cfg.OutputDir,
 				SMTP: mailer.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, User: cfg.SMTP.User, Password: cfg.SMTP.Password,
 					TLS: cfg.SMTP.TLS, From: cfg.SMTP.From},
 				Namespace: namespace, Database: database, Log: app.Logger("error"),
 			}, dir, out)
-			return err
+			if err != nil || !cl.asJSON {
+				return err
+			}
+			return writeJSON(cmd.OutOrStdout(), operations.AnnualReportOf(2024, res))
 		},
 	}
 	c.Flags().StringVarP(&out, "output", "o", "annual-report-2024.xlsx", "annual report workbook to write")
@@ -80,62 +132,105 @@ more. Its mails go to the stack's mail relay (SMTP_*).`,
 	return c
 }
 
-func directGrantCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
-	var o officer.DirectGrantOptions
-	c := &cobra.Command{
+// amount parses an amount flag.
+func amount(flag, s string) (money.Cents, error) {
+	a, err := money.Parse(s)
+	if err != nil {
+		return 0, usageErr(fmt.Sprintf("%s: %v", flag, err))
+	}
+	return a, nil
+}
+
+func directGrantCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Command {
+	var in operations.DirectGrantInput
+	var amountText, decided string
+	cmd := &cobra.Command{
 		Use:   "direct --year Y --operator ... --project ... --zone ... --amount ... --decided DATE [--support hors-appel|urgence] [--programme sud|cms]",
 		Short: "record a grant decided outside a call (or emergency aid), for the annual report",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return env.DirectGrant(cmd.Context(), o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if in.Amount, err = amount("--amount", amountText); err != nil {
+				return err
+			}
+			if in.DecidedOn, err = day("--decided", decided); err != nil {
+				return err
+			}
+			r, err := c.svc.DirectGrant(cmd.Context(), c.actor(), in)
+			return show(c, cmd, r, err, func(w io.Writer, r operations.BudgetEntryResult) {
+				fmt.Fprintf(w, "%d: %s — %s, %s recorded (%s, %s); outside calls now %s, emergency aid %s\n",
+					r.Year, in.Operator, in.Project, r.Amount.Text, in.Support, r.Zone, r.Totals.DirectGrants.Text, r.Totals.Emergency.Text)
+			})
+		},
 	}
-	f := c.Flags()
-	f.IntVar(&o.Year, "year", 0, "budget year")
-	f.StringVar(&o.Support, "support", "hors-appel", "hors-appel or urgence (emergency aid)")
-	f.StringVar(&o.Programme, "programme", "sud", "sud (partner regions) or cms (global citizenship in Brussels)")
-	f.StringVar(&o.Operator, "operator", "", "association or operator")
-	f.StringVar(&o.Project, "project", "", "project")
-	f.StringVar(&o.Zone, "zone", "", "zone, e.g. \"Maroc (hors RRSK)\" (see: starter budget zones; case and accents do not matter)")
-	f.StringVar(&o.Amount, "amount", "", "amount, e.g. \"6.200 €\"")
-	f.StringVar(&o.DecidedOn, "decided", "", "decision date")
-	c.AddCommand(directGrantReverseCmd(withEnv, env))
-	return withEnv(c)
+	f := cmd.Flags()
+	f.IntVar(&in.Year, "year", 0, "budget year")
+	f.StringVar(&in.Support, "support", "hors-appel", "hors-appel or urgence (emergency aid)")
+	f.StringVar(&in.Programme, "programme", "sud", "sud (partner regions) or cms (global citizenship in Brussels)")
+	f.StringVar(&in.Operator, "operator", "", "association or operator")
+	f.StringVar(&in.Project, "project", "", "project")
+	f.StringVar(&in.Zone, "zone", "", "zone, e.g. \"Maroc (hors RRSK)\" (see: starter budget zones; case and accents do not matter)")
+	f.StringVar(&amountText, "amount", "", "amount, e.g. \"6.200 €\"")
+	f.StringVar(&decided, "decided", "", "decision date")
+	cmd.AddCommand(directGrantReverseCmd(withEnv, c))
+	return withEnv(cmd)
 }
 
-func expenseCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
-	var o officer.ExpenseOptions
-	c := &cobra.Command{
+func expenseCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Command {
+	var in operations.ExpenseInput
+	var amountText, date string
+	cmd := &cobra.Command{
 		Use:   "expense --year Y --invoice N --supplier ... --description ... --zone ... --amount ... --date DATE",
 		Short: "record an operating-cost invoice charged to a zone, for the annual report",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return env.Expense(cmd.Context(), o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if in.Amount, err = amount("--amount", amountText); err != nil {
+				return err
+			}
+			if in.InvoicedOn, err = day("--date", date); err != nil {
+				return err
+			}
+			r, err := c.svc.Expense(cmd.Context(), c.actor(), in)
+			return show(c, cmd, r, err, func(w io.Writer, r operations.BudgetEntryResult) {
+				fmt.Fprintf(w, "%d: invoice %s (%s, %s) recorded; operating costs now %s\n", r.Year, in.Invoice, r.Zone, r.Amount.Text, r.Totals.Expenses.Text)
+			})
+		},
 	}
-	f := c.Flags()
-	f.IntVar(&o.Year, "year", 0, "budget year")
-	f.StringVar(&o.Invoice, "invoice", "", "invoice number (unique in the year)")
-	f.StringVar(&o.Supplier, "supplier", "", "supplier")
-	f.StringVar(&o.Description, "description", "", "what it paid for")
-	f.StringVar(&o.Zone, "zone", "", "zone it is charged to (see: starter budget zones; case and accents do not matter)")
-	f.StringVar(&o.Amount, "amount", "", "amount, e.g. \"1.238 €\"")
-	f.StringVar(&o.Date, "date", "", "invoice date")
-	c.AddCommand(expenseReverseCmd(withEnv, env))
-	return withEnv(c)
+	f := cmd.Flags()
+	f.IntVar(&in.Year, "year", 0, "budget year")
+	f.StringVar(&in.Invoice, "invoice", "", "invoice number (unique in the year)")
+	f.StringVar(&in.Supplier, "supplier", "", "supplier")
+	f.StringVar(&in.Description, "description", "", "what it paid for")
+	f.StringVar(&in.Zone, "zone", "", "zone it is charged to (see: starter budget zones; case and accents do not matter)")
+	f.StringVar(&amountText, "amount", "", "amount, e.g. \"1.238 €\"")
+	f.StringVar(&date, "date", "", "invoice date")
+	cmd.AddCommand(expenseReverseCmd(withEnv, c))
+	return withEnv(cmd)
 }
 
-func budgetCmd(withEnv func(*cobra.Command) *cobra.Command, env *officer.Env) *cobra.Command {
-	var committed, source string
-	var y int
-	c := &cobra.Command{Use: "budget", Short: "budgets of years before callcycle; the kept zones"}
+func budgetCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Command {
+	var committed string
+	var in operations.BudgetHistoryInput
+	group := &cobra.Command{Use: "budget", Short: "budgets of years before callcycle; the kept zones"}
 	h := &cobra.Command{
 		Use: "history --year Y --committed AMOUNT --source TEXT", Short: "record a past year's committed total (for the year-by-year chart)",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return env.BudgetHistory(cmd.Context(), y, committed, source)
+			var err error
+			if in.Committed, err = amount("--committed", committed); err != nil {
+				return err
+			}
+			r, err := c.svc.BudgetHistory(cmd.Context(), c.actor(), in)
+			return show(c, cmd, r, err, func(w io.Writer, r operations.BudgetEntryResult) {
+				fmt.Fprintf(w, "%d: committed total %s recorded (%s)\n", r.Year, r.Amount.Text, in.Source)
+			})
 		},
 	}
-	h.Flags().IntVar(&y, "year", 0, "year")
+	h.Flags().IntVar(&in.Year, "year", 0, "year")
 	h.Flags().StringVar(&committed, "committed", "", "committed total, e.g. \"1.385.783 €\"")
-	h.Flags().StringVar(&source, "source", "", "where the figure comes from")
-	h.AddCommand(historyReverseCmd(withEnv, env))
-	c.AddCommand(withEnv(h), zonesCmd(withEnv, env))
-	return c
+	h.Flags().StringVar(&in.Source, "source", "", "where the figure comes from")
+	h.AddCommand(historyReverseCmd(withEnv, c))
+	group.AddCommand(withEnv(h), zonesCmd(withEnv, c))
+	return group
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/callcycle/callcycle/internal/app"
 	"github.com/callcycle/callcycle/internal/config"
 	"github.com/callcycle/callcycle/internal/mailer"
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/workerapp"
 	"github.com/callcycle/callcycle/migrations"
 	"github.com/callcycle/callcycle/workflows"
 	"go.temporal.io/sdk/worker"
@@ -63,23 +63,16 @@ func run() error {
 	}
 	defer c.Close()
 
-	// On SIGTERM the worker stops polling and gives running activities
-	// WORKER_STOP_TIMEOUT to finish: a mail delivery stops after the mail
-	// in flight and hands the rest back (activities.DeliverMail).
-	w := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: cfg.WorkerStopTimeout})
-	workflows.Register(w)
 	lease, err := claimLease()
 	if err != nil {
 		return err
 	}
-	w.RegisterActivity(&activities.Activities{DB: pool, Mailer: m, Temporal: c, OutputDir: cfg.OutputDir, Log: log, ClaimLease: lease})
-	if err := officer.EnsureGovernment(ctx, c); err != nil {
-		return err
-	}
-	if err := officer.EnsureAnnualSchedule(ctx, c, cfg.AnnualReport); err != nil {
-		return err
-	}
-	if err := officer.EnsurePurgeSchedule(ctx, c, cfg.IntakeRetention); err != nil {
+	acts := &activities.Activities{DB: pool, Mailer: m, Temporal: c, OutputDir: cfg.OutputDir, Log: log, ClaimLease: lease}
+	// On SIGTERM the worker stops polling and gives running activities
+	// WORKER_STOP_TIMEOUT to finish: a mail delivery stops after the mail
+	// in flight and hands the rest back (activities.DeliverMail).
+	w := workerapp.New(c, acts, worker.Options{WorkerStopTimeout: cfg.WorkerStopTimeout})
+	if err := workerapp.Bootstrap(ctx, c, workerapp.Schedules{AnnualReport: cfg.AnnualReport, IntakeRetention: cfg.IntakeRetention}); err != nil {
 		return err
 	}
 	log.Info("worker started", "task_queue", workflows.TaskQueue, "temporal", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace)

@@ -178,44 +178,55 @@ func (b *budgetWF) publish(ctx workflow.Context) {
 }
 
 // text checks a one-line field.
-func text(field, s string, max int) string {
+func text(field, s string, max int) FieldProblem {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
-		return field + ": required"
+		return FieldProblem{field, "required"}
 	case !utf8.ValidString(s) || strings.ContainsAny(s, "\r\n\x00"):
-		return field + ": must be one line of text"
+		return FieldProblem{field, "must be one line of text"}
 	case utf8.RuneCountInString(s) > max:
-		return fmt.Sprintf("%s: longer than %d characters", field, max)
+		return FieldProblem{field, fmt.Sprintf("longer than %d characters", max)}
 	}
-	return ""
+	return FieldProblem{}
 }
 
-func (b *budgetWF) checkDate(field string, t time.Time) string {
+func (b *budgetWF) checkDate(field string, t time.Time) FieldProblem {
 	if t.IsZero() || t.Year() != b.year {
-		return fmt.Sprintf("%s: want a date in %d", field, b.year)
+		return FieldProblem{field, fmt.Sprintf("want a date in %d", b.year)}
 	}
-	return ""
+	return FieldProblem{}
 }
 
-func amountCheck(a money.Cents) string {
+func amountCheck(a money.Cents) FieldProblem {
 	if a <= 0 || a > money.Euros(10_000_000) {
-		return fmt.Sprintf("--amount: want a positive amount up to 10.000.000 €, got %s", a)
+		return FieldProblem{"amount", fmt.Sprintf("want a positive amount up to 10.000.000 €, got %s", a)}
 	}
-	return ""
+	return FieldProblem{}
 }
 
-func joinWhy(why ...string) error {
-	var out []string
+// joinWhy refuses the input for every problem given (those without a
+// reason are no problem), or returns nil. The message reads
+// "field: reason; field: reason"; the details (Rejection.Fields) carry
+// the same, for front ends to show beside their own fields.
+func joinWhy(why ...FieldProblem) error {
+	var out []FieldProblem
+	var msg []string
 	for _, w := range why {
-		if w != "" {
-			out = append(out, w)
+		if w.Reason == "" {
+			continue
+		}
+		out = append(out, w)
+		if w.Field == "" {
+			msg = append(msg, w.Reason)
+		} else {
+			msg = append(msg, w.Field+": "+w.Reason)
 		}
 	}
 	if len(out) == 0 {
 		return nil
 	}
-	return rejected(strings.Join(out, "; "))
+	return rejectedWith(strings.Join(msg, "; "), Rejection{Fields: out})
 }
 
 func (b *budgetWF) grantKey(in DirectGrantInput) string {
@@ -223,18 +234,18 @@ func (b *budgetWF) grantKey(in DirectGrantInput) string {
 }
 
 func (b *budgetWF) validateDirectGrant(_ workflow.Context, in DirectGrantInput) error {
-	var support, dup string
+	var support, programme, dup FieldProblem
 	if in.Support != SupportOutsideCalls && in.Support != SupportEmergency {
-		support = fmt.Sprintf("--support: want hors-appel or urgence, got %q", in.Support)
+		support = FieldProblem{"support", fmt.Sprintf("want hors-appel or urgence, got %q", in.Support)}
 	}
 	if in.Programme != "sud" && in.Programme != "cms" {
-		support += fmt.Sprintf("; --programme: want sud or cms, got %q", in.Programme)
+		programme = FieldProblem{"programme", fmt.Sprintf("want sud or cms, got %q", in.Programme)}
 	}
 	if _, found := slices.BinarySearch(b.st.GrantKeys, b.grantKey(in)); found {
-		dup = fmt.Sprintf("%s — %s is already recorded for %d", in.Operator, in.Project, b.year)
+		dup = FieldProblem{"", fmt.Sprintf("%s — %s is already recorded for %d", in.Operator, in.Project, b.year)}
 	}
-	if err := joinWhy(strings.TrimPrefix(support, "; "), text("--operator", in.Operator, 200), text("--project", in.Project, 300),
-		b.zoneCheck(in.Zone), amountCheck(in.Amount), b.checkDate("--decided", in.DecidedOn), dup); err != nil {
+	if err := joinWhy(support, programme, text("operator", in.Operator, 200), text("project", in.Project, 300),
+		b.zoneCheck(in.Zone), amountCheck(in.Amount), b.checkDate("decided_on", in.DecidedOn), dup); err != nil {
 		return err
 	}
 	return officer(in.By)
@@ -268,12 +279,12 @@ func (b *budgetWF) directGrant(ctx workflow.Context, in DirectGrantInput) (Budge
 func invoiceKey(s string) string { return activities.InvoiceKey(s) }
 
 func (b *budgetWF) validateExpense(_ workflow.Context, in ExpenseInput) error {
-	var dup string
+	var dup FieldProblem
 	if _, found := slices.BinarySearch(b.st.Invoices, invoiceKey(in.Invoice)); found {
-		dup = fmt.Sprintf("invoice %s is already recorded for %d", in.Invoice, b.year)
+		dup = FieldProblem{"invoice", fmt.Sprintf("invoice %s is already recorded for %d", in.Invoice, b.year)}
 	}
-	if err := joinWhy(text("--invoice", in.Invoice, 50), text("--supplier", in.Supplier, 200), text("--description", in.Description, 300),
-		b.zoneCheck(in.Zone), amountCheck(in.Amount), b.checkDate("--date", in.InvoicedOn), dup); err != nil {
+	if err := joinWhy(text("invoice", in.Invoice, 50), text("supplier", in.Supplier, 200), text("description", in.Description, 300),
+		b.zoneCheck(in.Zone), amountCheck(in.Amount), b.checkDate("invoiced_on", in.InvoicedOn), dup); err != nil {
 		return err
 	}
 	return officer(in.By)
@@ -312,9 +323,9 @@ func (b *budgetWF) checkHistory(now time.Time, in BudgetHistoryInput) error {
 		return rejected(fmt.Sprintf("%d is not a past year; its total comes from what callcycle records", b.year))
 	}
 	if in.Committed < 0 || in.Committed > money.Euros(1_000_000_000) {
-		return rejected("--committed: want an amount such as \"1.437.344 €\"")
+		return refuse("committed", "want an amount such as \"1.437.344 €\"")
 	}
-	if err := joinWhy(text("--source", in.Source, 200)); err != nil {
+	if err := joinWhy(text("source", in.Source, 200)); err != nil {
 		return err
 	}
 	return officer(in.By)

@@ -48,14 +48,14 @@ type ReverseExpenseInput struct {
 
 // zoneCheck is the validators' answer for a zone: "" when it is on the
 // kept list.
-func (b *budgetWF) zoneCheck(zone string) string {
-	if why := text("--zone", zone, 200); why != "" {
+func (b *budgetWF) zoneCheck(zone string) FieldProblem {
+	if why := text("zone", zone, 200); why.Reason != "" {
 		return why
 	}
-	if _, err := zones.New(b.st.Zones...).Resolve("--zone", zone); err != nil {
-		return err.Error()
+	if _, err := zones.New(b.st.Zones...).Resolve("zone", zone); err != nil {
+		return FieldProblem{"zone", strings.TrimPrefix(err.Error(), "zone: ")}
 	}
-	return ""
+	return FieldProblem{}
 }
 
 // keptZone is the kept spelling of a validated zone. Replaying an entry
@@ -86,7 +86,7 @@ func (b *budgetWF) refreshZones(ctx workflow.Context, _ RefreshZonesInput) (Budg
 }
 
 func (b *budgetWF) validateReverseDirectGrant(_ workflow.Context, in ReverseDirectGrantInput) error {
-	if err := joinWhy(text("--operator", in.Operator, 200), text("--project", in.Project, 300), text("--reason", in.Reason, 300)); err != nil {
+	if err := joinWhy(text("operator", in.Operator, 200), text("project", in.Project, 300), text("reason", in.Reason, 300)); err != nil {
 		return err
 	}
 	key := b.grantKey(DirectGrantInput{Operator: in.Operator, Project: in.Project})
@@ -123,7 +123,7 @@ func (b *budgetWF) reverseDirectGrant(ctx workflow.Context, in ReverseDirectGran
 }
 
 func (b *budgetWF) validateReverseExpense(_ workflow.Context, in ReverseExpenseInput) error {
-	if err := joinWhy(text("invoice", in.Invoice, 50), text("--reason", in.Reason, 300)); err != nil {
+	if err := joinWhy(text("invoice", in.Invoice, 50), text("reason", in.Reason, 300)); err != nil {
 		return err
 	}
 	key := invoiceKey(in.Invoice)
@@ -154,7 +154,7 @@ func (b *budgetWF) reverseExpense(ctx workflow.Context, in ReverseExpenseInput) 
 }
 
 func (b *budgetWF) validateReverseHistory(_ workflow.Context, in ReverseBudgetHistoryInput) error {
-	if err := joinWhy(text("--reason", in.Reason, 300)); err != nil {
+	if err := joinWhy(text("reason", in.Reason, 300)); err != nil {
 		return err
 	}
 	if !b.st.HasHistory {

@@ -309,9 +309,17 @@ func alreadyDone(format string, args ...any) error {
 
 func rejected(msg string) error { return temporal.NewApplicationError(msg, ErrTypeRejected) }
 
+func rejectedWith(msg string, details Rejection) error {
+	return temporal.NewApplicationError(msg, ErrTypeRejected, details)
+}
+
+// refuse is a validator's refusal of one field of the input, named as in
+// the input's JSON (front ends map it to their own flag or form field).
+func refuse(field, reason string) error { return joinWhy(FieldProblem{Field: field, Reason: reason}) }
+
 func officer(by string) error {
 	if strings.TrimSpace(by) == "" || len(by) > 100 || strings.ContainsAny(by, "\r\n") {
-		return rejected("officer name (--as) is required, one line, at most 100 characters")
+		return refuse("actor", "the officer's name is required, one line, at most 100 characters")
 	}
 	return nil
 }

@@ -149,7 +149,7 @@ func (w *callWF) validateDecide(ctx workflow.Context, in DecideInput) error {
 	}
 	decree := strings.TrimSpace(in.Decree)
 	if decree == "" || strings.ContainsAny(decree, "\r\n") || utf8.RuneCountInString(decree) > 100 {
-		return rejected("--decree: the government decree's reference is required (one line, at most 100 characters)")
+		return refuse("decree", "the government decree's reference is required (one line, at most 100 characters)")
 	}
 	if len(in.Grants) == 0 || len(in.Grants) > MaxDecisionGrants {
 		return rejected(fmt.Sprintf("a decision grants 1 to %d projects, got %d (to grant none, cancel the call)", MaxDecisionGrants, len(in.Grants)))
@@ -174,7 +174,7 @@ func (w *callWF) validateDecide(ctx workflow.Context, in DecideInput) error {
 		case seen[g.Reference]:
 			why = append(why, "listed twice")
 		case !proposed && !in.Override:
-			why = append(why, "not in the committee's proposal; use --override to grant it anyway")
+			why = append(why, "not in the committee's proposal; set override to grant it anyway")
 		}
 		switch {
 		case g.Amount < w.call.MinGrant:
@@ -260,7 +260,7 @@ func (w *callWF) validateCarryOver(_ workflow.Context, in CarryOverInput) error 
 		return wrongStage("%s is at stage %q; only a lapsed call is carried over", w.call.ID, w.st.Stage)
 	}
 	if in.BudgetYear <= w.st.BudgetYear || in.BudgetYear > w.st.BudgetYear+3 {
-		return rejected(fmt.Sprintf("--budget-year: want a year after %d (at most %d), got %d", w.st.BudgetYear, w.st.BudgetYear+3, in.BudgetYear))
+		return refuse("budget_year", fmt.Sprintf("want a year after %d (at most %d), got %d", w.st.BudgetYear, w.st.BudgetYear+3, in.BudgetYear))
 	}
 	return officer(in.By)
 }
@@ -286,7 +286,7 @@ func (w *callWF) validateCancel(_ workflow.Context, in CancelInput) error {
 	}
 	reason := strings.TrimSpace(in.Reason)
 	if reason == "" || strings.ContainsAny(reason, "\r\n") || utf8.RuneCountInString(reason) > MaxReasonLen {
-		return rejected(fmt.Sprintf("--reason: required, one line of at most %d characters; every applicant receives it", MaxReasonLen))
+		return refuse("reason", fmt.Sprintf("required, one line of at most %d characters; every applicant receives it", MaxReasonLen))
 	}
 	return officer(in.By)
 }

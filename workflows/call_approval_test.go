@@ -175,7 +175,7 @@ func TestDecisionRefusals(t *testing.T) {
 	}{
 		{"no decree", workflows.DecideInput{By: "officer", Grants: proposed}, "decree"},
 		{"unknown reference", decision(workflows.DecisionGrant{Reference: "AP-SUD-2024-0099", Amount: money.Euros(20000)}), `"AP-SUD-2024-0099": not an application of AP-SUD-2024`},
-		{"not proposed", decision(workflows.DecisionGrant{Reference: "AP-SUD-2024-0001", Amount: money.Euros(20000)}), "--override"},
+		{"not proposed", decision(workflows.DecisionGrant{Reference: "AP-SUD-2024-0001", Amount: money.Euros(20000)}), "override"},
 		{"below minimum", decision(workflows.DecisionGrant{Reference: "AP-SUD-2024-0003", Amount: money.Euros(9999)}), `"AP-SUD-2024-0003": 9.999 € is below the call's minimum`},
 		{"increased", decision(workflows.DecisionGrant{Reference: "AP-SUD-2024-0003", Amount: money.Euros(100001)}), "can only be reduced"},
 		{"twice", decision(proposed[0], proposed[0]), "listed twice"},

@@ -124,7 +124,7 @@ func (w *callWF) validateScreen(_ workflow.Context, in ScreenInput) error {
 		reason := strings.TrimSpace(v.Reason)
 		switch {
 		case !v.Eligible && reason == "":
-			why = append(why, "an ineligible verdict needs a reason (--reason); the applicant is told why")
+			why = append(why, "an ineligible verdict needs a reason; the applicant is told why")
 		case v.Eligible && reason != "":
 			why = append(why, "an eligible verdict takes no reason")
 		case strings.ContainsAny(reason, "\r\n\x00") || utf8.RuneCountInString(reason) > MaxReasonLen || !utf8.ValidString(reason):

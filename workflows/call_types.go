@@ -180,6 +180,15 @@ type RowReason struct {
 // Rejection is the detail of a rejected SubmitInput: every bad row.
 type Rejection struct {
 	Rows []RowReason `json:"rows"`
+	// Fields: the refused fields of an update's input, named as in its
+	// JSON (the operations package's Inputs use the same names).
+	Fields []FieldProblem `json:"fields,omitempty"`
+}
+
+// FieldProblem is one refused field and why ("" for the whole input).
+type FieldProblem struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
 }
 
 // CloseInput closes the window before the deadline.

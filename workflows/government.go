@@ -223,10 +223,10 @@ func (g *govWF) validateCaretaker(ctx workflow.Context, in CaretakerInput) error
 		return wrongStage("the government is already in caretaker mode since %s", g.st.Status.Since.In(callspec.Brussels).Format("2006-01-02"))
 	}
 	if in.Since.IsZero() || in.Since.After(workflow.Now(ctx)) {
-		return rejected("--since: give the date caretaker mode began (not in the future)")
+		return refuse("since", "give the date caretaker mode began (not in the future)")
 	}
 	if !g.st.Status.Installed.IsZero() && in.Since.Before(g.st.Status.Installed) {
-		return rejected(fmt.Sprintf("--since: %s is before the last installation (%s)", day(in.Since), day(g.st.Status.Installed)))
+		return refuse("since", fmt.Sprintf("%s is before the last installation (%s)", day(in.Since), day(g.st.Status.Installed)))
 	}
 	return officer(in.By)
 }
@@ -243,10 +243,10 @@ func (g *govWF) validateInstalled(ctx workflow.Context, in InstalledInput) error
 		return wrongStage("the government is not in caretaker mode (%s)", g.st.Status.Describe())
 	}
 	if in.On.IsZero() || in.On.After(workflow.Now(ctx)) {
-		return rejected("--on: give the date the government was installed (not in the future)")
+		return refuse("on", "give the date the government was installed (not in the future)")
 	}
 	if in.On.Before(g.st.Status.Since) {
-		return rejected(fmt.Sprintf("--on: %s is before caretaker mode began (%s)", day(in.On), day(g.st.Status.Since)))
+		return refuse("on", fmt.Sprintf("%s is before caretaker mode began (%s)", day(in.On), day(g.st.Status.Since)))
 	}
 	return officer(in.By)
 }

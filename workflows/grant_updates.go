@@ -50,10 +50,10 @@ func (g *grantWF) validateSign(ctx workflow.Context, in SignInput) error {
 		return wrongStage("%s: the agreement was already signed on %s", g.id, day(g.st.SignedOn))
 	}
 	if in.On.IsZero() || in.On.After(workflow.Now(ctx)) {
-		return rejected("--on: the signature date is required and cannot be in the future")
+		return refuse("on", "the signature date is required and cannot be in the future")
 	}
 	if day(in.On) < day(g.st.AgreementSent) {
-		return rejected(fmt.Sprintf("--on: %s is before the agreement was sent (%s)", day(in.On), day(g.st.AgreementSent)))
+		return refuse("on", fmt.Sprintf("%s is before the agreement was sent (%s)", day(in.On), day(g.st.AgreementSent)))
 	}
 	return officer(in.By)
 }
@@ -91,7 +91,7 @@ func (g *grantWF) sign(ctx workflow.Context, in SignInput) (GrantChangeResult, e
 
 func (g *grantWF) validatePaid(ctx workflow.Context, in PaidInput) error {
 	if in.On.IsZero() || in.On.After(workflow.Now(ctx)) {
-		return rejected("--on: the execution date is required and cannot be in the future")
+		return refuse("on", "the execution date is required and cannot be in the future")
 	}
 	if in.Tranche == 0 {
 		switch {
@@ -169,18 +169,18 @@ func (g *grantWF) validateReport(_ workflow.Context, in ReportInput) error {
 	if g.st.Stage != GrantRunning && g.st.Stage != GrantOverdue {
 		return wrongStage("%s is at stage %q; a final report is received once the agreement is signed, and once per revision", g.id, g.st.Stage)
 	}
-	var why []string
+	var why []FieldProblem
 	if in.Beneficiaries < 0 || in.Beneficiaries > 10_000_000 {
-		why = append(why, fmt.Sprintf("--beneficiaries: want 0 to 10.000.000, got %d", in.Beneficiaries))
+		why = append(why, FieldProblem{"beneficiaries", fmt.Sprintf("want 0 to 10.000.000, got %d", in.Beneficiaries)})
 	}
 	if in.Spent < 0 || in.Spent > 10*g.in.Amount {
-		why = append(why, fmt.Sprintf("--spent: want 0 to %s, got %s", 10*g.in.Amount, in.Spent))
+		why = append(why, FieldProblem{"spent", fmt.Sprintf("want 0 to %s, got %s", 10*g.in.Amount, in.Spent)})
 	}
 	if l := strings.TrimSpace(in.Lessons); l == "" || utf8.RuneCountInString(l) > MaxLessonsLen || !utf8.ValidString(l) {
-		why = append(why, fmt.Sprintf("--lessons: required, at most %d characters", MaxLessonsLen))
+		why = append(why, FieldProblem{"lessons", fmt.Sprintf("required, at most %d characters", MaxLessonsLen)})
 	}
-	if len(why) > 0 {
-		return rejected(strings.Join(why, "; "))
+	if err := joinWhy(why...); err != nil {
+		return err
 	}
 	return officer(in.By)
 }
@@ -204,10 +204,10 @@ func (g *grantWF) validateReview(ctx workflow.Context, in ReviewInput) error {
 	if !in.Approve {
 		note := strings.TrimSpace(in.Note)
 		if note == "" || strings.ContainsAny(note, "\r\n") || utf8.RuneCountInString(note) > MaxReasonLen {
-			return rejected(fmt.Sprintf("--revise: say what to revise (one line, at most %d characters); the applicant receives it", MaxReasonLen))
+			return refuse("revise", fmt.Sprintf("say what to revise (one line, at most %d characters); the applicant receives it", MaxReasonLen))
 		}
 		if !in.Due.After(workflow.Now(ctx)) {
-			return rejected("--due: a revision needs a new due date in the future")
+			return refuse("due", "a revision needs a new due date in the future")
 		}
 	}
 	return officer(in.By)

@@ -1,0 +1,62 @@
+package officer_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/callcycle/callcycle/activities"
+	"github.com/callcycle/callcycle/internal/mailer"
+	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/testenv"
+	"github.com/callcycle/callcycle/internal/workerapp"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+)
+
+// stack is the whole system on real services, driven through the demo's
+// officer.Env: a Temporal dev server, a fresh PostgreSQL database,
+// Mailpit, and a worker made as the worker binary makes it.
+type stack struct {
+	env  officer.Env
+	out  *bytes.Buffer
+	db   *pgxpool.Pool
+	tc   client.Client
+	sink *testenv.Mailpit
+	dir  string // OUTPUT_DIR
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	db, _ := testenv.Postgres(t)
+	tc, _ := testenv.Temporal(t)
+	sink := testenv.StartMailpit(t)
+	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: sink.SMTPPort, TLS: "none", From: "callcycle <noreply@callcycle.test>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	w := workerapp.New(tc, &activities.Activities{DB: db, Mailer: m, Temporal: tc, OutputDir: out}, worker.Options{})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	if err := officer.EnsureGovernment(context.Background(), tc); err != nil {
+		t.Fatal(err)
+	}
+	buf := &bytes.Buffer{}
+	return &stack{env: officer.Env{Temporal: tc, DB: db, Out: buf, By: "e2e-officer"}, out: buf, db: db, tc: tc, sink: sink, dir: out}
+}
+
+func (s *stack) count(t *testing.T, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := s.db.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+func example(name string) string { return filepath.Join("..", "..", "examples", name) }
