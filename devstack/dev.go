@@ -110,7 +110,8 @@ func (d *dev) up(ctx context.Context) error {
 	logf("starting (or reusing) the Temporal dev server, Mailpit and the worker")
 	s, err := launcher.StartStack(ctx, launcher.StackOptions{Root: d.root, Dir: d.run, LogDir: d.logDir,
 		Tools: d.tools, Ports: launcher.DevPorts, DatabaseURL: dbURL,
-		WorkerBin: filepath.Join(d.root, "bin", "worker"), WorkerEnv: env, Detach: true})
+		DynamicConfigFile: filepath.Join(d.root, launcher.DevDynamicConfig),
+		WorkerBin:         filepath.Join(d.root, "bin", "worker"), WorkerEnv: env, Detach: true})
 	if err != nil {
 		return err
 	}

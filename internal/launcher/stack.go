@@ -37,7 +37,10 @@ type StackOptions struct {
 	// state in Dir/temporal.db and these pragmas; nil is the dev stack's).
 	TemporalKind  Kind
 	SQLitePragmas []string
-	MailpitMax    int
+	// DynamicConfigFile gives the server these dynamic config values
+	// (DevDynamicConfig: the ones docker-compose.yml's server has).
+	DynamicConfigFile string
+	MailpitMax        int
 	// WorkerBin is run as the worker; "" builds ./worker into Dir.
 	WorkerBin string
 	WorkerEnv []string
@@ -137,6 +140,13 @@ func (s *Stack) startTemporal(ctx context.Context) error {
 			return err
 		}
 	}
+	var dyn []string
+	if s.opts.DynamicConfigFile != "" {
+		var err error
+		if dyn, err = DynamicConfigValues(s.opts.DynamicConfigFile); err != nil {
+			return err
+		}
+	}
 	sas := make([]SearchAttribute, 0, len(workflows.SearchAttributeTypes))
 	for _, sa := range workflows.SearchAttributeTypes {
 		sas = append(sas, SearchAttribute{Name: sa.Name, Type: sa.Type})
@@ -144,7 +154,7 @@ func (s *Stack) startTemporal(ctx context.Context) error {
 	t, err := StartTemporal(ctx, TemporalOptions{Kind: s.opts.TemporalKind, Bin: s.opts.Tools.Temporal(),
 		Port: s.opts.Ports.Temporal, UIPort: ui, StateFile: filepath.Join(s.opts.Dir, "temporal.db"),
 		SQLitePragmas: s.opts.SQLitePragmas, SearchAttributes: sas, LogPath: s.log("temporal"),
-		Detach: s.opts.Detach, ClientLog: nil})
+		DynamicConfig: dyn, Detach: s.opts.Detach})
 	if err != nil {
 		return err
 	}
