@@ -119,6 +119,10 @@ func StartCluster(ctx context.Context, c Cluster) (bool, error) {
 // StopCluster stops c.
 func StopCluster(ctx context.Context, c Cluster) error { return pgctl(ctx, c, "stop") }
 
+// RestartCluster restarts c: every session on it is cut (the fault run
+// does this, on a cluster of its own).
+func RestartCluster(ctx context.Context, c Cluster) error { return pgctl(ctx, c, "restart") }
+
 func pgctl(ctx context.Context, c Cluster, action string) error {
 	out, err := exec.CommandContext(ctx, "pg_ctlcluster", c.Version, c.Name, action).CombinedOutput()
 	if err != nil {

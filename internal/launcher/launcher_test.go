@@ -20,11 +20,9 @@ import (
 // tools is the folder of the cached binaries the tests run.
 func tools(t *testing.T) launcher.Tools {
 	t.Helper()
-	dir := filepath.Dir(testenv.Binary(t, "CALLCYCLE_TEMPORAL_BIN", "temporal"))
-	if m := testenv.Binary(t, "CALLCYCLE_MAILPIT_BIN", "mailpit"); filepath.Dir(m) != dir {
-		t.Fatalf("temporal (%s) and mailpit (%s) are not in one tools folder", dir, m)
-	}
-	return launcher.Tools{Dir: dir}
+	bin := testenv.Binary(t, "CALLCYCLE_TEMPORAL_BIN", "temporal")
+	return launcher.Tools{Dir: filepath.Dir(bin), TemporalBin: bin,
+		MailpitBin: testenv.Binary(t, "CALLCYCLE_MAILPIT_BIN", "mailpit")}
 }
 
 func root(t *testing.T) string {

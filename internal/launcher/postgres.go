@@ -110,16 +110,6 @@ func (d *Database) Drop(ctx context.Context) error {
 	return err
 }
 
-// Restart restarts the local cluster serving AdminURL: every session on
-// it is cut (the fault run does this, on a cluster of its own).
-func (p *Postgres) Restart(ctx context.Context) (Cluster, error) {
-	c, err := ClusterOf(ctx, p.AdminURL)
-	if err != nil {
-		return c, err
-	}
-	return c, pgctl(ctx, c, "restart")
-}
-
 // Close closes the admin connection.
 func (p *Postgres) Close() { p.admin.Close() }
 

@@ -42,6 +42,10 @@ type Process struct {
 func (p *Process) Start() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.startLocked()
+}
+
+func (p *Process) startLocked() error {
 	if p.cmd != nil && !closed(p.done) {
 		return fmt.Errorf("%s is already running (pid %d)", p.Name, p.cmd.Process.Pid)
 	}
@@ -79,6 +83,18 @@ func (p *Process) Start() error {
 		}
 	}()
 	return nil
+}
+
+// Revive starts the process again if it exited by itself and no one has
+// stopped it since (a supervisor's restart after OnExit). It reports
+// whether it started it.
+func (p *Process) Revive() (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.want || p.cmd == nil || !closed(p.done) {
+		return false, nil
+	}
+	return true, p.startLocked()
 }
 
 // Stop sends SIGTERM to the process group, waits up to grace for the exit,

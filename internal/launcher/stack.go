@@ -3,11 +3,14 @@ package launcher
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/callcycle/callcycle/internal/app"
 	"github.com/callcycle/callcycle/workflows"
+	"go.temporal.io/api/enums/v1"
 )
 
 // Ports of a stack; 0 is a free port.
@@ -52,6 +55,8 @@ type StackOptions struct {
 	// OnExit is told of a service that exited without being asked to (the
 	// fault run restarts it, as an operator's supervisor would).
 	OnExit func(p *Process, err error)
+	// ClientLog receives the Temporal client's warnings; nil discards them.
+	ClientLog io.Writer
 }
 
 // Stack is a running set of the services callcycle needs, in the order
@@ -154,7 +159,7 @@ func (s *Stack) startTemporal(ctx context.Context) error {
 	t, err := StartTemporal(ctx, TemporalOptions{Kind: s.opts.TemporalKind, Bin: s.opts.Tools.Temporal(),
 		Port: s.opts.Ports.Temporal, UIPort: ui, StateFile: filepath.Join(s.opts.Dir, "temporal.db"),
 		SQLitePragmas: s.opts.SQLitePragmas, SearchAttributes: sas, LogPath: s.log("temporal"),
-		DynamicConfig: dyn, Detach: s.opts.Detach})
+		DynamicConfig: dyn, Detach: s.opts.Detach, ClientLog: s.opts.ClientLog})
 	if err != nil {
 		return err
 	}
@@ -207,7 +212,21 @@ func (s *Stack) startWorker(ctx context.Context) error {
 	if err := s.record("worker", w.proc); err != nil {
 		return err
 	}
-	return recordSum(s.opts.Dir, bin)
+	if s.opts.Detach {
+		if err := recordSum(s.opts.Dir, bin); err != nil {
+			return err
+		}
+	}
+	if s.Temporal == nil { // an adopted server (make dev): the log line is enough
+		return nil
+	}
+	// Ready when the server sees it poll, not only when it says it will.
+	pctx, cancel := within(ctx, time.Minute)
+	defer cancel()
+	return waitReady(pctx, w.proc, "worker polling "+workflows.TaskQueue, func(ctx context.Context) bool {
+		d, err := s.Temporal.Client().DescribeTaskQueue(ctx, workflows.TaskQueue, enums.TASK_QUEUE_TYPE_WORKFLOW)
+		return err == nil && len(d.GetPollers()) > 0
+	})
 }
 
 // record notes a detached process in Dir, for `devstack down`/`status`.

@@ -31,11 +31,48 @@ const (
 type Tools struct {
 	Dir string
 	Log io.Writer // progress of builds; nil discards it
+	// TemporalBin and MailpitBin, when set, are run instead of the ones in
+	// Dir (CALLCYCLE_TEMPORAL_BIN, CALLCYCLE_MAILPIT_BIN); Ensure builds
+	// only Dir's.
+	TemporalBin, MailpitBin string
 }
 
-func (t Tools) Temporal() string      { return filepath.Join(t.Dir, "temporal") }
-func (t Tools) Mailpit() string       { return filepath.Join(t.Dir, "mailpit") }
+func (t Tools) Temporal() string      { return or(t.TemporalBin, filepath.Join(t.Dir, "temporal")) }
+func (t Tools) Mailpit() string       { return or(t.MailpitBin, filepath.Join(t.Dir, "mailpit")) }
 func (t Tools) Workflowcheck() string { return filepath.Join(t.Dir, "workflowcheck") }
+
+// LocateTools finds built tools for a program run inside the module at
+// root: $CALLCYCLE_TEMPORAL_BIN and $CALLCYCLE_MAILPIT_BIN, else the first
+// of $CALLCYCLE_TOOLS, root/.tools and ~/.cache/callcycle-tools (where
+// `make tools` and .ci/run put them) holding each. getenv is os.Getenv.
+func LocateTools(root string, getenv func(string) string) (Tools, error) {
+	dirs := []string{getenv("CALLCYCLE_TOOLS"), filepath.Join(root, ".tools")}
+	if home, err := os.UserHomeDir(); err == nil {
+		dirs = append(dirs, filepath.Join(home, ".cache", "callcycle-tools"))
+	}
+	find := func(envVar, name string) (string, error) {
+		candidates := []string{getenv(envVar)}
+		for _, d := range dirs {
+			if d != "" {
+				candidates = append(candidates, filepath.Join(d, name))
+			}
+		}
+		if p := Find(name, candidates...); p != "" {
+			return p, nil
+		}
+		return "", fmt.Errorf("%s binary not found (set %s or CALLCYCLE_TOOLS, or run `make tools`)", name, envVar)
+	}
+	var t Tools
+	var err error
+	if t.TemporalBin, err = find("CALLCYCLE_TEMPORAL_BIN", "temporal"); err != nil {
+		return t, err
+	}
+	if t.MailpitBin, err = find("CALLCYCLE_MAILPIT_BIN", "mailpit"); err != nil {
+		return t, err
+	}
+	t.Dir = filepath.Dir(t.TemporalBin)
+	return t, nil
+}
 
 func (t Tools) logf(format string, args ...any) {
 	if t.Log != nil {
@@ -58,6 +95,7 @@ func (t Tools) Ensure(ctx context.Context) error {
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return fmt.Errorf("lock %s: %w", t.Dir, err)
 	}
+	t.TemporalBin, t.MailpitBin = "", ""
 	if !t.temporalOK() {
 		if err := t.install(ctx, "temporal", TemporalCLIModule+"/cmd/temporal@"+TemporalCLIVersion,
 			"the largest, about 5-10 minutes on 2 cores"); err != nil {
