@@ -55,35 +55,24 @@ func startDevServer(ctx context.Context, opts TemporalOptions) (Temporal, error)
 		args = append(args, "--dynamic-config-value", kv)
 	}
 	s.proc = &Process{Name: "temporal", Bin: opts.Bin, Args: args, LogPath: opts.LogPath, Detach: opts.Detach}
-	if err := s.start(ctx); err != nil {
-		s.proc.Kill()
+	if err := killOnError(s.proc, s.start(ctx)); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
+// start (re)starts the server and waits until it answers. A cold start
+// with a large state file replays it first: a minute and more on a loaded
+// machine.
 func (s *DevServer) start(ctx context.Context) error {
-	if err := s.proc.Start(); err != nil {
-		return err
-	}
-	// A cold start with a large state file replays it first: a minute and
-	// more on a loaded machine.
-	ctx, cancel := within(ctx, 2*time.Minute)
-	defer cancel()
-	if s.client != nil { // a restart: the client reconnects by itself
-		return waitReady(ctx, s.proc, "Temporal dev server", func(ctx context.Context) bool {
-			c, cancel := context.WithTimeout(ctx, 2*time.Second)
-			defer cancel()
-			_, err := s.client.CheckHealth(c, &client.CheckHealthRequest{})
-			return err == nil
-		})
-	}
-	c, err := DialTemporal(ctx, s.addr, s.opts.Namespace, s.proc, s.opts.ClientLog)
-	if err != nil {
-		return err
-	}
-	s.client = c
-	return nil
+	return s.proc.restart(ctx, 15*time.Second, 2*time.Minute, func(ctx context.Context) bool {
+		if s.client != nil { // a restart: the client reconnects by itself
+			return healthy(ctx, s.client) == nil
+		}
+		c, err := dialOnce(ctx, s.addr, s.opts.Namespace, s.opts.ClientLog)
+		s.client = c
+		return err == nil
+	})
 }
 
 func (s *DevServer) FrontendHostPort() string { return s.addr }
@@ -94,10 +83,7 @@ func (s *DevServer) Processes() []*Process    { return []*Process{s.proc} }
 
 // Restart stops the server (SIGTERM) and starts it on the same state file
 // and port. An in-memory server comes back empty.
-func (s *DevServer) Restart(ctx context.Context) error {
-	s.proc.Stop(15 * time.Second)
-	return s.start(ctx)
-}
+func (s *DevServer) Restart(ctx context.Context) error { return s.start(ctx) }
 
 // Stop closes the client and stops the server.
 func (s *DevServer) Stop() {

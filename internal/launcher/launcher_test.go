@@ -17,6 +17,15 @@ import (
 	"go.temporal.io/sdk/client"
 )
 
+// begin is a service test's start: the tools, a folder, a context.
+func begin(t *testing.T, within time.Duration) (launcher.Tools, string, context.Context) {
+	t.Helper()
+	testenv.ServiceTest(t)
+	ctx, cancel := context.WithTimeout(t.Context(), within)
+	t.Cleanup(cancel)
+	return tools(t), t.TempDir(), ctx
+}
+
 // tools is the folder of the cached binaries the tests run.
 func tools(t *testing.T) launcher.Tools {
 	t.Helper()
@@ -52,11 +61,7 @@ func eventually(t *testing.T, what string, within time.Duration, ok func() bool)
 // worker polls; killed with SIGKILL it is down, restarted it polls again;
 // Stop ends every process and drops the fresh database.
 func TestStackOnFreePortsWorkerKilledAndRestarted(t *testing.T) {
-	testenv.ServiceTest(t)
-	tl := tools(t)
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
+	tl, dir, ctx := begin(t, 5*time.Minute)
 	s, err := launcher.StartStack(ctx, launcher.StackOptions{Root: root(t), Dir: dir, Tools: tl,
 		Postgres: launcher.PostgresOptions{AdminURL: testenv.AdminURL()}, DBPrefix: "cc_launcher_"})
 	if err != nil {
@@ -221,11 +226,7 @@ func TestDetachedStackOnFixedPortsIsAdopted(t *testing.T) {
 // run stops it mid-delivery); the Temporal dev server with a state file
 // keeps its workflows across one.
 func TestRestartsKeepState(t *testing.T) {
-	testenv.ServiceTest(t)
-	tl := tools(t)
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
+	tl, dir, ctx := begin(t, 3*time.Minute)
 	m, err := launcher.StartMailpit(ctx, launcher.MailpitOptions{Bin: tl.Mailpit(),
 		Database: filepath.Join(dir, "mailpit.db"), LogPath: filepath.Join(dir, "mailpit.log")})
 	if err != nil {

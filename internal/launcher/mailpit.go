@@ -57,8 +57,7 @@ func StartMailpit(ctx context.Context, opts MailpitOptions) (*Mailpit, error) {
 		args = append(args, "--smtp-auth-accept-any", "--smtp-auth-allow-insecure")
 	}
 	m.proc = &Process{Name: "mailpit", Bin: opts.Bin, Args: args, LogPath: opts.LogPath, Detach: opts.Detach}
-	if err := m.Restart(ctx); err != nil {
-		m.proc.Kill()
+	if err := killOnError(m.proc, m.Restart(ctx)); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -67,15 +66,7 @@ func StartMailpit(ctx context.Context, opts MailpitOptions) (*Mailpit, error) {
 // Restart starts Mailpit again (after Stop or Kill) on the same ports and
 // database file, so the mails it took are kept when it has one.
 func (m *Mailpit) Restart(ctx context.Context) error {
-	if m.proc.Running() {
-		m.proc.Stop(10 * time.Second)
-	}
-	if err := m.proc.Start(); err != nil {
-		return err
-	}
-	ctx, cancel := within(ctx, time.Minute)
-	defer cancel()
-	return waitReady(ctx, m.proc, "mailpit", m.ready)
+	return m.proc.restart(ctx, 10*time.Second, time.Minute, m.ready)
 }
 
 func (m *Mailpit) ready(ctx context.Context) bool {

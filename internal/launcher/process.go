@@ -1,6 +1,7 @@
 package launcher
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -83,6 +84,30 @@ func (p *Process) startLocked() error {
 		}
 	}()
 	return nil
+}
+
+// restart stops the process if it runs (SIGTERM, grace), starts it, and
+// waits, bounded by ctx and limit, until ready holds: every service's
+// (re)start.
+func (p *Process) restart(ctx context.Context, grace, limit time.Duration, ready func(context.Context) bool) error {
+	if p.Running() {
+		p.Stop(grace)
+	}
+	if err := p.Start(); err != nil {
+		return err
+	}
+	ctx, cancel := within(ctx, limit)
+	defer cancel()
+	return waitReady(ctx, p, p.Name, ready)
+}
+
+// killOnError kills p when its first start failed (err), so a service that
+// did not come up leaves no process behind.
+func killOnError(p *Process, err error) error {
+	if err != nil {
+		p.Kill()
+	}
+	return err
 }
 
 // Revive starts the process again if it exited by itself and no one has

@@ -93,30 +93,44 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (Temporal, error) 
 // refuses connections for a few seconds). p, if not nil, is the server's
 // process: its exit ends the wait at once.
 func DialTemporal(ctx context.Context, addr, namespace string, p *Process, clientLog io.Writer) (client.Client, error) {
-	if clientLog == nil {
-		clientLog = io.Discard
-	}
-	// Warnings only: the SDK logs every worker start at info.
-	logger := tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(clientLog, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	var c client.Client
 	var last error
 	err := waitReady(ctx, p, "Temporal at "+addr, func(ctx context.Context) bool {
-		dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		defer cancel()
-		c, last = client.DialContext(dctx, client.Options{HostPort: addr, Namespace: namespace, Logger: logger})
-		if last != nil {
-			return false
-		}
-		if _, last = c.CheckHealth(dctx, &client.CheckHealthRequest{}); last != nil {
-			c.Close()
-			return false
-		}
-		return true
+		c, last = dialOnce(ctx, addr, namespace, clientLog)
+		return last == nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w (last answer: %v)", err, last)
 	}
 	return c, nil
+}
+
+// dialOnce connects and checks the frontend's health, in a few seconds
+// at most; nil on any failure.
+func dialOnce(ctx context.Context, addr, namespace string, clientLog io.Writer) (client.Client, error) {
+	if clientLog == nil {
+		clientLog = io.Discard
+	}
+	// Warnings only: the SDK logs every worker start at info.
+	logger := tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(clientLog, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	c, err := client.DialContext(dctx, client.Options{HostPort: addr, Namespace: namespace, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	if err := healthy(dctx, c); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func healthy(ctx context.Context, c client.Client) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
+	return err
 }
 
 // TemporalHealthy says whether a Temporal frontend answers at addr.

@@ -59,8 +59,7 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	}
 	w.proc = &Process{Name: "worker", Bin: opts.Bin, Env: append(env, opts.Env...), Dir: opts.Dir,
 		LogPath: opts.LogPath, Detach: opts.Detach, OnExit: opts.OnExit}
-	if err := w.Restart(ctx); err != nil {
-		w.proc.Kill()
+	if err := killOnError(w.proc, w.Restart(ctx)); err != nil {
 		return nil, err
 	}
 	return w, nil
@@ -93,15 +92,7 @@ func WorkerEnv(base []string, inherit bool, set ...string) []string {
 
 // Restart starts the worker again (after Kill or Stop) and waits for it.
 func (w *Worker) Restart(ctx context.Context) error {
-	if w.proc.Running() {
-		w.proc.Stop(30 * time.Second)
-	}
-	if err := w.proc.Start(); err != nil {
-		return err
-	}
-	ctx, cancel := within(ctx, w.limit)
-	defer cancel()
-	return waitReady(ctx, w.proc, "worker", func(context.Context) bool {
+	return w.proc.restart(ctx, 30*time.Second, w.limit, func(context.Context) bool {
 		return strings.Contains(w.proc.Log(), w.ready)
 	})
 }
