@@ -29,8 +29,9 @@ type stack struct {
 	log       *eventLog
 }
 
-// tool finds a cached binary as every launcher caller does.
-func tool(envVar, name, root string) (string, error) {
+// tool finds a cached binary as every launcher caller does (its variable,
+// CALLCYCLE_TEMPORAL_BIN or CALLCYCLE_MAILPIT_BIN, included).
+func tool(_, name, root string) (string, error) {
 	t, err := launcher.LocateTools(root, os.Getenv)
 	if err != nil {
 		return "", err
