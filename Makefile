@@ -1,7 +1,8 @@
-# Developer entry points. The stack itself lives in scripts/stack.sh so that
-# it can be used without make; these targets only name the common paths.
+# Developer entry points. The stack itself is devstack/ (internal/launcher),
+# usable without make as `go run ./devstack …`; these targets only name the
+# common paths. Built, not `go run`, so a command's exit status comes through.
 
-STACK := scripts/stack.sh
+STACK := go build -o bin/devstack ./devstack && bin/devstack
 TOOLS ?= $(or $(CALLCYCLE_TOOLS),$(CURDIR)/.tools)
 export CALLCYCLE_TOOLS := $(TOOLS)
 
@@ -50,7 +51,7 @@ tools:
 ## then lint and the whole suite with the CALLCYCLE_* variables exported.
 ## One shell line rather than a sub-make, so `make -n test` stays a dry run.
 test:
-	$(STACK) test-env sh -c '$(TIDY) && $(VET) && $(WORKFLOWCHECK) && $(GOTEST)'
+	$(STACK) test-env -- sh -c '$(TIDY) && $(VET) && $(WORKFLOWCHECK) && $(GOTEST)'
 
 lint: tools
 	$(VET)
@@ -64,7 +65,7 @@ lint: tools
 ## scale run fails; make still reports the failure.
 BENCH_FLAGS ?=
 bench:
-	$(STACK) test-env sh -c 'go run ./bench $(BENCH_FLAGS); s=$$?; go test -run "^$$" -bench . ./... && exit $$s'
+	$(STACK) test-env -- sh -c 'go run ./bench $(BENCH_FLAGS); s=$$?; go test -run "^$$" -bench . ./... && exit $$s'
 
 ## chaos: the 2024 replay twice on its own services, fault-free and under
 ## faults (worker kill -9 ×12, PostgreSQL restart, SMTP sink stopped,
@@ -74,4 +75,4 @@ bench:
 .PHONY: chaos
 CHAOS_FLAGS ?=
 chaos:
-	$(STACK) test-env go run ./chaos $(CHAOS_FLAGS)
+	$(STACK) test-env -- go run ./chaos $(CHAOS_FLAGS)

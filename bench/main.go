@@ -7,7 +7,7 @@
 //
 //	go run ./bench [-apps 10000] [-grants 1000] [-workers 16] [-keep]
 //
-// PostgreSQL must be running (`scripts/stack.sh db`; `make bench` does it).
+// PostgreSQL must be running (`go run ./devstack db`; `make bench` does it).
 // Everything else lives in a temporary directory removed at the end, and
 // every process started is stopped, on errors and Ctrl-C too.
 package main

@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
-	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/callcycle/callcycle/internal/launcher"
 )
 
 // eventLog prints timestamped lines and keeps them for the summary.
@@ -113,12 +114,9 @@ func (in *injector) killWorker() {
 func (in *injector) stopSMTP() {
 	busy := in.duringDelivery()
 	f := fault{kind: "smtp-stop", begin: time.Now()}
-	in.s.mail.stop(syscall.SIGTERM, 10*time.Second)
+	in.s.ls.Mailpit.Stop()
 	time.Sleep(in.uniform(5*time.Second, 10*time.Second))
-	err := in.s.mail.start()
-	if err == nil {
-		err = in.s.waitMailpit(context.Background())
-	}
+	err := in.s.ls.Mailpit.Restart(context.Background())
 	f.back, f.note = time.Now(), "Mailpit stopped (SIGTERM)"+busy+", started again with the same --database"
 	if err != nil {
 		f.note += ": " + err.Error()
@@ -147,16 +145,17 @@ func (in *injector) duringDelivery() string {
 func (in *injector) restartPostgres() {
 	busy := in.duringDelivery()
 	f := fault{kind: "postgres-restart", begin: time.Now()}
-	ver, name, err := pgCluster(in.s.adminURL)
+	ctx := context.Background()
+	c, err := launcher.ClusterOf(ctx, in.s.adminURL)
 	if err != nil {
 		f.back, f.note = time.Now(), "SKIPPED: "+err.Error()
 		in.record(f)
 		return
 	}
-	out, err := exec.Command("pg_ctlcluster", ver, name, "restart").CombinedOutput()
-	f.back, f.note = time.Now(), fmt.Sprintf("pg_ctlcluster %s %s restart%s", ver, name, busy)
+	err = launcher.RestartCluster(ctx, c)
+	f.back, f.note = time.Now(), fmt.Sprintf("pg_ctlcluster %s %s restart%s", c.Version, c.Name, busy)
 	if err != nil {
-		f.note += fmt.Sprintf(": %v %s", err, strings.TrimSpace(string(out)))
+		f.note += ": " + err.Error()
 	}
 	in.record(f)
 }
@@ -165,11 +164,7 @@ func (in *injector) restartPostgres() {
 // --db-filename and port, waiting until it answers.
 func (in *injector) restartTemporal() {
 	f := fault{kind: "temporal-restart", begin: time.Now()}
-	in.s.temporal.stop(syscall.SIGTERM, 15*time.Second)
-	err := in.s.temporal.start()
-	if err == nil {
-		err = in.s.waitTemporal(context.Background())
-	}
+	err := in.s.ls.Temporal.Restart(context.Background())
 	f.back, f.note = time.Now(), "dev server stopped (SIGTERM), started again on the same --db-filename and port"
 	if err != nil {
 		f.note += ": " + err.Error()

@@ -6,14 +6,13 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/callcycle/callcycle/internal/launcher"
 	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/internal/testenv"
 )
@@ -30,32 +29,16 @@ func TestWorkerKilledMidDeliverySendsEveryMail(t *testing.T) {
 	db, dbURL := testenv.Postgres(t)
 	tc, srv := testenv.Temporal(t)
 	sink := testenv.StartMailpit(t)
-	bin := filepath.Join(t.TempDir(), "worker")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build ./worker: %v\n%s", err, out)
-	}
 	// A relay slowed to a few ms per reply, so the delivery lasts long
 	// enough to be killed in the middle.
 	relay := slowProxy(t, sink.SMTPPort, 3*time.Millisecond)
 	logs := t.TempDir()
-	start := func(n int) *exec.Cmd {
+	start := func(n int) *launcher.Worker { // returns once the worker says it started
 		t.Helper()
-		cmd := exec.Command(bin)
-		cmd.Env = append(os.Environ(), "TEMPORAL_ADDRESS="+srv.FrontendHostPort(), "TEMPORAL_NAMESPACE=default",
-			"DATABASE_URL="+dbURL, "SMTP_HOST=127.0.0.1", "SMTP_PORT="+strconv.Itoa(relay), "SMTP_TLS=none",
-			"OUTPUT_DIR="+t.TempDir(), "LOG_LEVEL=info",
+		return testenv.StartWorker(t, launcher.WorkerOptions{TemporalAddress: srv.FrontendHostPort(),
+			DatabaseURL: dbURL, SMTPPort: relay, LogPath: filepath.Join(logs, fmt.Sprintf("worker-%d.log", n)),
 			// Above the mail heartbeat timeout (1 min), below the default 2 min.
-			"CALLCYCLE_MAIL_CLAIM_LEASE=65s")
-		f, err := os.Create(filepath.Join(logs, fmt.Sprintf("worker-%d.log", n)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stdout, cmd.Stderr = f, f
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait(); f.Close() })
-		return cmd
+			Env: []string{"CALLCYCLE_MAIL_CLAIM_LEASE=65s"}})
 	}
 	ctx := context.Background()
 	count := func(sql string) int {
@@ -67,10 +50,6 @@ func TestWorkerKilledMidDeliverySendsEveryMail(t *testing.T) {
 		return n
 	}
 	first := start(1)
-	wait(t, "the first worker to start", 2*time.Minute, func() bool {
-		b, _ := os.ReadFile(filepath.Join(logs, "worker-1.log"))
-		return strings.Contains(string(b), "worker started")
-	})
 
 	cfg, err := os.ReadFile(callFile(t))
 	if err != nil {
@@ -81,10 +60,7 @@ func TestWorkerKilledMidDeliverySendsEveryMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait(t, "the delivery to be under way", 2*time.Minute, func() bool { return len(sink.Messages(t)) >= 20 })
-	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_, _ = first.Process.Wait()
+	first.Kill()
 	held := count(`SELECT count(*) FROM mail_log WHERE status = 'sending'`)
 	if held == 0 || count(`SELECT count(*) FROM mail_log WHERE status = 'sent'`) == contacts {
 		t.Fatalf("the delivery was not under way when the worker was killed (%d rows held): the test proves nothing", held)

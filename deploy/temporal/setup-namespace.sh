@@ -21,7 +21,8 @@ retry temporal operator cluster health
 temporal operator namespace describe -n "$ns" >/dev/null 2>&1 ||
 	temporal operator namespace create -n "$ns" --retention 30d
 
-# Keep in step with SEARCH_ATTRIBUTES in scripts/stack.sh.
+# Keep in step with workflows.SearchAttributeTypes (internal/launcher's
+# compose test checks it).
 retry temporal operator search-attribute create --namespace "$ns" \
 	--name CallId --type Keyword \
 	--name CallKind --type Keyword \

@@ -39,7 +39,7 @@ func TestMailpitWebPageListsMail(t *testing.T) {
 		}
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			t.Errorf("GET %s: %s (a Mailpit built by plain `go install` has no web assets; rebuild with scripts/stack.sh tools)", asset, resp.Status)
+			t.Errorf("GET %s: %s (a Mailpit built by plain `go install` has no web assets; rebuild with `go run ./devstack tools`)", asset, resp.Status)
 		}
 	}
 

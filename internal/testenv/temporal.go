@@ -1,36 +1,33 @@
 package testenv
 
 import (
-	"context"
-	"io"
+	"path/filepath"
 	"testing"
 
+	"github.com/callcycle/callcycle/internal/launcher"
 	"github.com/callcycle/callcycle/workflows"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
 )
 
-// Temporal starts a dev server (in-memory store, free port) with the
-// custom search attributes registered, and returns a client.
-func Temporal(t testing.TB) (client.Client, *testsuite.DevServer) {
+// Temporal starts a dev server (in-memory store, free port, no UI) with
+// the custom search attributes registered, and returns a client of its
+// "default" namespace and the server (FrontendHostPort for a worker).
+func Temporal(t testing.TB) (client.Client, launcher.Temporal) {
 	ServiceTest(t)
 	t.Helper()
 	bin := Binary(t, "CALLCYCLE_TEMPORAL_BIN", "temporal")
-	args := []string{"--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true"}
+	var sas []launcher.SearchAttribute
 	for _, sa := range workflows.SearchAttributeTypes {
-		args = append(args, "--search-attribute", sa.Name+"="+sa.Type)
+		sas = append(sas, launcher.SearchAttribute{Name: sa.Name, Type: sa.Type})
 	}
-	srv, err := testsuite.StartDevServer(context.Background(), testsuite.DevServerOptions{
-		ExistingPath:  bin,
-		LogLevel:      "error",
-		ExtraArgs:     args,
-		Stdout:        io.Discard,
-		Stderr:        io.Discard,
-		ClientOptions: &client.Options{Namespace: "default"},
-	})
+	ctx, cancel := startCtx(t)
+	defer cancel()
+	srv, err := launcher.StartTemporal(ctx, launcher.TemporalOptions{Bin: bin, UIPort: -1,
+		SearchAttributes: sas, LogLevel: "error", LogPath: filepath.Join(t.TempDir(), "temporal.log"),
+		DynamicConfig: []string{"frontend.enableUpdateWorkflowExecution=true"}})
 	if err != nil {
 		t.Fatalf("start Temporal dev server: %v", err)
 	}
-	t.Cleanup(func() { _ = srv.Stop() })
+	t.Cleanup(srv.Stop)
 	return srv.Client(), srv
 }

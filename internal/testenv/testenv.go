@@ -1,22 +1,19 @@
-// Package testenv starts the real services tests run against: a fresh
-// PostgreSQL database, a Temporal dev server and a Mailpit SMTP sink, each
-// on free ports and torn down with the test. With CALLCYCLE_REQUIRE_SERVICES
-// set (as in CI) a missing service fails the test instead of skipping it.
+// Package testenv adapts internal/launcher to tests: a fresh PostgreSQL
+// database, a Temporal dev server and a Mailpit SMTP sink, each on free
+// ports, bounded by the test's context and torn down with the test. With
+// CALLCYCLE_REQUIRE_SERVICES set (as in CI) a missing service fails the
+// test instead of skipping it.
 package testenv
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
 
-	"github.com/callcycle/callcycle/migrations"
+	"github.com/callcycle/callcycle/internal/launcher"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -39,12 +36,17 @@ func unavailable(t testing.TB, format string, args ...any) {
 	t.Skipf(format+" (set CALLCYCLE_REQUIRE_SERVICES=1 to fail instead)", args...)
 }
 
+// startCtx bounds a service's start by the test's own context.
+func startCtx(t testing.TB) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(t.Context(), 2*time.Minute)
+}
+
 // AdminURL is the URL used to create test databases.
 func AdminURL() string {
 	if u := os.Getenv("CALLCYCLE_TEST_DATABASE_URL"); u != "" {
 		return u
 	}
-	return "postgres://callcycle:callcycle@localhost:5432/postgres?sslmode=disable"
+	return launcher.DefaultAdminURL
 }
 
 // Postgres creates a fresh, migrated database for t and returns a pool
@@ -52,62 +54,43 @@ func AdminURL() string {
 func Postgres(t testing.TB) (*pgxpool.Pool, string) {
 	t.Helper()
 	ServiceTest(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := startCtx(t)
 	defer cancel()
-	admin, err := pgxpool.New(ctx, AdminURL())
-	if err == nil {
-		err = admin.Ping(ctx)
-	}
+	pg, err := launcher.StartPostgres(ctx, launcher.PostgresOptions{AdminURL: AdminURL()})
 	if err != nil {
-		unavailable(t, "PostgreSQL at %s: %v", AdminURL(), err)
+		unavailable(t, "%v", err)
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "cc_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close()
-		t.Fatalf("create database: %v", err)
-	}
-	u, _ := url.Parse(AdminURL())
-	u.Path = "/" + name
-	pool, err := pgxpool.New(ctx, u.String())
+	db, err := pg.CreateDatabase(ctx, "cc_test_")
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := migrations.Up(ctx, pool); err != nil {
+		pg.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		pool.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		admin.Close()
+		if err := db.Drop(context.Background()); err != nil {
+			t.Logf("drop database %s: %v", db.Name, err)
+		}
+		pg.Close()
 	})
-	return pool, u.String()
+	return db.Pool, db.URL
 }
 
-// Binary finds a cached tool: $envVar, then the repo's .tools, then
-// ~/.cache/callcycle-tools (where `make tools` and .ci/run put them).
+// Binary finds a cached tool: $envVar, then $CALLCYCLE_TOOLS, the repo's
+// .tools, ~/.cache/callcycle-tools (where `make tools` and .ci/run put
+// them), then PATH.
 func Binary(t testing.TB, envVar, name string) string {
 	t.Helper()
 	candidates := []string{os.Getenv(envVar)}
+	if dir := os.Getenv("CALLCYCLE_TOOLS"); dir != "" {
+		candidates = append(candidates, filepath.Join(dir, name))
+	}
 	if root := repoRoot(); root != "" {
 		candidates = append(candidates, filepath.Join(root, ".tools", name))
 	}
 	if home, err := os.UserHomeDir(); err == nil {
 		candidates = append(candidates, filepath.Join(home, ".cache", "callcycle-tools", name))
 	}
-	if p, err := exec.LookPath(name); err == nil {
-		candidates = append(candidates, p)
-	}
-	for _, c := range candidates {
-		if c == "" {
-			continue
-		}
-		if st, err := os.Stat(c); err == nil && !st.IsDir() {
-			return c
-		}
+	if p := launcher.Find(name, candidates...); p != "" {
+		return p
 	}
 	unavailable(t, "%s binary not found (set %s or run `make tools`)", name, envVar)
 	return ""

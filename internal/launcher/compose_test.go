@@ -1,18 +1,23 @@
-package stack
+package launcher
 
 import (
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/callcycle/callcycle/internal/app"
 	"github.com/callcycle/callcycle/internal/config"
+	"github.com/callcycle/callcycle/workflows"
 )
+
+// This file checks docker-compose.yml and deploy/ against the launcher
+// (the stack without Docker), so that a port, setting or search attribute
+// cannot change in one and be forgotten in the other.
 
 const root = "../.."
 
@@ -21,6 +26,7 @@ type service struct {
 	Build       any       `yaml:"build"`
 	Environment yaml.Node `yaml:"environment"`
 	Volumes     []string  `yaml:"volumes"`
+	Ports       []string  `yaml:"ports"`
 }
 
 func loadCompose(t *testing.T) map[string]service {
@@ -65,7 +71,6 @@ func env(t *testing.T, n yaml.Node) map[string]string {
 }
 
 func TestComposeServices(t *testing.T) {
-	t.Parallel()
 	services := loadCompose(t)
 	for _, name := range []string{"postgresql", "temporal", "temporal-admin-tools", "temporal-ui", "mailpit", "worker"} {
 		if _, ok := services[name]; !ok {
@@ -81,7 +86,6 @@ func TestComposeServices(t *testing.T) {
 var pinnedTag = regexp.MustCompile(`^v?[0-9]+\.[0-9]+`)
 
 func TestComposeImagesPinned(t *testing.T) {
-	t.Parallel()
 	for name, s := range loadCompose(t) {
 		if s.Image == "" {
 			if s.Build == nil {
@@ -105,7 +109,6 @@ func TestComposeImagesPinned(t *testing.T) {
 }
 
 func TestComposeWorkerEnvironment(t *testing.T) {
-	t.Parallel()
 	got := env(t, loadCompose(t)["worker"].Environment)
 	for _, name := range config.Names {
 		if _, ok := got[name]; !ok {
@@ -121,7 +124,6 @@ func TestComposeWorkerEnvironment(t *testing.T) {
 
 // Bind mounts of repository folders must point at something that exists.
 func TestComposeBindMountsExist(t *testing.T) {
-	t.Parallel()
 	for name, s := range loadCompose(t) {
 		for _, v := range s.Volumes {
 			src, _, _ := strings.Cut(v, ":")
@@ -135,46 +137,80 @@ func TestComposeBindMountsExist(t *testing.T) {
 	}
 }
 
-// The dev server (scripts/stack.sh) and the compose setup script register
-// the same search attributes with the same types.
+// The launcher's dev server and the compose setup script register the
+// same search attributes with the same types.
 func TestSearchAttributesAgree(t *testing.T) {
-	t.Parallel()
-	read := func(p string) string {
-		b, err := os.ReadFile(filepath.Join(root, p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
+	b, err := os.ReadFile(filepath.Join(root, "deploy/temporal/setup-namespace.sh"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	block := regexp.MustCompile(`(?s)SEARCH_ATTRIBUTES=\((.*?)\)`).FindStringSubmatch(read("scripts/stack.sh"))
-	if block == nil {
-		t.Fatal("scripts/stack.sh: SEARCH_ATTRIBUTES=(...) not found")
+	var dev, compose []string
+	for _, sa := range workflows.SearchAttributeTypes {
+		dev = append(dev, sa.Name+"="+sa.Type)
 	}
-	dev := strings.Fields(block[1])
-	var compose []string
-	for _, m := range regexp.MustCompile(`--name (\w+) --type (\w+)`).FindAllStringSubmatch(read("deploy/temporal/setup-namespace.sh"), -1) {
+	for _, m := range regexp.MustCompile(`--name (\w+) --type (\w+)`).FindAllStringSubmatch(string(b), -1) {
 		compose = append(compose, m[1]+"="+m[2])
 	}
 	slices.Sort(dev)
 	slices.Sort(compose)
 	if len(dev) == 0 || !slices.Equal(dev, compose) {
-		t.Errorf("search attributes differ:\n scripts/stack.sh:                %v\n deploy/temporal/setup-namespace.sh: %v", dev, compose)
+		t.Errorf("search attributes differ:\n workflows.SearchAttributeTypes:      %v\n deploy/temporal/setup-namespace.sh: %v", dev, compose)
 	}
 }
 
-// scripts/stack.sh starts the dev server with the pragmas the bench and the
-// fault run use (internal/app.DevServerSQLitePragmas).
-func TestSQLitePragmasAgree(t *testing.T) {
-	t.Parallel()
-	b, err := os.ReadFile(filepath.Join(root, "scripts/stack.sh"))
+// make dev and docker compose publish the same ports on the host, so the
+// README's addresses hold for both.
+func TestComposePortsAreDevPorts(t *testing.T) {
+	services := loadCompose(t)
+	want := map[string][]int{
+		"temporal":    {DevPorts.Temporal},
+		"temporal-ui": {DevPorts.TemporalUI},
+		"mailpit":     {DevPorts.MailpitUI, DevPorts.SMTP},
+		"postgresql":  {5432},
+	}
+	for name, ports := range want {
+		var got []int
+		for _, p := range services[name].Ports {
+			host, _, _ := strings.Cut(strings.Trim(p, `"`), ":")
+			n, err := strconv.Atoi(host)
+			if err != nil {
+				t.Errorf("%s: port %q: %v", name, p, err)
+			}
+			got = append(got, n)
+		}
+		slices.Sort(got)
+		slices.Sort(ports)
+		if !slices.Equal(got, ports) {
+			t.Errorf("%s publishes %v, the launcher's DevPorts %v", name, got, ports)
+		}
+	}
+}
+
+// The compose Mailpit is the version Tools builds.
+func TestComposeMailpitVersion(t *testing.T) {
+	if got, want := loadCompose(t)["mailpit"].Image, "axllent/mailpit:"+MailpitVersion; got != want {
+		t.Errorf("compose mailpit image %q, Tools builds %s", got, want)
+	}
+}
+
+// The compose server's dynamic config is the file the dev server reads
+// too (StackOptions.DynamicConfigFile), and the launcher reads it as the
+// server does.
+func TestDynamicConfigShared(t *testing.T) {
+	kv, err := DynamicConfigValues(filepath.Join(root, DevDynamicConfig))
 	if err != nil {
 		t.Fatal(err)
 	}
-	block := regexp.MustCompile(`SQLITE_PRAGMAS=\((.*?)\)`).FindSubmatch(b)
-	if block == nil {
-		t.Fatal("scripts/stack.sh: SQLITE_PRAGMAS=(...) not found")
+	want := []string{"limit.maxIDLength=255", "system.forceSearchAttributesCacheRefreshOnRead=true"}
+	if !slices.Equal(kv, want) {
+		t.Errorf("%s read as %v, want %v", DevDynamicConfig, kv, want)
 	}
-	if got := strings.Fields(string(block[1])); !slices.Equal(got, app.DevServerSQLitePragmas) {
-		t.Errorf("scripts/stack.sh SQLITE_PRAGMAS %v, internal/app %v", got, app.DevServerSQLitePragmas)
+	found := false
+	for _, v := range loadCompose(t)["temporal"].Volumes {
+		src, _, _ := strings.Cut(v, ":")
+		found = found || strings.TrimPrefix(src, "./") == filepath.Dir(DevDynamicConfig)
+	}
+	if !found {
+		t.Errorf("compose temporal does not mount %s", filepath.Dir(DevDynamicConfig))
 	}
 }

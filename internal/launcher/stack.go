@@ -1,0 +1,268 @@
+package launcher
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/callcycle/callcycle/internal/app"
+	"github.com/callcycle/callcycle/workflows"
+	"go.temporal.io/api/enums/v1"
+)
+
+// Ports of a stack; 0 is a free port.
+type Ports struct {
+	Temporal, TemporalUI int
+	SMTP, MailpitUI      int
+}
+
+// DevPorts are `make dev`'s fixed ports, the ones the README and
+// docker-compose.yml name (compose_test.go checks they agree).
+var DevPorts = Ports{Temporal: 7233, TemporalUI: 8233, SMTP: 1025, MailpitUI: 8025}
+
+// StackOptions configure StartStack.
+type StackOptions struct {
+	Root string // the module (the worker is built from it, and runs in it)
+	Dir  string // state files, pid files (Detach) and the worker's out/
+	// LogDir holds <service>.log; "" is Dir.
+	LogDir string
+	Tools  Tools
+	Ports  Ports // zero: free ports; DevPorts for make dev (then also a UI)
+	// Postgres is the server; DatabaseURL, when set, is used as it is,
+	// otherwise a fresh database named DBPrefix… is made and dropped by Stop.
+	Postgres    PostgresOptions
+	DatabaseURL string
+	DBPrefix    string
+	// TemporalKind is the kind of server ("" is the dev server, with its
+	// state in Dir/temporal.db and these pragmas; nil is the dev stack's).
+	TemporalKind  Kind
+	SQLitePragmas []string
+	// DynamicConfigFile gives the server these dynamic config values
+	// (DevDynamicConfig: the ones docker-compose.yml's server has).
+	DynamicConfigFile string
+	MailpitMax        int
+	// WorkerBin is run as the worker; "" builds ./worker into Dir.
+	WorkerBin string
+	WorkerEnv []string
+	// Detach: the processes outlive the caller and are recorded in Dir,
+	// and services already running from an earlier StartStack on the same
+	// Dir (or, for the servers, anything healthy on their ports) are
+	// adopted instead of started again (make dev).
+	Detach bool
+	// OnExit is told of a service that exited without being asked to (the
+	// fault run restarts it, as an operator's supervisor would).
+	OnExit func(p *Process, err error)
+	// ClientLog receives the Temporal client's warnings; nil discards them.
+	ClientLog io.Writer
+}
+
+// Stack is a running set of the services callcycle needs, in the order
+// they start: PostgreSQL (and a database), Temporal, Mailpit, the worker.
+// With Detach a service adopted from an earlier run has only its address
+// here (Temporal, Mailpit or Worker is then nil).
+type Stack struct {
+	opts            StackOptions
+	Postgres        *Postgres
+	DB              *Database // nil when DatabaseURL was given
+	DatabaseURL     string
+	Temporal        Temporal
+	TemporalAddress string
+	TemporalUI      string
+	Mailpit         *Mailpit
+	SMTPPort        int
+	MailpitAPI      string
+	Worker          *Worker
+}
+
+// StartStack brings every service up in dependency order, each readiness
+// wait bounded by ctx; on an error it stops what it started. This is the
+// one place a new service of the stack is added: its Start here, its
+// Stop in Stop, its name in stackServices.
+func StartStack(ctx context.Context, opts StackOptions) (s *Stack, err error) {
+	if opts.SQLitePragmas == nil {
+		opts.SQLitePragmas = app.DevServerSQLitePragmas
+	}
+	opts.LogDir = or(opts.LogDir, opts.Dir)
+	for _, d := range []string{filepath.Join(opts.Dir, "out"), opts.LogDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	s = &Stack{opts: opts}
+	defer func() {
+		if err != nil {
+			s.Stop()
+			s = nil
+		}
+	}()
+	pg := opts.Postgres
+	if opts.DatabaseURL != "" {
+		// Someone's database, used as it is: only checked to answer.
+		pg.AdminURL = opts.DatabaseURL
+	}
+	if s.Postgres, err = StartPostgres(ctx, pg); err != nil {
+		return s, err
+	}
+	s.DatabaseURL = opts.DatabaseURL
+	if s.DatabaseURL == "" {
+		if s.DB, err = s.Postgres.CreateDatabase(ctx, or(opts.DBPrefix, "cc_stack_")); err != nil {
+			return s, err
+		}
+		s.DatabaseURL = s.DB.URL
+	}
+	if err = s.startTemporal(ctx); err != nil {
+		return s, err
+	}
+	if err = s.startMailpit(ctx); err != nil {
+		return s, err
+	}
+	if err = s.startWorker(ctx); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// stackServices are the processes of a stack, in start order; Detach
+// records them in Dir under these names.
+var stackServices = []string{"temporal", "mailpit", "worker"}
+
+func (s *Stack) log(name string) string { return filepath.Join(s.opts.LogDir, name+".log") }
+
+func (s *Stack) startTemporal(ctx context.Context) error {
+	ui := -1
+	if s.opts.Ports.TemporalUI != 0 {
+		ui = s.opts.Ports.TemporalUI
+	}
+	if s.opts.Detach {
+		if addr, ok, err := adoptTemporal(ctx, s.opts.Dir, s.opts.Ports.Temporal); ok || err != nil {
+			s.TemporalAddress = addr
+			if ui > 0 {
+				s.TemporalUI = fmt.Sprintf("http://localhost:%d", ui)
+			}
+			return err
+		}
+	}
+	var dyn []string
+	if s.opts.DynamicConfigFile != "" {
+		var err error
+		if dyn, err = DynamicConfigValues(s.opts.DynamicConfigFile); err != nil {
+			return err
+		}
+	}
+	sas := make([]SearchAttribute, 0, len(workflows.SearchAttributeTypes))
+	for _, sa := range workflows.SearchAttributeTypes {
+		sas = append(sas, SearchAttribute{Name: sa.Name, Type: sa.Type})
+	}
+	t, err := StartTemporal(ctx, TemporalOptions{Kind: s.opts.TemporalKind, Bin: s.opts.Tools.Temporal(),
+		Port: s.opts.Ports.Temporal, UIPort: ui, StateFile: filepath.Join(s.opts.Dir, "temporal.db"),
+		SQLitePragmas: s.opts.SQLitePragmas, SearchAttributes: sas, LogPath: s.log("temporal"),
+		DynamicConfig: dyn, Detach: s.opts.Detach, ClientLog: s.opts.ClientLog})
+	if err != nil {
+		return err
+	}
+	s.Temporal, s.TemporalAddress, s.TemporalUI = t, t.FrontendHostPort(), t.UIURL()
+	for _, p := range t.Processes() {
+		p.OnExit = s.opts.OnExit
+	}
+	return s.record("temporal", t.Processes()[0])
+}
+
+func (s *Stack) startMailpit(ctx context.Context) error {
+	if s.opts.Detach {
+		if ok, err := adoptMailpit(ctx, s.opts.Dir, s.opts.Ports); ok || err != nil {
+			s.SMTPPort, s.MailpitAPI = s.opts.Ports.SMTP, fmt.Sprintf("http://%s", hostPort(s.opts.Ports.MailpitUI))
+			return err
+		}
+	}
+	m, err := StartMailpit(ctx, MailpitOptions{Bin: s.opts.Tools.Mailpit(), SMTPPort: s.opts.Ports.SMTP,
+		UIPort: s.opts.Ports.MailpitUI, Database: filepath.Join(s.opts.Dir, "mailpit.db"),
+		Max: s.opts.MailpitMax, LogPath: s.log("mailpit"), Detach: s.opts.Detach})
+	if err != nil {
+		return err
+	}
+	m.proc.OnExit = s.opts.OnExit
+	s.Mailpit, s.SMTPPort, s.MailpitAPI = m, m.SMTPPort, m.API
+	return s.record("mailpit", m.proc)
+}
+
+func (s *Stack) startWorker(ctx context.Context) error {
+	bin := s.opts.WorkerBin
+	if bin == "" {
+		bin = filepath.Join(s.opts.Dir, "worker")
+		if err := BuildWorker(ctx, s.opts.Root, bin); err != nil {
+			return err
+		}
+	}
+	if s.opts.Detach {
+		if ok, err := adoptWorker(s.opts.Dir, bin); ok || err != nil {
+			return err
+		}
+	}
+	w, err := StartWorker(ctx, WorkerOptions{Bin: bin, TemporalAddress: s.TemporalAddress,
+		DatabaseURL: s.DatabaseURL, SMTPPort: s.SMTPPort, OutputDir: filepath.Join(s.opts.Dir, "out"),
+		Env: s.opts.WorkerEnv, Dir: s.opts.Root, LogPath: s.log("worker"), Detach: s.opts.Detach, OnExit: s.opts.OnExit,
+		InheritSettings: s.opts.Detach})
+	if err != nil {
+		return err
+	}
+	s.Worker = w
+	if err := s.record("worker", w.proc); err != nil {
+		return err
+	}
+	if s.opts.Detach {
+		if err := recordSum(s.opts.Dir, bin); err != nil {
+			return err
+		}
+	}
+	if s.Temporal == nil { // an adopted server (make dev): the log line is enough
+		return nil
+	}
+	// Ready when the server sees it poll, not only when it says it will.
+	pctx, cancel := within(ctx, time.Minute)
+	defer cancel()
+	return waitReady(pctx, w.proc, "worker polling "+workflows.TaskQueue, func(ctx context.Context) bool {
+		d, err := s.Temporal.Client().DescribeTaskQueue(ctx, workflows.TaskQueue, enums.TASK_QUEUE_TYPE_WORKFLOW)
+		return err == nil && len(d.GetPollers()) > 0
+	})
+}
+
+// record notes a detached process in Dir, for `devstack down`/`status`.
+func (s *Stack) record(name string, p *Process) error {
+	if !s.opts.Detach {
+		return nil
+	}
+	return writePid(s.opts.Dir, name, p.Pid())
+}
+
+// Stop stops what this StartStack started, the worker before the services
+// it uses, and drops the fresh database. Detached services are left
+// running (`devstack down` stops them).
+func (s *Stack) Stop() {
+	if s.opts.Detach {
+		if s.Temporal != nil && s.Temporal.Client() != nil {
+			s.Temporal.Client().Close()
+		}
+		if s.Postgres != nil {
+			s.Postgres.Close()
+		}
+		return
+	}
+	if s.Worker != nil {
+		s.Worker.Stop()
+	}
+	if s.Temporal != nil {
+		s.Temporal.Stop()
+	}
+	if s.Mailpit != nil {
+		s.Mailpit.Stop()
+	}
+	if s.DB != nil {
+		_ = s.DB.Drop(context.Background())
+	}
+	if s.Postgres != nil {
+		s.Postgres.Close()
+	}
+}
