@@ -39,7 +39,7 @@ func CallWorkflowID(callID string) string { return "call-" + callID }
 // Reference is an application's reference, e.g. AP-SUD-2024-0007.
 func Reference(callID string, seq int) string { return fmt.Sprintf("%s-%04d", callID, seq) }
 
-// Search attributes, registered on the server (see scripts/stack.sh).
+// Search attributes, registered on the server (see internal/launcher/devserver.go and deploy/temporal/setup-namespace.sh).
 var (
 	SACallID     = temporal.NewSearchAttributeKeyKeyword("CallId")
 	SACallKind   = temporal.NewSearchAttributeKeyKeyword("CallKind")

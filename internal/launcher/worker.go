@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,7 +73,7 @@ func WorkerEnv(base []string, inherit bool, set ...string) []string {
 	given := map[string]bool{}
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
-		ours := slices.Contains(config.Names, k) || strings.HasPrefix(k, "TEMPORAL_") || strings.HasPrefix(k, "SMTP_")
+		ours := config.Reads(k) || strings.HasPrefix(k, "SMTP_")
 		if ours && !inherit {
 			continue
 		}
