@@ -14,53 +14,56 @@ import (
 // says which are recorded, so each is recorded once however often the
 // step runs.
 
-func (r *Replay) directGrants(ctx context.Context) error {
-	rows, err := readSemicolon(filepath.Join(r.Data, "direct-grants-2024.csv"))
+// entry is how one row of a data file is recorded.
+type entry struct {
+	what string
+	done func(context.Context) (bool, error)
+	do   func(context.Context) error
+}
+
+// recordAll records each row of the data file once; noun counts them.
+func (r *Replay) recordAll(ctx context.Context, file, noun string, each func(row []string) (entry, error)) error {
+	rows, err := readSemicolon(filepath.Join(r.Data, file))
 	if err != nil {
 		return err
 	}
-	for _, g := range rows {
-		if err := r.do(ctx, "grant outside calls: "+g[2], r.exists(`SELECT count(*) FROM direct_grants WHERE year = 2024 AND operator = $1 AND project = $2`,
-			strings.TrimSpace(g[2]), strings.TrimSpace(g[3])), func(ctx context.Context) error { return r.act.directGrant(ctx, 2024, g) }); err != nil {
+	for _, row := range rows {
+		e, err := each(row)
+		if err == nil {
+			err = r.do(ctx, e.what, e.done, e.do)
+		}
+		if err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(r.Out, "   %d grants outside calls\n", len(rows))
+	fmt.Fprintf(r.Out, "   %d %s\n", len(rows), noun)
 	return nil
+}
+
+func (r *Replay) directGrants(ctx context.Context) error {
+	return r.recordAll(ctx, "direct-grants-2024.csv", "grants outside calls", func(g []string) (entry, error) {
+		return entry{"grant outside calls: " + g[2],
+			r.exists(`SELECT count(*) FROM direct_grants WHERE year = 2024 AND operator = $1 AND project = $2`, strings.TrimSpace(g[2]), strings.TrimSpace(g[3])),
+			func(ctx context.Context) error { return r.act.directGrant(ctx, 2024, g) }}, nil
+	})
 }
 
 func (r *Replay) expenses(ctx context.Context) error {
-	rows, err := readSemicolon(filepath.Join(r.Data, "expenses-2024.csv"))
-	if err != nil {
-		return err
-	}
-	for _, x := range rows {
-		if err := r.do(ctx, "invoice "+x[0], r.exists(`SELECT count(*) FROM expenses WHERE year = 2024 AND invoice = $1`, strings.TrimSpace(x[0])),
-			func(ctx context.Context) error { return r.act.expense(ctx, 2024, x) }); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(r.Out, "   %d invoices\n", len(rows))
-	return nil
+	return r.recordAll(ctx, "expenses-2024.csv", "invoices", func(x []string) (entry, error) {
+		return entry{"invoice " + x[0], r.exists(`SELECT count(*) FROM expenses WHERE year = 2024 AND invoice = $1`, strings.TrimSpace(x[0])),
+			func(ctx context.Context) error { return r.act.expense(ctx, 2024, x) }}, nil
+	})
 }
 
 func (r *Replay) budgets(ctx context.Context) error {
-	rows, err := readSemicolon(filepath.Join(r.Data, "budgets.csv"))
-	if err != nil {
-		return err
-	}
-	for _, b := range rows {
+	return r.recordAll(ctx, "budgets.csv", "earlier budgets", func(b []string) (entry, error) {
 		year, err := strconv.Atoi(b[0])
 		if err != nil {
-			return fmt.Errorf("budgets.csv: year %q: %w", b[0], err)
+			return entry{}, fmt.Errorf("budgets.csv: year %q: %w", b[0], err)
 		}
-		if err := r.do(ctx, "committed total "+b[0], r.exists(`SELECT count(*) FROM budget_history WHERE year = $1`, year),
-			func(ctx context.Context) error { return r.act.budgetHistory(ctx, year, b[1], b[2]) }); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(r.Out, "   %d earlier budgets\n", len(rows))
-	return nil
+		return entry{"committed total " + b[0], r.exists(`SELECT count(*) FROM budget_history WHERE year = $1`, year),
+			func(ctx context.Context) error { return r.act.budgetHistory(ctx, year, b[1], b[2]) }}, nil
+	})
 }
 
 // exists is a Done that says whether the query counts a row.

@@ -13,6 +13,7 @@ import (
 	"github.com/callcycle/callcycle/internal/intake"
 	"github.com/callcycle/callcycle/workflows"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 )
 
 // replayCall is one of the report's two calls; the funded projects come
@@ -45,17 +46,22 @@ var callStages = []string{workflows.StageOpen, workflows.StageScreening, workflo
 
 func after(stage string) []string { return callStages[slices.Index(callStages, stage)+1:] }
 
-// callStatus queries the call; found is false while it is not launched.
-func (r *Replay) callStatus(ctx context.Context, id string) (s workflows.StatusResult, found bool, err error) {
-	v, err := r.tc.QueryWorkflow(ctx, workflows.CallWorkflowID(id), "", workflows.QueryStatus, workflows.StatusQuery{})
+// query asks a workflow for its state; found is false while it does not
+// exist (a call not launched, a grant its call has not started yet).
+func query[T any](ctx context.Context, tc client.Client, id, name string, arg any) (v T, found bool, err error) {
+	res, err := tc.QueryWorkflow(ctx, id, "", name, arg)
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
-		return s, false, nil
+		return v, false, nil
 	}
 	if err == nil {
-		err = v.Get(&s)
+		err = res.Get(&v)
 	}
-	return s, err == nil, err
+	return v, err == nil, err
+}
+
+func (r *Replay) callStatus(ctx context.Context, id string) (workflows.StatusResult, bool, error) {
+	return query[workflows.StatusResult](ctx, r.tc, workflows.CallWorkflowID(id), workflows.QueryStatus, workflows.StatusQuery{})
 }
 
 // stageIn is a Done that says whether the call is at one of stages.

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/workflows"
-	"go.temporal.io/api/serviceerror"
 )
 
 // The government's caretaker mode: calls at the approval step would
@@ -18,11 +16,7 @@ import (
 func (r *Replay) caretaker(ctx context.Context) error {
 	since := time.Date(2024, 6, 10, 0, 0, 0, 0, callspec.Brussels)
 	recorded := func(ctx context.Context) (bool, error) {
-		var q workflows.GovernmentQueryResult
-		v, err := r.tc.QueryWorkflow(ctx, workflows.GovernmentWorkflowID, "", workflows.QueryGovernment, workflows.GovernmentQuery{})
-		if err == nil {
-			err = v.Get(&q)
-		}
+		q, _, err := query[workflows.GovernmentQueryResult](ctx, r.tc, workflows.GovernmentWorkflowID, workflows.QueryGovernment, workflows.GovernmentQuery{})
 		return err == nil && q.Status.Since.Equal(since), err
 	}
 	return r.do(ctx, "government: caretaker mode since 2024-06-10", recorded, func(ctx context.Context) error {
@@ -80,16 +74,8 @@ func (r *Replay) grants(ctx context.Context) error {
 
 // grantStatus queries the grant; found is false until the call started
 // it (the call starts its grants in batches).
-func (r *Replay) grantStatus(ctx context.Context, id string) (s workflows.GrantStatus, found bool, err error) {
-	v, err := r.tc.QueryWorkflow(ctx, id, "", workflows.QueryGrant, workflows.GrantQuery{})
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		return s, false, nil
-	}
-	if err == nil {
-		err = v.Get(&s)
-	}
-	return s, err == nil, err
+func (r *Replay) grantStatus(ctx context.Context, id string) (workflows.GrantStatus, bool, error) {
+	return query[workflows.GrantStatus](ctx, r.tc, id, workflows.QueryGrant, workflows.GrantQuery{})
 }
 
 func (r *Replay) grant(ctx context.Context, id string, amount money.Cents, today string) error {

@@ -58,6 +58,9 @@ type World struct {
 	Log         *slog.Logger
 	Out         io.Writer // the steps, and the annual report's figures
 	By          string    // who acts, as recorded in the audit
+	// Runner and BeforeStep are passed to the Replay (nil: the defaults).
+	Runner     Runner
+	BeforeStep func(context.Context, Step) error
 }
 
 // Retention is how long the demo's namespace keeps closed workflows:
@@ -182,6 +185,7 @@ func (w World) Run(ctx context.Context, from, report string) (res workflows.Annu
 		return res, err
 	}
 	defer os.RemoveAll(r.Work)
+	r.Runner, r.BeforeStep = w.Runner, w.BeforeStep
 	res, err = r.Run(ctx, from, report)
 	var stopped *StoppedError
 	if errors.As(err, &stopped) {
