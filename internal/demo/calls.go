@@ -128,9 +128,11 @@ func (c replayCall) applications(r *Replay, ctx context.Context) error {
 			return usage("%s is at stage %q but lacks applications: replay it from the start", c.id, s.Stage)
 		}
 		refused, err := r.act.importApplications(ctx, c.id, path)
-		if err != nil {
+		if err != nil || len(refused) == 0 {
 			return err
 		}
+		// Refusals are duplicates of an earlier import when every row is
+		// recorded; anything else is the data's fault.
 		if n, err := count(ctx); err != nil || n == len(rows) {
 			return err
 		}

@@ -40,8 +40,9 @@ import (
 // a stack that is used (government installed, an earlier replay) it could
 // not run again; and its grants run on compressed time, so any of them
 // left behind by a stopped replay and picked up by the stack's worker
-// mails a reminder every second. Here each run starts from an empty world
-// (the previous run's workflows deleted, its database made anew), and
+// mails a reminder every second. Here a run from the start begins with an
+// empty world (the previous run's workflows deleted, its database made
+// anew), a resumed run (--from) with the world a stopped run left; and
 // only the demo process polls the namespace: when it stops, however it
 // stops (error, Ctrl-C, kill -9), nothing of the demo runs any more. The
 // stack's own namespace, government, calls and database are never
