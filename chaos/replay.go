@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/callcycle/callcycle/internal/demo"
-	"github.com/callcycle/callcycle/internal/officer"
-	"github.com/callcycle/callcycle/workflows"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -23,21 +21,19 @@ type driver struct {
 
 // transient says whether an error may go away by itself. An action that
 // waits (demo.ErrNotYet) and a refusal of the wrong stage (the state
-// moves on by itself: a worker restarted catches up) are retried;
-// other refusals (officer.ErrUsage) and non-retryable activity failures
-// are final; anything else (connection refused, unavailable, deadline
-// exceeded, PostgreSQL shutting down...) is a fault and retried.
+// moves on by itself: a worker restarted catches up) are retried; other
+// refusals and non-retryable activity failures are final; anything else
+// (connection refused, unavailable, deadline exceeded, PostgreSQL
+// shutting down...) is a fault and retried.
 func transient(err error) bool {
 	var appErr *temporal.ApplicationError
 	switch {
-	case errors.Is(err, demo.ErrNotYet):
-		return true
-	case errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeWrongStage:
+	case errors.Is(err, demo.ErrNotYet), demo.WrongStage(err):
 		return true
 	case errors.As(err, &appErr) && appErr.NonRetryable():
 		return false
 	}
-	return !errors.Is(err, officer.ErrUsage)
+	return !demo.Refused(err)
 }
 
 // Run drives one action to completion. After Do succeeds only Done is

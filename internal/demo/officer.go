@@ -5,6 +5,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 )
 
 // New is a replay through the officer actions of env, on env's Temporal
@@ -138,4 +140,15 @@ func (a actions) annualReport(ctx context.Context, year int, out string) (workfl
 // newInWorld is a replay on the demo world's own client and database.
 func newInWorld(c client.Client, db *pgxpool.Pool, out io.Writer, by, data string) (*Replay, error) {
 	return New(officer.Env{Temporal: c, DB: db, Out: out, By: by}, data, "")
+}
+
+// Refused says whether the officer actions refused the input: final, not
+// a fault (the fault run gives up on it).
+func Refused(err error) bool { return errors.Is(err, officer.ErrUsage) }
+
+// WrongStage says whether an action was refused because the call or grant
+// is not at the step it needs yet: the workflows catch up by themselves.
+func WrongStage(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeWrongStage
 }
