@@ -119,10 +119,12 @@ type Replay struct {
 	// the replay there (a test stops it halfway this way).
 	BeforeStep func(ctx context.Context, s Step) error
 
-	act  actions // the officer actions (officer.go)
-	db   *pgxpool.Pool
-	tc   client.Client
-	step string // the step running
+	act    actions // the officer actions (officer.go)
+	db     *pgxpool.Pool
+	tc     client.Client
+	step   string // the step running
+	report string // where the annual report goes
+	result workflows.AnnualReportResult
 }
 
 // StoppedError says at which step a replay stopped, so that it can be
@@ -138,10 +140,9 @@ func (e *StoppedError) Unwrap() error { return e.Err }
 // Run runs the steps from the one named from ("": the first) to the
 // annual report, written to out.
 func (r *Replay) Run(ctx context.Context, from, out string) (workflows.AnnualReportResult, error) {
-	var res workflows.AnnualReportResult
 	steps, err := StepsFrom(from)
 	if err != nil {
-		return res, err
+		return r.result, err
 	}
 	if r.Runner == nil {
 		r.Runner = Patient{}
@@ -151,23 +152,23 @@ func (r *Replay) Run(ctx context.Context, from, out string) (workflows.AnnualRep
 		fmt.Fprintf(r.Out, "== [%d/%d] %s: %s\n", index(all, s.Name)+1, len(all), s.Name, s.Title)
 		if r.BeforeStep != nil {
 			if err := r.BeforeStep(ctx, s); err != nil {
-				return res, &StoppedError{Step: s.Name, Err: err}
+				return r.result, &StoppedError{Step: s.Name, Err: err}
 			}
 		}
-		r.step = s.Name
-		if s.Name == stepReport {
-			err = r.do(ctx, "annual report 2024", nil, func(ctx context.Context) (err error) {
-				res, err = r.act.annualReport(ctx, 2024, out)
-				return err
-			})
-		} else {
-			err = s.run(r, ctx)
-		}
-		if err != nil {
-			return res, &StoppedError{Step: s.Name, Err: err}
+		r.step, r.report = s.Name, out
+		if err := s.run(r, ctx); err != nil {
+			return r.result, &StoppedError{Step: s.Name, Err: err}
 		}
 	}
-	return res, nil
+	return r.result, nil
+}
+
+// annualReport writes the 2024 annual report: the replay's result.
+func (r *Replay) annualReport(ctx context.Context) error {
+	return r.do(ctx, "annual report 2024", nil, func(ctx context.Context) (err error) {
+		r.result, err = r.act.annualReport(ctx, 2024, r.report)
+		return err
+	})
 }
 
 // do runs one action of the current step through the runner.
@@ -201,8 +202,6 @@ func StepsFrom(from string) ([]Step, error) {
 	return all[i:], nil
 }
 
-const stepReport = "annual-report"
-
 // Steps is the replay, in order.
 func Steps() []Step {
 	var s []Step
@@ -216,6 +215,6 @@ func Steps() []Step {
 		Step{"direct-grants", "the grants decided outside calls", (*Replay).directGrants},
 		Step{"expenses", "the operating costs", (*Replay).expenses},
 		Step{"budgets", "the committed totals of 2022 and 2023", (*Replay).budgets},
-		Step{stepReport, "the 2024 annual report", nil},
+		Step{"annual-report", "the 2024 annual report", (*Replay).annualReport},
 	)
 }

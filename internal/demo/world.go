@@ -159,18 +159,8 @@ func (w World) Run(ctx context.Context, from, report string) (res workflows.Annu
 	if _, err := migrations.Up(ctx, pool); err != nil {
 		return res, err
 	}
-	m, err := mailer.New(w.SMTP)
+	wk, err := w.startWorker(c, pool, log)
 	if err != nil {
-		return res, err
-	}
-	outDir := filepath.Join(w.OutputDir, w.Namespace)
-	if err := os.MkdirAll(outDir, 0o750); err != nil {
-		return res, fmt.Errorf("OUTPUT_DIR: %w", err)
-	}
-	wk := worker.New(c, workflows.TaskQueue, worker.Options{})
-	workflows.Register(wk)
-	wk.RegisterActivity(&activities.Activities{DB: pool, Mailer: m, Temporal: c, OutputDir: outDir, Log: log})
-	if err := wk.Start(); err != nil {
 		return res, err
 	}
 	// However the replay ends, the worker stops with it: nothing of the
@@ -204,6 +194,23 @@ func (w World) Run(ctx context.Context, from, report string) (res workflows.Annu
 	say("the demo's workflows are in Temporal namespace %s (local stack: http://localhost:8233/namespaces/%s/workflows); run it again at will",
 		w.Namespace, url.PathEscape(w.Namespace))
 	return res, nil
+}
+
+// startWorker starts the demo's own worker on its namespace, as the
+// worker binary registers it.
+func (w World) startWorker(c client.Client, pool *pgxpool.Pool, log *slog.Logger) (worker.Worker, error) {
+	m, err := mailer.New(w.SMTP)
+	if err != nil {
+		return nil, err
+	}
+	outDir := filepath.Join(w.OutputDir, w.Namespace)
+	if err := os.MkdirAll(outDir, 0o750); err != nil {
+		return nil, fmt.Errorf("OUTPUT_DIR: %w", err)
+	}
+	wk := worker.New(c, workflows.TaskQueue, worker.Options{})
+	workflows.Register(wk)
+	wk.RegisterActivity(&activities.Activities{DB: pool, Mailer: m, Temporal: c, OutputDir: outDir, Log: log})
+	return wk, wk.Start()
 }
 
 // makeAnew empties the namespace and makes the database again, before

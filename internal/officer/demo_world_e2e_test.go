@@ -110,8 +110,13 @@ func TestDemo2024OnAUsedStack(t *testing.T) {
 		t.Errorf("demo resumed --from %s: no total of 881.242 €, or it began again from the first step:\n%s", m[1], out)
 	}
 	checkAnnualWorkbook(t, resumed)
-	if n := d.running(); len(n) != 0 {
-		t.Fatalf("the resumed demo left %d workflows running: %v", len(n), n)
+	// The government and the budget years are entities that run for good;
+	// every call and grant has ended.
+	grantPrefix := strings.TrimSuffix(workflows.GrantWorkflowID("AP-X"), "AP-X")
+	for _, id := range d.running() {
+		if strings.HasPrefix(id, workflows.CallWorkflowID("")) || strings.HasPrefix(id, grantPrefix) {
+			t.Errorf("the resumed demo left %s running", id)
+		}
 	}
 
 	// 2. kill -9 at the same point: nothing could clean up. Its grants'
