@@ -14,9 +14,9 @@ import (
 func TestDemoSteps(t *testing.T) {
 	t.Parallel()
 	nothing := func(string) (string, bool) { return "", false }
-	by := "test"
+	cl := &cli{by: "test"}
 	run := func(args ...string) (string, error) {
-		c := demoCmd(nothing, &by)
+		c := demoCmd(nothing, cl)
 		var out bytes.Buffer
 		c.SetOut(&out)
 		c.SetErr(&out)

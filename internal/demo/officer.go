@@ -13,10 +13,10 @@ import (
 
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 )
 
 // New is a replay through the officer actions of env, on env's Temporal
@@ -148,7 +148,4 @@ func Refused(err error) bool { return errors.Is(err, officer.ErrUsage) }
 
 // WrongStage says whether an action was refused because the call or grant
 // is not at the step it needs yet: the workflows catch up by themselves.
-func WrongStage(err error) bool {
-	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeWrongStage
-}
+func WrongStage(err error) bool { return operations.KindOf(err) == operations.WrongStage }
