@@ -26,10 +26,11 @@ up:
 ## local stack, in a Temporal namespace (callcycle-demo) and a database
 ## (callcycle_demo) of its own, worked by the demo process itself; each run
 ## starts them afresh, so it can be run again on a stack in any state.
-## Writes out/annual-report-2024.xlsx
+## Writes out/annual-report-2024.xlsx. A stopped replay resumes with
+## make demo-2024 DEMO_FLAGS="--from <step>" (steps: bin/starter demo 2024 --list)
 demo-2024: up
 	mkdir -p out
-	bin/starter demo 2024 -o out/annual-report-2024.xlsx
+	bin/starter demo 2024 -o out/annual-report-2024.xlsx $(DEMO_FLAGS)
 
 down:
 	$(STACK) down

@@ -1,7 +1,7 @@
 // Command chaos is the fault run of issue 7: the 2024 replay twice, each on
 // its own self-started services (Temporal dev server with a state file,
 // Mailpit, a fresh PostgreSQL database, the real worker binary), once
-// fault-free through officer.Demo2024 and once while the worker is killed
+// fault-free and once while the worker is killed
 // with SIGKILL at random points, PostgreSQL is restarted, the SMTP sink is
 // stopped for a while and the Temporal dev server is restarted. Then it
 // checks that no outbox mail was lost and nothing unknown was sent (resends
@@ -28,6 +28,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/callcycle/callcycle/internal/demo"
 )
 
 func main() {
@@ -69,8 +71,8 @@ func run(seed int64, kills int, keep bool) int {
 		fmt.Fprintln(os.Stderr, "chaos:", err)
 		return 1
 	}
-	// Demo2024 writes its scoring workbooks to os.TempDir(): keep ours
-	// apart from a concurrent `go test`.
+	// Keep what the run writes to os.TempDir() apart from a concurrent
+	// `go test`.
 	os.Setenv("TMPDIR", tmp)
 	log := &eventLog{start: time.Now()}
 	fail := func(err error) int {
@@ -108,7 +110,7 @@ func run(seed int64, kills int, keep bool) int {
 		return newStack(name, tmp, root, temporalBin, mailpitBin, workerBin, log)
 	}
 
-	// 1. Fault-free, through officer.Demo2024 unchanged.
+	// 1. Fault-free, as `starter demo 2024` runs the replay.
 	clean, err := newRun("clean")
 	if err != nil {
 		return fail(err)
@@ -120,7 +122,7 @@ func run(seed int64, kills int, keep bool) int {
 		return fail(fmt.Errorf("fault-free run: %w", err))
 	}
 
-	// 2. With faults, through the resumable driver. Faults come about every
+	// 2. With faults, the same steps through the retrying driver. Faults come about every
 	// gap, so that the kills and the three service faults fall inside the
 	// replay (which the faults themselves slow down).
 	faulty, err := newRun("faulty")
@@ -195,8 +197,8 @@ func run(seed int64, kills int, keep bool) int {
 	return 0
 }
 
-// replay starts s, runs the 2024 replay (Demo2024 when inj is nil, the
-// resumable driver under inj's faults otherwise), waits for the outbox,
+// replay starts s, runs the 2024 replay (internal/demo's steps; under
+// inj's faults through the retrying driver), waits for the outbox,
 // stops the worker and reads what the run left.
 func (s *stack) replay(ctx context.Context, examples string, inj *injector) (result, error) {
 	var r result
@@ -206,9 +208,15 @@ func (s *stack) replay(ctx context.Context, examples string, inj *injector) (res
 	out := filepath.Join(s.dir, "annual-report-2024.xlsx")
 	start := time.Now()
 	var err error
+	// Both runs replay internal/demo's steps; the faulty one through the
+	// driver, which retries each action across the faults.
+	replay, err := demo.New(s.env, examples, s.dir)
+	if err != nil {
+		return r, err
+	}
 	if inj == nil {
 		dctx, dcancel := context.WithTimeout(ctx, 10*time.Minute)
-		r.snap.report, err = s.env.Demo2024(dctx, examples, out)
+		r.snap.report, err = replay.Run(dctx, "", out)
 		dcancel()
 		if err != nil {
 			s.diagnose(ctx)
@@ -218,13 +226,14 @@ func (s *stack) replay(ctx context.Context, examples string, inj *injector) (res
 		ictx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { inj.run(ictx); close(done) }()
-		d := &driver{env: s.env, dir: examples, work: s.dir, log: s.log}
+		d := &driver{log: s.log}
+		replay.Runner, replay.Out = d, logLines{s.log}
 		dctx, dcancel := context.WithTimeout(ctx, replayLimit)
-		r.snap.report, err = d.replay(dctx, out)
+		r.snap.report, err = replay.Run(dctx, "", out)
 		dcancel()
 		cancel()
 		<-done // a fault in progress finishes: every service is up again
-		r.retries, r.faults, r.kills, r.failed = d.retries, inj.faults, inj.count("worker-kill"), d.failed
+		r.retries, r.faults, r.kills = d.retries, inj.faults, inj.count("worker-kill")
 		if err != nil { // the checks show what it left behind
 			s.log.add("driver: FAILED %s", oneLine(err))
 			r.failed = append(r.failed, "replay stopped: "+oneLine(err))

@@ -8,9 +8,9 @@ import (
 
 	"github.com/callcycle/callcycle/internal/app"
 	"github.com/callcycle/callcycle/internal/config"
+	"github.com/callcycle/callcycle/internal/demo"
 	"github.com/callcycle/callcycle/internal/mailer"
 	"github.com/callcycle/callcycle/internal/money"
-	"github.com/callcycle/callcycle/internal/officer"
 	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/spf13/cobra"
 )
@@ -81,26 +81,41 @@ func copyFile(from, to string) error {
 	return out.Close()
 }
 
-// demoCmd runs the replay in a world of its own (officer.DemoWorld): it
+// demoCmd runs the replay in a world of its own (demo.World): it
 // connects itself rather than through withEnv, since it needs the
 // configuration (server addresses, mail relay) and not the stack's
 // namespace and database.
 func demoCmd(lookup config.Lookup, cl *cli) *cobra.Command {
-	var out, dir, namespace, database string
+	var out, dir, namespace, database, from string
+	var list bool
 	c := &cobra.Command{
-		Use: "demo 2024 [-o file.xlsx]", Short: "replay the 2024 report through the real workflows, in a namespace and database of its own, and write its annual report",
+		Use: "demo 2024 [-o file.xlsx] [--from step] [--list]", Short: "replay the 2024 report through the real workflows, in a namespace and database of its own, and write its annual report",
 		Long: `Replays the 2024 activity report through the real workflows and writes its
 annual report. It runs in a Temporal namespace and a PostgreSQL database of
 its own (--namespace, --database), on the stack's servers, with a worker of
-its own inside this process: each run first terminates what an earlier run
+its own inside this process: each run first deletes what an earlier run
 left in that namespace and makes the database anew, so it can be run again
 at will, on a stack in any state; the stack's own namespace, government,
 calls and database are not touched. When it stops, nothing of it runs any
-more. Its mails go to the stack's mail relay (SMTP_*).`,
+more. Its mails go to the stack's mail relay (SMTP_*).
+
+The replay is a list of named steps (--list). A replay that stopped
+(an error, Ctrl-C, kill -9) is resumed with --from <step>: the world is
+then kept as the stopped run left it, and each step first reads what is
+already done.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if a[0] != "2024" {
 				return usageErr("only the 2024 replay exists (examples/2024)")
+			}
+			if list {
+				for i, s := range demo.Steps() {
+					fmt.Fprintf(cmd.OutOrStdout(), "%2d  %-18s %s\n", i+1, s.Name, s.Title)
+				}
+				return nil
+			}
+			if _, err := demo.StepsFrom(from); err != nil {
+				return err
 			}
 			cfg, err := config.Load(lookup)
 			if err != nil {
@@ -112,13 +127,13 @@ more. Its mails go to the stack's mail relay (SMTP_*).`,
 			if cl.asJSON {
 				steps = os.Stderr
 			}
-			env := officer.Env{Out: steps, Progress: os.Stderr, By: cl.by}
-			res, err := env.RunDemo2024(cmd.Context(), officer.DemoWorld{
+			res, err := demo.World{
 				Temporal: cfg.Temporal, DatabaseURL: cfg.DatabaseURL, OutputDir: cfg.OutputDir,
 				SMTP: mailer.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, User: cfg.SMTP.User, Password: cfg.SMTP.Password,
 					TLS: cfg.SMTP.TLS, From: cfg.SMTP.From},
-				Namespace: namespace, Database: database, Log: app.Logger("error"),
-			}, dir, out)
+				Namespace: namespace, Database: database, Data: dir, Log: app.Logger("error"),
+				Out: steps, By: cl.by,
+			}.Run(cmd.Context(), from, out)
 			if err != nil || !cl.asJSON {
 				return err
 			}
@@ -127,8 +142,10 @@ more. Its mails go to the stack's mail relay (SMTP_*).`,
 	}
 	c.Flags().StringVarP(&out, "output", "o", "annual-report-2024.xlsx", "annual report workbook to write")
 	c.Flags().StringVar(&dir, "data", "examples/2024", "folder with the 2024 data")
-	c.Flags().StringVar(&namespace, "namespace", "callcycle-demo", "the demo's own Temporal namespace (created if missing; what runs in it is terminated at start)")
-	c.Flags().StringVar(&database, "database", "callcycle_demo", "the demo's own PostgreSQL database, beside DATABASE_URL's (made anew at every run)")
+	c.Flags().StringVar(&namespace, "namespace", "callcycle-demo", "the demo's own Temporal namespace (created if missing; emptied at a run from the start)")
+	c.Flags().StringVar(&database, "database", "callcycle_demo", "the demo's own PostgreSQL database, beside DATABASE_URL's (made anew at a run from the start)")
+	c.Flags().StringVar(&from, "from", "", "resume a stopped replay from this step (see --list), keeping its namespace and database")
+	c.Flags().BoolVar(&list, "list", false, "print the replay's steps and exit")
 	return c
 }
 

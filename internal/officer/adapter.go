@@ -1,7 +1,8 @@
-// Package officer holds the 2024 demo (demo.go, demo_world.go) and the
-// adapter it drives the operations package through: the officer actions
-// with the arguments the demo passes (file paths, dates and amounts as
-// text). Everything else calls internal/operations directly.
+// Package officer is the adapter the 2024 demo (internal/demo, through
+// its one file officer.go) and the end-to-end tests here drive the
+// operations package through: the officer actions with the arguments the
+// demo passes (file paths, dates and amounts as text). Everything else
+// calls internal/operations directly.
 package officer
 
 import (

@@ -13,12 +13,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/callcycle/callcycle/activities"
+	"github.com/callcycle/callcycle/internal/demo"
 	"github.com/callcycle/callcycle/internal/mailer"
 	"github.com/callcycle/callcycle/internal/officer"
 	"github.com/callcycle/callcycle/internal/testenv"
@@ -35,10 +37,10 @@ import (
 // configured from the environment as `make demo-2024` runs it) on a stack
 // that is used: its government was installed after the 2024 caretaker
 // period and a call of its own runs. The demo is stopped halfway by
-// Ctrl-C, then killed halfway, then run to the end twice in a row. Each
-// full run must reproduce the report's figures; a stopped demo must leave
-// nothing that mails; the stack's own namespace and database must be as
-// they were.
+// Ctrl-C and resumed from the step it names, then killed halfway, then
+// run to the end twice in a row. Each complete run must reproduce the
+// report's figures; a killed demo must leave nothing that mails; the
+// stack's own namespace and database must be as they were.
 func TestDemo2024OnAUsedStack(t *testing.T) {
 	ctx := context.Background()
 	live := newAddressedStack(t)
@@ -70,12 +72,12 @@ func TestDemo2024OnAUsedStack(t *testing.T) {
 	_, _ = rand.Read(b[:])
 	d := &demoRun{t: t, bin: bin, live: live, ns: "callcycle-demo-test", db: "cc_test_demo_" + hex.EncodeToString(b[:]), work: t.TempDir()}
 	t.Cleanup(d.dropDB)
-	demo, err := client.Dial(client.Options{HostPort: live.address, Namespace: d.ns})
+	dc, err := client.Dial(client.Options{HostPort: live.address, Namespace: d.ns})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer demo.Close()
-	d.demo = demo
+	defer dc.Close()
+	d.demo = dc
 
 	// 0. While another demo runs in the same world, a second one is
 	// refused before it touches anything.
@@ -83,7 +85,7 @@ func TestDemo2024OnAUsedStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := holder.Exec(ctx, `SELECT pg_advisory_lock(hashtextextended($1, 0))`, officer.DemoLockKey(d.db)); err != nil {
+	if _, err := holder.Exec(ctx, `SELECT pg_advisory_lock(hashtextextended($1, 0))`, demo.LockKey(d.db)); err != nil {
 		t.Fatal(err)
 	}
 	out, err := d.run(filepath.Join(d.work, "refused.xlsx"))
@@ -93,14 +95,28 @@ func TestDemo2024OnAUsedStack(t *testing.T) {
 	}
 	holder.Close(ctx)
 
-	// 1. Ctrl-C while the grants wait for their signature: the demo
-	// terminates what it started.
+	// 1. Ctrl-C while the grants wait for their signature: the demo says
+	// where it stopped, and resuming from there completes the report.
 	out, err = d.runUntilGrants(os.Interrupt)
-	if err == nil || !strings.Contains(out, "running workflows in namespace "+d.ns+" terminated") {
-		t.Fatalf("interrupted demo: %v\n%s", err, out)
+	m := resumeHint.FindStringSubmatch(out)
+	if err == nil || m == nil {
+		t.Fatalf("interrupted demo: %v, no resume hint\n%s", err, out)
 	}
-	if n := d.running(); len(n) != 0 {
-		t.Fatalf("an interrupted demo left %d workflows running: %v", len(n), n)
+	resumed := filepath.Join(d.work, "resumed.xlsx")
+	if out, err = d.run(resumed, "--from", m[1]); err != nil {
+		t.Fatalf("demo resumed --from %s: %v\n%s", m[1], err, out)
+	}
+	if !strings.Contains(out, "881.242 €") || strings.Contains(out, "[1/") {
+		t.Errorf("demo resumed --from %s: no total of 881.242 €, or it began again from the first step:\n%s", m[1], out)
+	}
+	checkAnnualWorkbook(t, resumed)
+	// The government and the budget years are entities that run for good;
+	// every call and grant has ended.
+	grantPrefix := strings.TrimSuffix(workflows.GrantWorkflowID("AP-X"), "AP-X")
+	for _, id := range d.running() {
+		if strings.HasPrefix(id, workflows.CallWorkflowID("")) || strings.HasPrefix(id, grantPrefix) {
+			t.Errorf("the resumed demo left %s running", id)
+		}
 	}
 
 	// 2. kill -9 at the same point: nothing could clean up. Its grants'
@@ -119,7 +135,7 @@ func TestDemo2024OnAUsedStack(t *testing.T) {
 	waitFor(t, "a leftover grant's reminder timer to fire after the kill", func() bool {
 		for _, id := range left {
 			if strings.HasPrefix(id, strings.TrimSuffix(workflows.GrantWorkflowID("AP-X"), "AP-X")) {
-				if firedAfter(t, demo, id, killed) {
+				if firedAfter(t, dc, id, killed) {
 					due = id
 					return true
 				}
@@ -225,8 +241,8 @@ type demoRun struct {
 	work   string
 }
 
-func (d *demoRun) command(wb string) *exec.Cmd {
-	cmd := exec.Command(d.bin, "demo", "2024", "-o", wb, "--data", example("2024"), "--namespace", d.ns, "--database", d.db)
+func (d *demoRun) command(wb string, extra ...string) *exec.Cmd {
+	cmd := exec.Command(d.bin, append([]string{"demo", "2024", "-o", wb, "--data", example("2024"), "--namespace", d.ns, "--database", d.db}, extra...)...)
 	cmd.Env = append(os.Environ(),
 		"TEMPORAL_ADDRESS="+d.live.address, "TEMPORAL_NAMESPACE=default", "DATABASE_URL="+d.live.dbURL,
 		"SMTP_HOST=127.0.0.1", fmt.Sprintf("SMTP_PORT=%d", d.live.sink.SMTPPort), "SMTP_TLS=none", "SMTP_USER=", "SMTP_PASSWORD=",
@@ -234,8 +250,11 @@ func (d *demoRun) command(wb string) *exec.Cmd {
 	return cmd
 }
 
-func (d *demoRun) run(wb string) (string, error) {
-	out, err := d.command(wb).CombinedOutput()
+// resumeHint is how a stopped demo says where to resume it.
+var resumeHint = regexp.MustCompile("resume with `starter demo 2024 --from ([a-z-]+)`")
+
+func (d *demoRun) run(wb string, extra ...string) (string, error) {
+	out, err := d.command(wb, extra...).CombinedOutput()
 	return string(out), err
 }
 

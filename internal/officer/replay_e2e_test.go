@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/callcycle/callcycle/internal/demo"
 	"github.com/callcycle/callcycle/internal/money"
 )
 
@@ -15,7 +16,11 @@ func TestReplay2024(t *testing.T) {
 	s := newStack(t)
 	ctx := context.Background()
 	out := filepath.Join(t.TempDir(), "annual-report-2024.xlsx")
-	res, err := s.env.Demo2024(ctx, filepath.Join("..", "..", "examples", "2024"), out)
+	r, err := demo.New(s.env, filepath.Join("..", "..", "examples", "2024"), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Run(ctx, "", out)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, s.out)
 	}

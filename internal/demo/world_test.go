@@ -1,4 +1,4 @@
-package officer
+package demo
 
 import (
 	"errors"
@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/callcycle/callcycle/internal/config"
+	"github.com/callcycle/callcycle/internal/officer"
 )
 
 // The demo deletes what runs in its namespace and drops its database at
 // every run: it must refuse to be pointed at the stack's own.
-func TestDemoWorldRefusesTheStacksOwn(t *testing.T) {
-	stack := DemoWorld{
+func TestWorldRefusesTheStacksOwn(t *testing.T) {
+	stack := World{
 		Temporal:    config.Temporal{Address: "localhost:7233", Namespace: "default"},
 		DatabaseURL: "postgres://callcycle:callcycle@localhost:5432/callcycle?sslmode=disable",
 		Namespace:   "callcycle-demo", Database: "callcycle_demo",
@@ -21,18 +22,18 @@ func TestDemoWorldRefusesTheStacksOwn(t *testing.T) {
 		t.Fatalf("the default world: %q %v", u, err)
 	}
 	for name, c := range map[string]struct {
-		change func(*DemoWorld)
+		change func(*World)
 		want   string
 	}{
-		"stack's namespace": {func(w *DemoWorld) { w.Namespace = "default" }, "stack's own namespace"},
-		"stack's database":  {func(w *DemoWorld) { w.Database = "callcycle" }, "stack's own database"},
-		"quoted database":   {func(w *DemoWorld) { w.Database = `x"; DROP DATABASE callcycle; --` }, "want a PostgreSQL database name"},
-		"empty namespace":   {func(w *DemoWorld) { w.Namespace = "" }, "want a Temporal namespace name"},
+		"stack's namespace": {func(w *World) { w.Namespace = "default" }, "stack's own namespace"},
+		"stack's database":  {func(w *World) { w.Database = "callcycle" }, "stack's own database"},
+		"quoted database":   {func(w *World) { w.Database = `x"; DROP DATABASE callcycle; --` }, "want a PostgreSQL database name"},
+		"empty namespace":   {func(w *World) { w.Namespace = "" }, "want a Temporal namespace name"},
 	} {
 		w := stack
 		c.change(&w)
 		_, err := w.check()
-		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), c.want) {
+		if !errors.Is(err, officer.ErrUsage) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: want a refusal about %q, got %v", name, c.want, err)
 		}
 	}

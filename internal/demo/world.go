@@ -1,4 +1,4 @@
-package officer
+package demo
 
 import (
 	"context"
@@ -30,7 +30,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
-// DemoWorld is where `starter demo 2024` replays the 2024 report: a
+// World is where `starter demo 2024` replays the 2024 report: a
 // Temporal namespace and a PostgreSQL database of its own on the stack's
 // servers, worked by a worker inside the demo process.
 //
@@ -40,33 +40,40 @@ import (
 // a stack that is used (government installed, an earlier replay) it could
 // not run again; and its grants run on compressed time, so any of them
 // left behind by a stopped replay and picked up by the stack's worker
-// mails a reminder every second. Here each run starts from an empty world
-// (the previous run's workflows deleted, its database made anew), and
+// mails a reminder every second. Here a run from the start begins with an
+// empty world (the previous run's workflows deleted, its database made
+// anew), a resumed run (--from) with the world a stopped run left; and
 // only the demo process polls the namespace: when it stops, however it
 // stops (error, Ctrl-C, kill -9), nothing of the demo runs any more. The
 // stack's own namespace, government, calls and database are never
 // touched. Unique ids per run would still share the stack's government
 // and worker; terminating on exit alone misses a killed process.
-type DemoWorld struct {
+type World struct {
 	Temporal    config.Temporal // the stack's server; Namespace is the stack's and is not used
 	DatabaseURL string          // the stack's database; the demo's sits beside it on the same server
 	SMTP        mailer.Config   // the stack's mail relay: the demo's mails are meant to be seen
 	OutputDir   string          // the demo's worker writes under OutputDir/<Namespace>
 	Namespace   string          // the demo's own namespace, created if missing
 	Database    string          // the demo's own database, made anew at every run
+	Data        string          // the 2024 data: examples/2024
 	Log         *slog.Logger
+	Out         io.Writer // the steps, and the annual report's figures
+	By          string    // who acts, as recorded in the audit
+	// Runner and BeforeStep are passed to the Replay (nil: the defaults).
+	Runner     Runner
+	BeforeStep func(context.Context, Step) error
 }
 
-// DemoRetention is how long the demo's namespace keeps closed workflows:
+// Retention is how long the demo's namespace keeps closed workflows:
 // long enough to look at a run in the UI, short enough not to pile up.
-const DemoRetention = 24 * time.Hour
+const Retention = 24 * time.Hour
 
 var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 var namespaceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$`)
 
 // check refuses a world that would be the stack's own: the demo drops
 // its database and terminates its workflows.
-func (w DemoWorld) check() (demoURL string, err error) {
+func (w World) check() (demoURL string, err error) {
 	if !namespaceName.MatchString(w.Namespace) {
 		return "", usage("--namespace: want a Temporal namespace name such as callcycle-demo, got %q", w.Namespace)
 	}
@@ -87,23 +94,28 @@ func (w DemoWorld) check() (demoURL string, err error) {
 	return u.String(), nil
 }
 
-// DemoLockKey names the advisory lock a demo holds on the stack's
+// LockKey names the advisory lock a demo holds on the stack's
 // database while it runs in database db.
-func DemoLockKey(db string) string { return "callcycle demo world " + db }
+func LockKey(db string) string { return "callcycle demo world " + db }
 
-// RunDemo2024 prepares the demo's world and runs Demo2024 in it. Out,
-// Progress and By of e are used; its Temporal client and pool are not
-// (they are the stack's).
-func (e Env) RunDemo2024(ctx context.Context, w DemoWorld, dir, out string) (res workflows.AnnualReportResult, err error) {
+// Run prepares the demo's world and runs the replay in it from the step
+// named from, writing the annual report to report. From the start (from
+// ""), the world is made anew: what an earlier run left in the namespace
+// is deleted and the database is made again. From a later step, the
+// world is the one an earlier run left, and the replay goes on in it.
+func (w World) Run(ctx context.Context, from, report string) (res workflows.AnnualReportResult, err error) {
 	demoURL, err := w.check()
 	if err != nil {
+		return res, err
+	}
+	if _, err := StepsFrom(from); err != nil {
 		return res, err
 	}
 	log := w.Log
 	if log == nil {
 		log = app.Logger("error")
 	}
-	step := func(format string, args ...any) { fmt.Fprintf(e.Out, "== "+format+"\n", args...) }
+	say := func(format string, args ...any) { fmt.Fprintf(w.Out, format+"\n", args...) }
 
 	// One demo per world at a time: a second one would delete the first
 	// one's workflows and drop its database under it. The lock is the
@@ -114,7 +126,7 @@ func (e Env) RunDemo2024(ctx context.Context, w DemoWorld, dir, out string) (res
 	}
 	defer admin.Close(context.WithoutCancel(ctx))
 	var locked bool
-	if err := admin.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, DemoLockKey(w.Database)).Scan(&locked); err != nil {
+	if err := admin.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, LockKey(w.Database)).Scan(&locked); err != nil {
 		return res, err
 	}
 	if !locked {
@@ -128,27 +140,16 @@ func (e Env) RunDemo2024(ctx context.Context, w DemoWorld, dir, out string) (res
 		return res, err
 	}
 	defer c.Close()
-	step("demo world: Temporal namespace %s, database %s (the stack's own are not touched)", w.Namespace, w.Database)
+	say("== demo world: Temporal namespace %s, database %s (the stack's own are not touched)", w.Namespace, w.Database)
 	if err := ensureDemoNamespace(ctx, c, w.Namespace); err != nil {
 		return res, err
 	}
-	// Before any worker polls the namespace again: a previous run's grants
-	// must not get the chance to mail. Deleted, not only terminated: the
-	// calls' and grants' workflow ids can be used once per namespace.
-	n, err := clearNamespace(ctx, c, w.Namespace)
-	if err != nil {
-		return res, fmt.Errorf("clear namespace %s: %w", w.Namespace, err)
-	}
-	if n > 0 {
-		fmt.Fprintf(e.Out, "   %d workflows of an earlier demo run deleted\n", n)
-	}
-	for _, q := range []string{
-		`DROP DATABASE IF EXISTS ` + pgx.Identifier{w.Database}.Sanitize() + ` WITH (FORCE)`,
-		`CREATE DATABASE ` + pgx.Identifier{w.Database}.Sanitize(),
-	} {
-		if _, err := admin.Exec(ctx, q); err != nil {
-			return res, fmt.Errorf("make the demo's database %s anew beside DATABASE_URL's (the role needs CREATEDB): %w", w.Database, err)
+	if from == "" {
+		if err := w.makeAnew(ctx, c, admin); err != nil {
+			return res, err
 		}
+	} else if err := w.resumable(ctx, c, admin); err != nil {
+		return res, err
 	}
 	pool, err := app.OpenDB(ctx, demoURL)
 	if err != nil {
@@ -158,61 +159,95 @@ func (e Env) RunDemo2024(ctx context.Context, w DemoWorld, dir, out string) (res
 	if _, err := migrations.Up(ctx, pool); err != nil {
 		return res, err
 	}
-	m, err := mailer.New(w.SMTP)
+	wk, err := w.startWorker(c, pool, log)
 	if err != nil {
 		return res, err
 	}
-	outDir := filepath.Join(w.OutputDir, w.Namespace)
-	if err := os.MkdirAll(outDir, 0o750); err != nil {
-		return res, fmt.Errorf("OUTPUT_DIR: %w", err)
-	}
-	wk := worker.New(c, workflows.TaskQueue, worker.Options{})
-	workflows.Register(wk)
-	wk.RegisterActivity(&activities.Activities{DB: pool, Mailer: m, Temporal: c, OutputDir: outDir, Log: log})
-	if err := wk.Start(); err != nil {
+	// However the replay ends, the worker stops with it: nothing of the
+	// demo runs once this process ends. A replay that stopped leaves its
+	// workflows as they are, waiting for a worker, so that it can be
+	// resumed from the step where it stopped.
+	defer wk.Stop()
+	if err = ensureGovernment(ctx, c); err != nil {
 		return res, err
 	}
-	stopped := false
-	stopWorker := func() {
-		if !stopped {
-			stopped = true
-			wk.Stop()
-		}
-	}
-	defer stopWorker()
-	// A run that fails or is interrupted leaves its workflows terminated
-	// rather than waiting for a worker (their histories stay in the UI);
-	// a killed one leaves them waiting, inert, until the next run.
-	defer func() {
-		if err == nil {
-			return
-		}
-		stopWorker()
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		if n, terr := terminateRunning(cctx, c, w.Namespace, "the demo stopped: "+err.Error()); terr != nil {
-			fmt.Fprintf(e.Out, "demo stopped; its workflows in namespace %s could not all be terminated (%v): the next run will\n", w.Namespace, terr)
-		} else {
-			fmt.Fprintf(e.Out, "demo stopped; its %d running workflows in namespace %s terminated\n", n, w.Namespace)
-		}
-	}()
-	if err = EnsureGovernment(ctx, c); err != nil {
+	r, err := newInWorld(c, pool, w.Out, w.By, w.Data)
+	if err != nil {
 		return res, err
 	}
-	demo := e
-	demo.Temporal, demo.DB = c, pool
-	res, err = demo.Demo2024(ctx, dir, out)
+	defer os.RemoveAll(r.Work)
+	r.Runner, r.BeforeStep = w.Runner, w.BeforeStep
+	res, err = r.Run(ctx, from, report)
+	var stopped *StoppedError
+	if errors.As(err, &stopped) {
+		say("demo stopped at step %s: %v\nits workflows wait, inert, in namespace %s: resume with `starter demo 2024 --from %s`, or run it again from the start",
+			stopped.Step, stopped.Err, w.Namespace, stopped.Step)
+	}
 	if err != nil {
 		return res, err
 	}
 	// The last notices (grants closed...) may still be in the outbox:
 	// once this process ends nothing sends them.
-	if err = drainOutbox(ctx, pool, e.Out); err != nil {
+	if err = drainOutbox(ctx, pool, w.Out); err != nil {
 		return res, err
 	}
-	fmt.Fprintf(e.Out, "the demo's workflows are in Temporal namespace %s (local stack: http://localhost:8233/namespaces/%s/workflows); run it again at will\n",
+	say("the demo's workflows are in Temporal namespace %s (local stack: http://localhost:8233/namespaces/%s/workflows); run it again at will",
 		w.Namespace, url.PathEscape(w.Namespace))
 	return res, nil
+}
+
+// startWorker starts the demo's own worker on its namespace, as the
+// worker binary registers it.
+func (w World) startWorker(c client.Client, pool *pgxpool.Pool, log *slog.Logger) (worker.Worker, error) {
+	m, err := mailer.New(w.SMTP)
+	if err != nil {
+		return nil, err
+	}
+	outDir := filepath.Join(w.OutputDir, w.Namespace)
+	if err := os.MkdirAll(outDir, 0o750); err != nil {
+		return nil, fmt.Errorf("OUTPUT_DIR: %w", err)
+	}
+	wk := worker.New(c, workflows.TaskQueue, worker.Options{})
+	workflows.Register(wk)
+	wk.RegisterActivity(&activities.Activities{DB: pool, Mailer: m, Temporal: c, OutputDir: outDir, Log: log})
+	return wk, wk.Start()
+}
+
+// makeAnew empties the namespace and makes the database again, before
+// any worker polls the namespace: a previous run's grants must not get
+// the chance to mail. Deleted, not only terminated: the calls' and
+// grants' workflow ids can be used once per namespace.
+func (w World) makeAnew(ctx context.Context, c client.Client, admin *pgx.Conn) error {
+	n, err := clearNamespace(ctx, c, w.Namespace)
+	if err != nil {
+		return fmt.Errorf("clear namespace %s: %w", w.Namespace, err)
+	}
+	if n > 0 {
+		fmt.Fprintf(w.Out, "   %d workflows of an earlier demo run deleted\n", n)
+	}
+	for _, q := range []string{
+		`DROP DATABASE IF EXISTS ` + pgx.Identifier{w.Database}.Sanitize() + ` WITH (FORCE)`,
+		`CREATE DATABASE ` + pgx.Identifier{w.Database}.Sanitize(),
+	} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			return fmt.Errorf("make the demo's database %s anew beside DATABASE_URL's (the role needs CREATEDB): %w", w.Database, err)
+		}
+	}
+	return nil
+}
+
+// resumable refuses to resume where no earlier run left anything.
+func (w World) resumable(ctx context.Context, c client.Client, admin *pgx.Conn) error {
+	var db bool
+	if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)`, w.Database).Scan(&db); err != nil {
+		return err
+	}
+	_, err := c.DescribeWorkflowExecution(ctx, workflows.CallWorkflowID(calls[0].id), "")
+	var nf *serviceerror.NotFound
+	if !db || errors.As(err, &nf) {
+		return usage("--from: no earlier demo in namespace %s and database %s to resume; run `starter demo 2024` from the start", w.Namespace, w.Database)
+	}
+	return err
 }
 
 // ensureDemoNamespace registers the namespace and the workflows' search
@@ -226,7 +261,7 @@ func ensureDemoNamespace(ctx context.Context, c client.Client, ns string) error 
 		_, err = svc.RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{
 			Namespace:                        ns,
 			Description:                      "callcycle: `starter demo 2024`, the 2024 report replayed; cleared at every run",
-			WorkflowExecutionRetentionPeriod: durationpb.New(DemoRetention),
+			WorkflowExecutionRetentionPeriod: durationpb.New(Retention),
 		})
 		var exists *serviceerror.NamespaceAlreadyExists
 		if errors.As(err, &exists) {
@@ -329,45 +364,6 @@ func clearNamespace(ctx context.Context, c client.Client, ns string) (int, error
 		}
 	}
 	return len(deleted), nil
-}
-
-// terminateRunning terminates every running workflow of the namespace
-// and returns how many it terminated. It lists until the list is empty:
-// visibility may show a workflow as running a moment after it closed.
-func terminateRunning(ctx context.Context, c client.Client, ns, reason string) (int, error) {
-	done := map[string]bool{}
-	for {
-		resp, err := c.WorkflowService().ListWorkflowExecutions(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Namespace: ns, PageSize: 1000, Query: `ExecutionStatus = "Running"`,
-		})
-		if err != nil {
-			return len(done), err
-		}
-		if len(resp.Executions) == 0 {
-			return len(done), nil
-		}
-		fresh := 0
-		for _, x := range resp.Executions {
-			id := x.Execution.WorkflowId + "/" + x.Execution.RunId
-			if done[id] {
-				continue
-			}
-			err := c.TerminateWorkflow(ctx, x.Execution.WorkflowId, x.Execution.RunId, reason)
-			var nf *serviceerror.NotFound
-			if err != nil && !errors.As(err, &nf) {
-				return len(done), fmt.Errorf("terminate %s: %w", x.Execution.WorkflowId, err)
-			}
-			done[id] = true
-			fresh++
-		}
-		if fresh == 0 { // only ones already terminated, still listed
-			select {
-			case <-ctx.Done():
-				return len(done), ctx.Err()
-			case <-time.After(200 * time.Millisecond):
-			}
-		}
-	}
 }
 
 // drainOutbox waits until every mail of the demo left, or says how many
