@@ -322,28 +322,41 @@ func (a *Activities) heldElsewhere(ctx context.Context, in DeliverMailInput) err
 		ErrTypeMailHeld, temporal.ApplicationErrorOptions{NextRetryDelay: delay})
 }
 
+// inFlight: row m, taken over from an expired claim, is the one that
+// claim's attempt was sending (its first unsent row in mail_id order).
+const inFlight = `CASE WHEN m.status = 'sending' THEN m.mail_id = (
+	SELECT min(o.mail_id) FROM mail_log o
+	WHERE o.call_id = m.call_id AND o.status = 'sending' AND o.claim_token = m.claim_token) ELSE false END`
+
 type claimed struct {
 	id  int64
 	msg mailer.Message
 }
 
 // claim takes up to deliverBatch unsent rows: pending ones, and those
-// whose claim expired. Of an expired claim's rows the first one still
-// unsent (in mail_id order, the order the attempt sent them) is the one
-// it may have handed to the relay: flagged in_doubt, its send is counted
-// as a resend; the others it never reached.
+// whose claim expired, and returns them in mail_id order, the order the
+// attempt sends them. Of an expired claim's rows the first one still
+// unsent in that order is the one its attempt may have handed to the
+// relay: flagged in_doubt, its send is counted as a resend; the others it
+// never reached. That inference holds only because every attempt sends
+// in mail_id order: UPDATE ... RETURNING gives its rows in the join's
+// order (a HashAggregate over the IN list: 58, 8, 184, ...), so the order
+// is imposed outside the UPDATE. Before it was, a takeover flagged a row
+// the dead attempt had not reached and the mail it was sending went out
+// twice uncounted (the crash test's and the fault run's 0 resends).
 func (a *Activities) claim(ctx context.Context, callID, ref, token string) ([]claimed, error) {
 	rows, err := a.DB.Query(ctx, `
-		UPDATE mail_log m SET status = 'sending', claim_token = $2, claimed_at = now(), attempts = attempts + 1,
-			in_doubt = m.in_doubt OR CASE WHEN m.status = 'sending' THEN m.mail_id = (
-				SELECT min(o.mail_id) FROM mail_log o
-				WHERE o.call_id = m.call_id AND o.status = 'sending' AND o.claim_token = m.claim_token) ELSE false END
-		WHERE mail_id IN (
-			SELECT mail_id FROM mail_log
-			WHERE call_id = $1 AND ($5 = '' OR reference = $5)
-				AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - $3::interval))
-			ORDER BY mail_id LIMIT $4 FOR UPDATE SKIP LOCKED)
-		RETURNING mail_id, message_id, recipient, subject, body_text, body_html, language, COALESCE(attachment_path, '')`,
+		WITH c AS (
+			UPDATE mail_log m SET status = 'sending', claim_token = $2, claimed_at = now(), attempts = attempts + 1,
+				resends = m.resends + (m.in_doubt AND `+inFlight+`)::int,
+				in_doubt = m.in_doubt OR `+inFlight+`
+			WHERE mail_id IN (
+				SELECT mail_id FROM mail_log
+				WHERE call_id = $1 AND ($5 = '' OR reference = $5)
+					AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - $3::interval))
+				ORDER BY mail_id LIMIT $4 FOR UPDATE SKIP LOCKED)
+			RETURNING mail_id, message_id, recipient, subject, body_text, body_html, language, COALESCE(attachment_path, '') AS attachment_path)
+		SELECT * FROM c ORDER BY mail_id`,
 		callID, token, a.claimLease().String(), deliverBatch, ref)
 	if err != nil {
 		return nil, err
@@ -359,9 +372,15 @@ func (a *Activities) claim(ctx context.Context, callID, ref, token string) ([]cl
 // the lease, flagging doubt (0: none) as possibly delivered; cause is
 // returned for Temporal to retry. If PostgreSQL is down the rows stay
 // claimed and are taken over after the lease (flagged then).
+//
+// in_doubt says the row may already have reached the relay once; every
+// later send that may have reached it is a resend. So a row flagged again
+// while already in doubt (a second answer to the dot lost) counts the
+// earlier doubtful copy now, as a 250 does in markSent: resends may count
+// a copy the relay never took, never miss one it did.
 func (a *Activities) release(ctx context.Context, token string, doubt int64, cause error) error {
 	_, err := a.DB.Exec(context.WithoutCancel(ctx), `UPDATE mail_log SET status = 'pending', claim_token = NULL, last_error = $2,
-			in_doubt = in_doubt OR mail_id = $3
+			resends = resends + (in_doubt AND mail_id = $3)::int, in_doubt = in_doubt OR mail_id = $3
 		WHERE claim_token = $1 AND status = 'sending'`, token, cause.Error(), doubt)
 	if err != nil {
 		return errors.Join(cause, err)

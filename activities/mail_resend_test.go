@@ -155,17 +155,85 @@ func TestDeliverMailTakeoverCountsOnlyTheMailInFlight(t *testing.T) {
 	f.wantDelivered(t, ids, map[string]int{ids[0]: 2})
 }
 
-// cutAfterFirstAccept is a TCP proxy to the relay at port that, the first
-// time the relay accepts a message ("250 ... queued"), closes the client's
-// connection instead of passing that answer on. Later connections pass.
-func cutAfterFirstAccept(t *testing.T, port int) int {
+// The relay takes a mail and PostgreSQL is unreachable for its mark and
+// for the hand-back (the fault run's restart), so the rows stay claimed
+// as a killed worker leaves them. The takeover after the lease must flag
+// the mail the relay took, whichever of the batch the attempt sent first:
+// with 40 rows the claim's UPDATE returns them out of mail_id order, and
+// a takeover that flagged the first row in mail_id order left this
+// resend uncounted.
+func TestDeliverMailTakeoverAfterLostMarkCountsTheMailTheRelayTook(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ids := f.announce(t, 40)
+	// "Down": any update of a claimed row (the mark, the hand-back) fails.
+	_, err := f.db.Exec(context.Background(), `
+		CREATE FUNCTION pg_down() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF OLD.status = 'sending' THEN RAISE EXCEPTION 'injected: PostgreSQL unreachable'; END IF;
+			RETURN NEW;
+		END $$;
+		CREATE TRIGGER pg_down BEFORE UPDATE ON mail_log FOR EACH ROW EXECUTE FUNCTION pg_down();`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.env.ExecuteActivity(f.acts.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID}); err == nil {
+		t.Fatal("want the attempt to fail when its mark fails")
+	}
+	got := f.sink.Messages(t)
+	if len(got) != 1 {
+		t.Fatalf("sink after the lost mark: %d messages, want the one the relay took", len(got))
+	}
+	if n := f.count(t, `SELECT count(*) FROM mail_log WHERE status = 'sending'`); n != len(ids) {
+		t.Fatalf("%d rows still claimed, want all %d (neither mark nor hand-back reached the database)", n, len(ids))
+	}
+	// PostgreSQL is back; the claim's lease has expired.
+	if _, err := f.db.Exec(context.Background(), `DROP TRIGGER pg_down ON mail_log;
+		UPDATE mail_log SET claimed_at = now() - interval '1 hour'`); err != nil {
+		t.Fatal(err)
+	}
+	f.run(t, f.acts.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID}, nil)
+	f.wantDelivered(t, ids, map[string]int{got[0].MessageID: 2})
+}
+
+// The answer to the dot is lost twice for the same mail: the relay may
+// hold three copies, and both copies after the first are counted.
+func TestDeliverMailAnswerLostTwiceCountsBothResends(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ids := f.announce(t, 1)
+	p := cutAfterAccepts(t, f.sink.SMTPPort, 2)
+	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: p, TLS: "none", From: "callcycle <noreply@callcycle.test>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := *f.acts
+	cut.Mailer = m
+	f.env.RegisterActivity(&cut)
+	for i := range 2 {
+		if _, err := f.env.ExecuteActivity(cut.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID}); err == nil {
+			t.Fatalf("attempt %d: want a failure when the answer to the dot is lost", i+1)
+		}
+	}
+	f.run(t, cut.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID}, nil)
+	f.wantDelivered(t, ids, map[string]int{ids[0]: 3})
+}
+
+// cutAfterFirstAccept is cutAfterAccepts(t, port, 1).
+func cutAfterFirstAccept(t *testing.T, port int) int { return cutAfterAccepts(t, port, 1) }
+
+// cutAfterAccepts is a TCP proxy to the relay at port that, the first
+// `times` times the relay accepts a message ("250 ... queued"), closes the
+// client's connection instead of passing that answer on. Then it passes.
+func cutAfterAccepts(t *testing.T, port, times int) int {
 	t.Helper()
+	var mu sync.Mutex
+	cuts := 0
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	var once sync.Once
 	go func() {
 		for {
 			c, err := l.Accept()
@@ -185,12 +253,14 @@ func cutAfterFirstAccept(t *testing.T, port int) int {
 				for {
 					n, err := r.Read(buf)
 					if n > 0 {
-						cut := false
 						if bytes.Contains(buf[:n], []byte(" queued")) {
-							once.Do(func() { cut = true })
-						}
-						if cut {
-							return
+							mu.Lock()
+							cut := cuts < times
+							cuts++
+							mu.Unlock()
+							if cut {
+								return
+							}
 						}
 						if _, err := c.Write(buf[:n]); err != nil {
 							return
