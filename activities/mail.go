@@ -204,6 +204,7 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 		}
 	}()
 	for {
+		held := time.Now() // no later than the claim's claimed_at
 		batch, err := a.claim(ctx, in.CallID, in.Reference, token)
 		if err != nil {
 			return res, err
@@ -216,7 +217,7 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 				return res, err
 			}
 		}
-		for _, m := range batch {
+		for i, m := range batch {
 			if err := ctx.Err(); err != nil {
 				return res, err // cancelled: stop between mails
 			}
@@ -224,6 +225,13 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 			case <-stopping:
 				return res, workerStopping(res)
 			default:
+			}
+			if time.Since(held) > a.claimLease()/4 {
+				now := time.Now()
+				if err := a.renew(ctx, token, len(batch)-i); err != nil {
+					return res, err
+				}
+				held = now
 			}
 			activity.RecordHeartbeat(ctx, res)
 			err := sess.Send(m.msg)
@@ -293,6 +301,26 @@ func (a *Activities) markSent(ctx context.Context, id int64, token string) error
 	}
 	if err == nil && tag.RowsAffected() != 1 {
 		err = fmt.Errorf("mail %d: claim no longer held by this attempt", id)
+	}
+	return err
+}
+
+// renew pushes back the expiry of this attempt's claim, so that a batch
+// outlasting the lease (200 mails on a slow relay) is not taken over
+// while it is being sent. Without it a takeover raced the holder: the
+// holder sent its next mail too, and the takeover, whose snapshot still
+// showed the previous row unmarked (its mark in progress, row locked and
+// skipped), flagged that one instead: a copy nobody counted. Renewed a
+// quarter lease at the latest before each send, a claim expires only if
+// its attempt stalled for the rest of the lease, longer than a message
+// (the mailer's 30 s per-message timeout) and its mark (markTimeout, 15 s)
+// can take: 3/4 of a lease above a minute (the worker refuses shorter
+// ones) exceeds those 45 s. Fewer rows than the attempt still holds means it stalled past
+// the lease and was overtaken: it stops before sending another mail.
+func (a *Activities) renew(ctx context.Context, token string, holds int) error {
+	tag, err := a.DB.Exec(ctx, `UPDATE mail_log SET claimed_at = now() WHERE claim_token = $1 AND status = 'sending'`, token)
+	if err == nil && tag.RowsAffected() != int64(holds) {
+		err = fmt.Errorf("claim taken over by another attempt: %d of its %d unsent rows left", tag.RowsAffected(), holds)
 	}
 	return err
 }

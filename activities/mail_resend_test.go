@@ -3,14 +3,18 @@ package activities_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/mailer"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 )
 
 // A mail is never lost, at worst resent with its Message-ID, and the
@@ -263,6 +267,83 @@ func cutAfterAccepts(t *testing.T, port, times int) int {
 							}
 						}
 						if _, err := c.Write(buf[:n]); err != nil {
+							return
+						}
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// A batch that outlasts the claim lease on a slow relay keeps its claim
+// (renewed as it goes): a second attempt meanwhile finds the mails held
+// instead of taking them over and sending them beside the first.
+func TestDeliverMailLongBatchKeepsItsClaim(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ids := f.announce(t, 20)
+	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: slowRelay(t, f.sink.SMTPPort, 100*time.Millisecond),
+		TLS: "none", From: "callcycle <noreply@callcycle.test>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := *f.acts
+	slow.Mailer, slow.ClaimLease = m, 4*time.Second // 20 mails of 4 replies: some 8 s
+	f.acts.ClaimLease = slow.ClaimLease
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(&slow)
+	first := make(chan error, 1)
+	go func() {
+		_, err := env.ExecuteActivity(slow.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID})
+		first <- err
+	}()
+	time.Sleep(5 * time.Second) // past the lease of the first claim
+	_, err = f.env.ExecuteActivity(f.acts.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID})
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != activities.ErrTypeMailHeld {
+		t.Errorf("second attempt during the long batch: %v, want a %s error", err, activities.ErrTypeMailHeld)
+	}
+	if err := <-first; err != nil {
+		t.Fatalf("first attempt: %v", err)
+	}
+	f.wantDelivered(t, ids, nil)
+}
+
+// slowRelay is a TCP proxy to the relay at port delaying each chunk the
+// relay sends back.
+func slowRelay(t *testing.T, port int, delay time.Duration) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			r, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go func() { _, _ = io.Copy(r, c); r.Close() }()
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				for {
+					n, err := r.Read(buf)
+					if n > 0 {
+						time.Sleep(delay)
+						if _, werr := c.Write(buf[:n]); werr != nil {
 							return
 						}
 					}
