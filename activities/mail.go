@@ -36,17 +36,29 @@ import (
 // 250 leave a row that is still unsent and is sent again, with the same
 // Message-ID (derived from the business key), so mail clients and our
 // tests recognise the copy. Such rows are flagged in_doubt (the mail in
-// flight when an attempt ended: with one mail in flight at a time it is
-// the attempt's first unmarked row), and the resend that follows is
-// counted in mail_log.resends for operators.
+// flight when an attempt ended: named by the attempt when it can still
+// write, else inferred at takeover; an attempt sends in mail_id order, one
+// mail at a time, so it is the attempt's first unmarked row), and every
+// send after that is counted in mail_log.resends for operators. resends
+// may count a copy the relay never took, and misses none it took, but in
+// one window below.
 //
 // A row held by an attempt that died is taken over once its claim lease
-// expires. Every DeliverMail that finds unsent rows of its scope held by
-// another attempt fails with MailHeld, so Temporal retries it until they
-// are sent: no held mail waits for the workflow's next delivery. Marks
-// are committed without waiting for the WAL flush; a crash of PostgreSQL
-// itself (not a clean restart) may forget the last marks, which then
-// means resends, not losses.
+// expires; a live attempt renews its claim as it goes (see renew). Every
+// DeliverMail that finds unsent rows of its scope held by another attempt
+// fails with MailHeld, so Temporal retries it until they are sent: no held
+// mail waits for the workflow's next delivery.
+//
+// The window where a resend is not counted: marks are committed without
+// waiting for the WAL flush (synchronous_commit off), so a crash of
+// PostgreSQL itself (kill -9, immediate shutdown, power loss) forgets the
+// marks of the last few hundred ms (up to 3 × wal_writer_delay). Those
+// rows are 'sending' again under the attempt's claim, and its mark of the
+// mail in flight failed with the server. The takeover flags the first of
+// them only. All are resent, so after such a crash up to (lost marks)
+// copies go uncounted: still resends, never losses. A clean restart
+// (pg_ctlcluster restart, a fast shutdown, as the fault run does) flushes
+// the WAL and loses no mark, so it leaves no uncounted copy.
 
 // DefaultClaimLease is how long a claimed row is left alone before another
 // attempt may send it. It exceeds the activity's heartbeat timeout so an
