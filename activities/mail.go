@@ -36,17 +36,29 @@ import (
 // 250 leave a row that is still unsent and is sent again, with the same
 // Message-ID (derived from the business key), so mail clients and our
 // tests recognise the copy. Such rows are flagged in_doubt (the mail in
-// flight when an attempt ended: with one mail in flight at a time it is
-// the attempt's first unmarked row), and the resend that follows is
-// counted in mail_log.resends for operators.
+// flight when an attempt ended: named by the attempt when it can still
+// write, else inferred at takeover; an attempt sends in mail_id order, one
+// mail at a time, so it is the attempt's first unmarked row), and every
+// send after that is counted in mail_log.resends for operators. resends
+// may count a copy the relay never took, and misses none it took, but in
+// one window below.
 //
 // A row held by an attempt that died is taken over once its claim lease
-// expires. Every DeliverMail that finds unsent rows of its scope held by
-// another attempt fails with MailHeld, so Temporal retries it until they
-// are sent: no held mail waits for the workflow's next delivery. Marks
-// are committed without waiting for the WAL flush; a crash of PostgreSQL
-// itself (not a clean restart) may forget the last marks, which then
-// means resends, not losses.
+// expires; a live attempt renews its claim as it goes (see renew). Every
+// DeliverMail that finds unsent rows of its scope held by another attempt
+// fails with MailHeld, so Temporal retries it until they are sent: no held
+// mail waits for the workflow's next delivery.
+//
+// The window where a resend is not counted: marks are committed without
+// waiting for the WAL flush (synchronous_commit off), so a crash of
+// PostgreSQL itself (kill -9, immediate shutdown, power loss) forgets the
+// marks of the last few hundred ms (up to 3 × wal_writer_delay). Those
+// rows are 'sending' again under the attempt's claim, and its mark of the
+// mail in flight failed with the server. The takeover flags the first of
+// them only. All are resent, so after such a crash up to (lost marks)
+// copies go uncounted: still resends, never losses. A clean restart
+// (pg_ctlcluster restart, a fast shutdown, as the fault run does) flushes
+// the WAL and loses no mark, so it leaves no uncounted copy.
 
 // DefaultClaimLease is how long a claimed row is left alone before another
 // attempt may send it. It exceeds the activity's heartbeat timeout so an
@@ -204,6 +216,7 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 		}
 	}()
 	for {
+		held := time.Now() // no later than the claim's claimed_at
 		batch, err := a.claim(ctx, in.CallID, in.Reference, token)
 		if err != nil {
 			return res, err
@@ -216,7 +229,7 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 				return res, err
 			}
 		}
-		for _, m := range batch {
+		for i, m := range batch {
 			if err := ctx.Err(); err != nil {
 				return res, err // cancelled: stop between mails
 			}
@@ -224,6 +237,13 @@ func (a *Activities) DeliverMail(ctx context.Context, in DeliverMailInput) (res 
 			case <-stopping:
 				return res, workerStopping(res)
 			default:
+			}
+			if time.Since(held) > a.claimLease()/4 {
+				now := time.Now()
+				if err := a.renew(ctx, token, len(batch)-i); err != nil {
+					return res, err
+				}
+				held = now
 			}
 			activity.RecordHeartbeat(ctx, res)
 			err := sess.Send(m.msg)
@@ -297,6 +317,26 @@ func (a *Activities) markSent(ctx context.Context, id int64, token string) error
 	return err
 }
 
+// renew pushes back the expiry of this attempt's claim, so that a batch
+// outlasting the lease (200 mails on a slow relay) is not taken over
+// while it is being sent. Without it a takeover raced the holder: the
+// holder sent its next mail too, and the takeover, whose snapshot still
+// showed the previous row unmarked (its mark in progress, row locked and
+// skipped), flagged that one instead: a copy nobody counted. Renewed a
+// quarter lease at the latest before each send, a claim expires only if
+// its attempt stalled for the rest of the lease, longer than a message
+// (the mailer's 30 s per-message timeout) and its mark (markTimeout, 15 s)
+// can take: 3/4 of a lease above a minute (the worker refuses shorter
+// ones) exceeds those 45 s. Fewer rows than the attempt still holds means it stalled past
+// the lease and was overtaken: it stops before sending another mail.
+func (a *Activities) renew(ctx context.Context, token string, holds int) error {
+	tag, err := a.DB.Exec(ctx, `UPDATE mail_log SET claimed_at = now() WHERE claim_token = $1 AND status = 'sending'`, token)
+	if err == nil && tag.RowsAffected() != int64(holds) {
+		err = fmt.Errorf("claim taken over by another attempt: %d of its %d unsent rows left", tag.RowsAffected(), holds)
+	}
+	return err
+}
+
 // ErrTypeMailHeld: unsent mails are claimed by another attempt (perhaps a
 // worker that died); retried until they are sent or their lease expires.
 const ErrTypeMailHeld = "MailHeld"
@@ -322,28 +362,41 @@ func (a *Activities) heldElsewhere(ctx context.Context, in DeliverMailInput) err
 		ErrTypeMailHeld, temporal.ApplicationErrorOptions{NextRetryDelay: delay})
 }
 
+// inFlight: row m, taken over from an expired claim, is the one that
+// claim's attempt was sending (its first unsent row in mail_id order).
+const inFlight = `CASE WHEN m.status = 'sending' THEN m.mail_id = (
+	SELECT min(o.mail_id) FROM mail_log o
+	WHERE o.call_id = m.call_id AND o.status = 'sending' AND o.claim_token = m.claim_token) ELSE false END`
+
 type claimed struct {
 	id  int64
 	msg mailer.Message
 }
 
 // claim takes up to deliverBatch unsent rows: pending ones, and those
-// whose claim expired. Of an expired claim's rows the first one still
-// unsent (in mail_id order, the order the attempt sent them) is the one
-// it may have handed to the relay: flagged in_doubt, its send is counted
-// as a resend; the others it never reached.
+// whose claim expired, and returns them in mail_id order, the order the
+// attempt sends them. Of an expired claim's rows the first one still
+// unsent in that order is the one its attempt may have handed to the
+// relay: flagged in_doubt, its send is counted as a resend; the others it
+// never reached. That inference holds only because every attempt sends
+// in mail_id order: UPDATE ... RETURNING gives its rows in the join's
+// order (a HashAggregate over the IN list: 58, 8, 184, ...), so the order
+// is imposed outside the UPDATE. Before it was, a takeover flagged a row
+// the dead attempt had not reached and the mail it was sending went out
+// twice uncounted (the crash test's and the fault run's 0 resends).
 func (a *Activities) claim(ctx context.Context, callID, ref, token string) ([]claimed, error) {
 	rows, err := a.DB.Query(ctx, `
-		UPDATE mail_log m SET status = 'sending', claim_token = $2, claimed_at = now(), attempts = attempts + 1,
-			in_doubt = m.in_doubt OR CASE WHEN m.status = 'sending' THEN m.mail_id = (
-				SELECT min(o.mail_id) FROM mail_log o
-				WHERE o.call_id = m.call_id AND o.status = 'sending' AND o.claim_token = m.claim_token) ELSE false END
-		WHERE mail_id IN (
-			SELECT mail_id FROM mail_log
-			WHERE call_id = $1 AND ($5 = '' OR reference = $5)
-				AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - $3::interval))
-			ORDER BY mail_id LIMIT $4 FOR UPDATE SKIP LOCKED)
-		RETURNING mail_id, message_id, recipient, subject, body_text, body_html, language, COALESCE(attachment_path, '')`,
+		WITH c AS (
+			UPDATE mail_log m SET status = 'sending', claim_token = $2, claimed_at = now(), attempts = attempts + 1,
+				resends = m.resends + (m.in_doubt AND `+inFlight+`)::int,
+				in_doubt = m.in_doubt OR `+inFlight+`
+			WHERE mail_id IN (
+				SELECT mail_id FROM mail_log
+				WHERE call_id = $1 AND ($5 = '' OR reference = $5)
+					AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - $3::interval))
+				ORDER BY mail_id LIMIT $4 FOR UPDATE SKIP LOCKED)
+			RETURNING mail_id, message_id, recipient, subject, body_text, body_html, language, COALESCE(attachment_path, '') AS attachment_path)
+		SELECT * FROM c ORDER BY mail_id`,
 		callID, token, a.claimLease().String(), deliverBatch, ref)
 	if err != nil {
 		return nil, err
@@ -359,9 +412,15 @@ func (a *Activities) claim(ctx context.Context, callID, ref, token string) ([]cl
 // the lease, flagging doubt (0: none) as possibly delivered; cause is
 // returned for Temporal to retry. If PostgreSQL is down the rows stay
 // claimed and are taken over after the lease (flagged then).
+//
+// in_doubt says the row may already have reached the relay once; every
+// later send that may have reached it is a resend. So a row flagged again
+// while already in doubt (a second answer to the dot lost) counts the
+// earlier doubtful copy now, as a 250 does in markSent: resends may count
+// a copy the relay never took, never miss one it did.
 func (a *Activities) release(ctx context.Context, token string, doubt int64, cause error) error {
 	_, err := a.DB.Exec(context.WithoutCancel(ctx), `UPDATE mail_log SET status = 'pending', claim_token = NULL, last_error = $2,
-			in_doubt = in_doubt OR mail_id = $3
+			resends = resends + (in_doubt AND mail_id = $3)::int, in_doubt = in_doubt OR mail_id = $3
 		WHERE claim_token = $1 AND status = 'sending'`, token, cause.Error(), doubt)
 	if err != nil {
 		return errors.Join(cause, err)

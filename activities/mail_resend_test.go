@@ -3,14 +3,18 @@ package activities_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/mailer"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 )
 
 // A mail is never lost, at worst resent with its Message-ID, and the
@@ -155,17 +159,85 @@ func TestDeliverMailTakeoverCountsOnlyTheMailInFlight(t *testing.T) {
 	f.wantDelivered(t, ids, map[string]int{ids[0]: 2})
 }
 
-// cutAfterFirstAccept is a TCP proxy to the relay at port that, the first
-// time the relay accepts a message ("250 ... queued"), closes the client's
-// connection instead of passing that answer on. Later connections pass.
-func cutAfterFirstAccept(t *testing.T, port int) int {
+// The relay takes a mail and PostgreSQL is unreachable for its mark and
+// for the hand-back (the fault run's restart), so the rows stay claimed
+// as a killed worker leaves them. The takeover after the lease must flag
+// the mail the relay took, whichever of the batch the attempt sent first:
+// with 40 rows the claim's UPDATE returns them out of mail_id order, and
+// a takeover that flagged the first row in mail_id order left this
+// resend uncounted.
+func TestDeliverMailTakeoverAfterLostMarkCountsTheMailTheRelayTook(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ids := f.announce(t, 40)
+	// "Down": any update of a claimed row (the mark, the hand-back) fails.
+	_, err := f.db.Exec(context.Background(), `
+		CREATE FUNCTION pg_down() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF OLD.status = 'sending' THEN RAISE EXCEPTION 'injected: PostgreSQL unreachable'; END IF;
+			RETURN NEW;
+		END $$;
+		CREATE TRIGGER pg_down BEFORE UPDATE ON mail_log FOR EACH ROW EXECUTE FUNCTION pg_down();`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.env.ExecuteActivity(f.acts.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID}); err == nil {
+		t.Fatal("want the attempt to fail when its mark fails")
+	}
+	got := f.sink.Messages(t)
+	if len(got) != 1 {
+		t.Fatalf("sink after the lost mark: %d messages, want the one the relay took", len(got))
+	}
+	if n := f.count(t, `SELECT count(*) FROM mail_log WHERE status = 'sending'`); n != len(ids) {
+		t.Fatalf("%d rows still claimed, want all %d (neither mark nor hand-back reached the database)", n, len(ids))
+	}
+	// PostgreSQL is back; the claim's lease has expired.
+	if _, err := f.db.Exec(context.Background(), `DROP TRIGGER pg_down ON mail_log;
+		UPDATE mail_log SET claimed_at = now() - interval '1 hour'`); err != nil {
+		t.Fatal(err)
+	}
+	f.run(t, f.acts.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID}, nil)
+	f.wantDelivered(t, ids, map[string]int{got[0].MessageID: 2})
+}
+
+// The answer to the dot is lost twice for the same mail: the relay may
+// hold three copies, and both copies after the first are counted.
+func TestDeliverMailAnswerLostTwiceCountsBothResends(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ids := f.announce(t, 1)
+	p := cutAfterAccepts(t, f.sink.SMTPPort, 2)
+	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: p, TLS: "none", From: "callcycle <noreply@callcycle.test>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := *f.acts
+	cut.Mailer = m
+	f.env.RegisterActivity(&cut)
+	for i := range 2 {
+		if _, err := f.env.ExecuteActivity(cut.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID}); err == nil {
+			t.Fatalf("attempt %d: want a failure when the answer to the dot is lost", i+1)
+		}
+	}
+	f.run(t, cut.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID}, nil)
+	f.wantDelivered(t, ids, map[string]int{ids[0]: 3})
+}
+
+// cutAfterFirstAccept is cutAfterAccepts(t, port, 1).
+func cutAfterFirstAccept(t *testing.T, port int) int { return cutAfterAccepts(t, port, 1) }
+
+// cutAfterAccepts is a TCP proxy to the relay at port that, the first
+// `times` times the relay accepts a message ("250 ... queued"), closes the
+// client's connection instead of passing that answer on. Then it passes.
+func cutAfterAccepts(t *testing.T, port, times int) int {
 	t.Helper()
+	var mu sync.Mutex
+	cuts := 0
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	var once sync.Once
 	go func() {
 		for {
 			c, err := l.Accept()
@@ -185,14 +257,93 @@ func cutAfterFirstAccept(t *testing.T, port int) int {
 				for {
 					n, err := r.Read(buf)
 					if n > 0 {
-						cut := false
 						if bytes.Contains(buf[:n], []byte(" queued")) {
-							once.Do(func() { cut = true })
-						}
-						if cut {
-							return
+							mu.Lock()
+							cut := cuts < times
+							cuts++
+							mu.Unlock()
+							if cut {
+								return
+							}
 						}
 						if _, err := c.Write(buf[:n]); err != nil {
+							return
+						}
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// A batch that outlasts the claim lease on a slow relay keeps its claim
+// (renewed as it goes): a second attempt meanwhile finds the mails held
+// instead of taking them over and sending them beside the first.
+func TestDeliverMailLongBatchKeepsItsClaim(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ids := f.announce(t, 20)
+	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: slowRelay(t, f.sink.SMTPPort, 100*time.Millisecond),
+		TLS: "none", From: "callcycle <noreply@callcycle.test>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := *f.acts
+	slow.Mailer, slow.ClaimLease = m, 4*time.Second // 20 mails of 4 replies: some 8 s
+	f.acts.ClaimLease = slow.ClaimLease
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(&slow)
+	first := make(chan error, 1)
+	go func() {
+		_, err := env.ExecuteActivity(slow.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID})
+		first <- err
+	}()
+	time.Sleep(5 * time.Second) // past the lease of the first claim
+	_, err = f.env.ExecuteActivity(f.acts.DeliverMail, activities.DeliverMailInput{CallID: f.call.ID})
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != activities.ErrTypeMailHeld {
+		t.Errorf("second attempt during the long batch: %v, want a %s error", err, activities.ErrTypeMailHeld)
+	}
+	if err := <-first; err != nil {
+		t.Fatalf("first attempt: %v", err)
+	}
+	f.wantDelivered(t, ids, nil)
+}
+
+// slowRelay is a TCP proxy to the relay at port delaying each chunk the
+// relay sends back.
+func slowRelay(t *testing.T, port int, delay time.Duration) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			r, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go func() { _, _ = io.Copy(r, c); r.Close() }()
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				for {
+					n, err := r.Read(buf)
+					if n > 0 {
+						time.Sleep(delay)
+						if _, werr := c.Write(buf[:n]); werr != nil {
 							return
 						}
 					}
