@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
@@ -52,14 +53,19 @@ type Runner interface {
 }
 
 // Patient skips an action that is done, does it once otherwise, and waits
-// up to Wait (default a minute) for what the action waits on and for the
-// state to show it done.
+// up to Wait for what the action waits on and for the state to show it
+// done. The default outlasts a mail claim's lease: a replay resumed after
+// its process was killed finds the mails that process was sending held
+// until their claim expires, and a grant's next step waits behind them.
 type Patient struct{ Wait time.Duration }
+
+// DefaultPatience is Patient's wait when Wait is zero.
+const DefaultPatience = activities.DefaultClaimLease + time.Minute
 
 func (p Patient) Run(ctx context.Context, a Action) error {
 	wait := p.Wait
 	if wait == 0 {
-		wait = time.Minute
+		wait = DefaultPatience
 	}
 	deadline := time.Now().Add(wait)
 	acted := false

@@ -207,7 +207,10 @@ func (w World) startWorker(c client.Client, pool *pgxpool.Pool, log *slog.Logger
 	if err := os.MkdirAll(outDir, 0o750); err != nil {
 		return nil, fmt.Errorf("OUTPUT_DIR: %w", err)
 	}
-	wk := worker.New(c, workflows.TaskQueue, worker.Options{})
+	// Stop waits for running activities: a mail delivery then hands its
+	// unsent mails back at once (activities.DeliverMail), instead of leaving
+	// them claimed for a lease a resumed replay would have to wait out.
+	wk := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: 15 * time.Second})
 	workflows.Register(wk)
 	wk.RegisterActivity(&activities.Activities{DB: pool, Mailer: m, Temporal: c, OutputDir: outDir, Log: log})
 	return wk, wk.Start()
