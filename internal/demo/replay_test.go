@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 )
 
 // Every step has a name of its own (what --from takes) and something to
@@ -27,7 +27,7 @@ func TestStepsFrom(t *testing.T) {
 	if err != nil || from[0].Name != "grants" || len(from) != len(all)-index(all, "grants") {
 		t.Errorf("--from grants: %d steps from %v, %v", len(from), from, err)
 	}
-	if _, err := StepsFrom("grant"); !errors.Is(err, officer.ErrUsage) {
+	if _, err := StepsFrom("grant"); operations.KindOf(err) != operations.Refused {
 		t.Errorf("--from grant: want a refusal, got %v", err)
 	}
 }
