@@ -12,6 +12,7 @@ import (
 // Every step has a name of its own (what --from takes) and something to
 // run; --from starts at the step named and refuses a name it lacks.
 func TestStepsFrom(t *testing.T) {
+	t.Parallel()
 	all := Steps()
 	seen := map[string]bool{}
 	for _, s := range all {
@@ -35,6 +36,7 @@ func TestStepsFrom(t *testing.T) {
 // Patient skips what is done, waits out ErrNotYet, waits for the state to
 // show what it did, and stops at a real error.
 func TestPatient(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	p := Patient{Wait: 2 * time.Second}
 	acts := 0

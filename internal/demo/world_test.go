@@ -11,6 +11,7 @@ import (
 // The demo deletes what runs in its namespace and drops its database at
 // every run: it must refuse to be pointed at the stack's own.
 func TestWorldRefusesTheStacksOwn(t *testing.T) {
+	t.Parallel()
 	stack := World{
 		Temporal:    config.Temporal{Address: "localhost:7233", Namespace: "default"},
 		DatabaseURL: "postgres://callcycle:callcycle@localhost:5432/callcycle?sslmode=disable",
