@@ -53,7 +53,10 @@ type Runner interface {
 
 // Patient skips an action that is done, does it once otherwise, and waits
 // up to Wait (default a minute) for what the action waits on and for the
-// state to show it done.
+// state to show it done. A refusal for the wrong stage is waited out
+// too: a resumed replay can find a workflow still applying what the
+// stopped run sent (a scores import whose worker died with the run),
+// which the new run's worker finishes; past Wait it is the answer.
 type Patient struct{ Wait time.Duration }
 
 func (p Patient) Run(ctx context.Context, a Action) error {
@@ -63,6 +66,7 @@ func (p Patient) Run(ctx context.Context, a Action) error {
 	}
 	deadline := time.Now().Add(wait)
 	acted := false
+	var refused error // the last wrong-stage refusal
 	for {
 		if a.Done != nil {
 			if ok, err := a.Done(ctx); err != nil || ok {
@@ -76,11 +80,16 @@ func (p Patient) Run(ctx context.Context, a Action) error {
 				return nil
 			case err == nil:
 				acted = true // now wait for the state to show it
+			case WrongStage(err):
+				refused = err
 			case !errors.Is(err, ErrNotYet):
 				return wrap(a, err)
 			}
 		}
 		if time.Now().After(deadline) {
+			if refused != nil {
+				return fmt.Errorf("%s: still refused after %s: %w", a.What, wait, refused)
+			}
 			what := "what it waits for did not come"
 			if acted {
 				what = "done, but the workflows did not show it"

@@ -61,8 +61,23 @@ func TestPatient(t *testing.T) {
 	if err := p.Run(ctx, Action{What: "broken", Do: func(context.Context) error { return boom }}); !errors.Is(err, boom) {
 		t.Errorf("a failing action: %v", err)
 	}
+	// A wrong-stage refusal is waited out (the workflow was still applying
+	// what a stopped run sent), and is the answer once the wait is over.
+	wrong := &operations.Error{Kind: operations.WrongStage, Message: "AP-X: another scores import is being applied"}
+	tries := 0
+	if err := p.Run(ctx, Action{What: "busy", Do: func(context.Context) error {
+		if tries++; tries < 3 {
+			return wrong
+		}
+		return nil
+	}}); err != nil || tries != 3 {
+		t.Errorf("an action refused for the wrong stage twice: tried %d times, %v", tries, err)
+	}
 	p.Wait = 300 * time.Millisecond
 	if err := p.Run(ctx, Action{What: "never", Do: func(context.Context) error { return ErrNotYet }}); err == nil {
 		t.Error("an action whose wait never ends succeeded")
+	}
+	if err := p.Run(ctx, Action{What: "stuck", Do: func(context.Context) error { return wrong }}); !WrongStage(err) || !Refused(err) {
+		t.Errorf("an action refused for the wrong stage for good: want the refusal, got %v", err)
 	}
 }
