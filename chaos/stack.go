@@ -8,8 +8,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/callcycle/callcycle/internal/demo"
 	"github.com/callcycle/callcycle/internal/launcher"
-	"github.com/callcycle/callcycle/internal/officer"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 )
@@ -25,7 +25,7 @@ type stack struct {
 	adminURL  string
 	tc        client.Client
 	db        *pgxpool.Pool
-	env       officer.Env
+	env       demo.Env
 	log       *eventLog
 }
 
@@ -83,7 +83,7 @@ func (s *stack) up(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.env = officer.Env{Temporal: s.tc, DB: s.db, Out: out, By: "chaos"}
+	s.env = demo.Env{Temporal: s.tc, DB: s.db, Out: out, By: "chaos"}
 	return nil
 }
 

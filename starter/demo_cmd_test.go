@@ -2,11 +2,10 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"strings"
 	"testing"
 
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 )
 
 // `demo 2024 --list` prints the steps without any service; --from with a
@@ -28,7 +27,7 @@ func TestDemoSteps(t *testing.T) {
 	if err != nil || !strings.Contains(out, " 1  sud-launch ") || !strings.Contains(out, "19  annual-report ") {
 		t.Errorf("--list: %v\n%s", err, out)
 	}
-	if _, err := run("2024", "--from", "grant"); !errors.Is(err, officer.ErrUsage) || !strings.Contains(err.Error(), `no step "grant"`) {
+	if _, err := run("2024", "--from", "grant"); operations.KindOf(err) != operations.Refused || !strings.Contains(err.Error(), `no step "grant"`) {
 		t.Errorf("--from grant: want a refusal naming the step, got %v", err)
 	}
 }

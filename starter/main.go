@@ -15,7 +15,6 @@ import (
 	"syscall"
 	_ "time/tzdata" // Brussels time must not depend on the host's zoneinfo
 
-	"github.com/callcycle/callcycle/internal/officer"
 	"github.com/callcycle/callcycle/internal/operations"
 )
 
@@ -42,7 +41,7 @@ func main() {
 // cannot be written).
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, officer.ErrUsage) || !started {
+	if errors.As(err, &u) || !started {
 		return 2
 	}
 	switch operations.KindOf(err) {

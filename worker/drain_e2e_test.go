@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/internal/testenv"
 )
 
@@ -70,8 +69,12 @@ func TestWorkerDrainsOnSIGTERM(t *testing.T) {
 
 	first := start(1)
 	wait(t, "the first worker to start", 2*time.Minute, func() bool { return strings.Contains(logOf(1), "worker started") })
-	env := officer.Env{Temporal: tc, DB: db, Out: io.Discard, By: "e2e-officer"}
-	if _, err := env.Launch(ctx, callFile(t), officer.LaunchOptions{}); err != nil {
+	cfg, err := os.ReadFile(callFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &operations.Service{Temporal: tc, DB: db}
+	if _, err := svc.Launch(ctx, operations.Actor{Name: "e2e-officer"}, operations.LaunchInput{Call: cfg, Source: "call.yaml"}); err != nil {
 		t.Fatal(err)
 	}
 	wait(t, "the delivery to be under way", 2*time.Minute, func() bool { return len(sink.Messages(t)) >= 20 })

@@ -93,11 +93,7 @@ func (c replayCall) launch(r *Replay, ctx context.Context) error {
 		now := time.Now()
 		cfg := deadlineLine.ReplaceAllString(string(data), fmt.Sprintf("deadline: %q", now.Add(time.Hour).Format(time.RFC3339)))
 		cfg = closesLine.ReplaceAllString(cfg, "") + fmt.Sprintf("budget_closes: %q\n", now.AddDate(0, 0, 30).Format("2006-01-02"))
-		path := filepath.Join(r.Work, c.id+".yaml")
-		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-			return err
-		}
-		return r.act.launch(ctx, path)
+		return r.act.launch(ctx, filepath.Join(r.Data, c.file)+" (dates shifted)", []byte(cfg))
 	})
 }
 

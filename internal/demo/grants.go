@@ -20,7 +20,7 @@ func (r *Replay) caretaker(ctx context.Context) error {
 		return err == nil && q.Status.Since.Equal(since), err
 	}
 	return r.do(ctx, "government: caretaker mode since 2024-06-10", recorded, func(ctx context.Context) error {
-		return r.act.caretaker(ctx, since.Format("2006-01-02"))
+		return r.act.caretaker(ctx, since)
 	})
 }
 
@@ -62,7 +62,7 @@ func (r *Replay) grants(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	today := time.Now().In(callspec.Brussels).Format("2006-01-02")
+	today := time.Now().In(callspec.Brussels)
 	for _, ref := range refs {
 		if err := r.grant(ctx, workflows.GrantWorkflowID(ref), granted[ref], today); err != nil {
 			return err
@@ -78,7 +78,7 @@ func (r *Replay) grantStatus(ctx context.Context, id string) (workflows.GrantSta
 	return query[workflows.GrantStatus](ctx, r.tc, id, workflows.QueryGrant, workflows.GrantQuery{})
 }
 
-func (r *Replay) grant(ctx context.Context, id string, amount money.Cents, today string) error {
+func (r *Replay) grant(ctx context.Context, id string, amount money.Cents, today time.Time) error {
 	when := func(ok func(workflows.GrantStatus) bool) func(context.Context) (bool, error) {
 		return func(ctx context.Context) (bool, error) {
 			s, found, err := r.grantStatus(ctx, id)
@@ -126,7 +126,7 @@ func (r *Replay) grant(ctx context.Context, id string, amount money.Cents, today
 	if err := r.do(ctx, id+": end and final report", when(stageIn(workflows.GrantReview, workflows.GrantClosing, workflows.GrantClosed)),
 		needs(stageIn(workflows.GrantRunning, workflows.GrantOverdue), func(ctx context.Context, s workflows.GrantStatus) error {
 			if s.ProjectEnd.After(time.Now().Add(5 * time.Second)) {
-				if err := r.act.endDate(ctx, id, time.Now().Add(time.Second)); err != nil {
+				if err := r.act.endDate(ctx, id, time.Now().Add(time.Second).Truncate(time.Second)); err != nil {
 					return err
 				}
 			}

@@ -1,29 +1,38 @@
 package demo
 
-// This file is the replay's only way to the officer actions: moving the
-// demo onto another operations layer changes this file alone.
+// This file is the replay's only way to the officer actions: the
+// operations package, with the typed Inputs the steps fill.
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/callcycle/callcycle/internal/annual"
 	"github.com/callcycle/callcycle/internal/money"
-	"github.com/callcycle/callcycle/internal/officer"
 	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 )
 
-// New is a replay through the officer actions of env, on env's Temporal
+// Env is what a replay acts on: a Temporal namespace with a worker, its
+// database, where the replay reports, and who acts.
+type Env struct {
+	Temporal client.Client
+	DB       *pgxpool.Pool
+	Out      io.Writer // one line a step, and the annual report's figures
+	By       string    // the officer, recorded with every change
+}
+
+// New is a replay through the officer actions on env's Temporal
 // namespace and database. Its progress goes to env.Out; the actions
 // themselves print nothing but the annual report. Its scratch files go
 // under work ("": a directory of its own under the system's).
-func New(env officer.Env, data, work string) (*Replay, error) {
+func New(env Env, data, work string) (*Replay, error) {
 	if work == "" {
 		d, err := os.MkdirTemp("", "callcycle-demo-")
 		if err != nil {
@@ -31,35 +40,48 @@ func New(env officer.Env, data, work string) (*Replay, error) {
 		}
 		work = d
 	}
-	quiet := env
-	quiet.Out, quiet.Progress = io.Discard, nil
-	return &Replay{Data: data, Work: work, Out: env.Out, act: actions{quiet: quiet, loud: env}, db: env.DB, tc: env.Temporal}, nil
+	act := actions{svc: &operations.Service{Temporal: env.Temporal, DB: env.DB}, by: operations.Actor{Name: env.By}, out: env.Out}
+	return &Replay{Data: data, Work: work, Out: env.Out, act: act, db: env.DB, tc: env.Temporal}, nil
 }
 
 // actions are the officer actions the replay takes.
 type actions struct {
-	quiet officer.Env // every action but the report
-	loud  officer.Env // the annual report, printed
+	svc *operations.Service
+	by  operations.Actor
+	out io.Writer // the annual report's figures
 }
 
-// usage is a refusal of the demo's input (exit code 2 in the CLI).
+// usage is a refusal of the demo's input: an operations refusal, so that
+// the CLI (exit code 2) and the fault run (Refused) treat it as they
+// treat the actions' own.
 func usage(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{officer.ErrUsage}, args...)...)
+	msg := fmt.Sprintf(format, args...)
+	return &operations.Error{Kind: operations.Refused, Message: msg, Problems: []operations.Problem{{Reason: msg}}}
 }
 
-// ensureGovernment installs the government entity of a new world.
-func ensureGovernment(ctx context.Context, c client.Client) error {
-	return officer.EnsureGovernment(ctx, c)
+// done: ending what has ended already (a replay resumed after the
+// action went through) is a success.
+func done(err error) error {
+	if operations.KindOf(err) == operations.AlreadyDone {
+		return nil
+	}
+	return err
 }
 
-func (a actions) launch(ctx context.Context, path string) error {
-	_, err := a.quiet.Launch(ctx, path, officer.LaunchOptions{})
+// launch launches the call from its configuration; source names it in
+// messages.
+func (a actions) launch(ctx context.Context, source string, call []byte) error {
+	_, err := a.svc.Launch(ctx, a.by, operations.LaunchInput{Call: call, Source: source})
 	return err
 }
 
 // importApplications imports the file and returns the rows refused.
 func (a actions) importApplications(ctx context.Context, callID, path string) ([]string, error) {
-	res, err := a.quiet.Import(ctx, callID, path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	res, err := a.svc.Import(ctx, a.by, operations.ImportInput{CallID: callID, File: data, Name: filepath.Base(path)})
 	var refused []string
 	for _, r := range res.Rejected {
 		refused = append(refused, fmt.Sprintf("row %d: %s", r.Row, r.Reason))
@@ -68,83 +90,168 @@ func (a actions) importApplications(ctx context.Context, callID, path string) ([
 }
 
 func (a actions) close(ctx context.Context, callID, reason string) error {
-	_, err := a.quiet.Close(ctx, callID, reason)
-	return err
+	_, err := a.svc.Close(ctx, a.by, operations.CloseInput{CallID: callID, Reason: reason})
+	return done(err)
 }
 
 func (a actions) endScreening(ctx context.Context, callID string) error {
-	return a.quiet.EndScreening(ctx, callID)
+	_, err := a.svc.EndScreening(ctx, a.by, operations.EndScreeningInput{CallID: callID})
+	return done(err)
 }
 
+// exportScores writes the call's scoring workbook to book.
 func (a actions) exportScores(ctx context.Context, callID, book string) error {
-	return a.quiet.ReviewExport(ctx, callID, book)
+	f, err := os.Create(book)
+	if err != nil {
+		return err
+	}
+	_, err = a.svc.ReviewExport(ctx, a.by, operations.ReviewExportInput{CallID: callID, Out: f})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // importScores returns how many projects the committee proposes, for how much.
 func (a actions) importScores(ctx context.Context, callID, book string) (int, money.Cents, error) {
-	p, err := a.quiet.ReviewImport(ctx, callID, book)
-	return p.Selected, p.SelectedTotal, err
+	data, err := os.ReadFile(book)
+	if err != nil {
+		return 0, 0, err
+	}
+	r, err := a.svc.ReviewImport(ctx, a.by, operations.ReviewImportInput{CallID: callID, Workbook: data, Name: book})
+	return r.Proposal.Selected, money.Cents(r.Proposal.SelectedTotal.Cents), err
 }
 
 // decide approves the committee's proposal as it stands.
 func (a actions) decide(ctx context.Context, callID, decree string) error {
-	_, err := a.quiet.Decide(ctx, callID, officer.DecideOptions{Decree: decree, All: true})
+	_, err := a.svc.Decide(ctx, a.by, operations.DecideInput{CallID: callID, Decree: decree, All: true})
 	return err
 }
 
-func (a actions) caretaker(ctx context.Context, since string) error {
-	return a.quiet.GovernmentCaretaker(ctx, since)
+func (a actions) caretaker(ctx context.Context, since time.Time) error {
+	_, err := a.svc.GovernmentCaretaker(ctx, a.by, operations.GovernmentCaretakerInput{Since: since})
+	return err
 }
 
-func (a actions) sign(ctx context.Context, grantID, on string) error {
-	return a.quiet.GrantSign(ctx, grantID, on)
+func (a actions) sign(ctx context.Context, grantID string, on time.Time) error {
+	_, err := a.svc.GrantSign(ctx, a.by, operations.GrantSignInput{GrantID: grantID, On: on})
+	return err
 }
 
-func (a actions) paid(ctx context.Context, grantID string, tranche int, on string) error {
-	return a.quiet.GrantPaid(ctx, grantID, tranche, on)
+func (a actions) paid(ctx context.Context, grantID string, tranche int, on time.Time) error {
+	_, err := a.svc.GrantPaid(ctx, a.by, operations.GrantPaidInput{GrantID: grantID, Tranche: tranche, On: on})
+	return err
 }
 
 func (a actions) endDate(ctx context.Context, grantID string, end time.Time) error {
-	return a.quiet.GrantEndDate(ctx, grantID, end.Format(time.RFC3339))
+	_, err := a.svc.GrantEndDate(ctx, a.by, operations.GrantEndDateInput{GrantID: grantID, End: end})
+	return err
 }
 
 func (a actions) report(ctx context.Context, grantID string, beneficiaries int, spent money.Cents, lessons string) error {
-	return a.quiet.GrantReport(ctx, grantID, officer.GrantReportOptions{Beneficiaries: beneficiaries, Spent: spent.String(), Lessons: lessons})
+	_, err := a.svc.GrantReport(ctx, a.by, operations.GrantReportInput{GrantID: grantID, Beneficiaries: beneficiaries, Spent: spent, Lessons: lessons})
+	return err
 }
 
+// approve approves the final report (the replay never asks a revision).
 func (a actions) approve(ctx context.Context, grantID string) error {
-	return a.quiet.GrantReview(ctx, grantID, true, "", "")
+	_, err := a.svc.GrantReview(ctx, a.by, operations.GrantReviewInput{GrantID: grantID, Approve: true})
+	return err
 }
 
-// directGrant records a row of direct-grants-2024.csv: support;
-// programme; operator; project; zone; amount; decided on.
-func (a actions) directGrant(ctx context.Context, year int, g []string) error {
-	return a.quiet.DirectGrant(ctx, officer.DirectGrantOptions{Year: year, Support: g[0], Programme: g[1], Operator: g[2],
-		Project: g[3], Zone: g[4], Amount: g[5], DecidedOn: g[6]})
+func (a actions) directGrant(ctx context.Context, in operations.DirectGrantInput) error {
+	_, err := a.svc.DirectGrant(ctx, a.by, in)
+	return err
 }
 
-// expense records a row of expenses-2024.csv: invoice; supplier;
-// description; zone; amount; date.
-func (a actions) expense(ctx context.Context, year int, x []string) error {
-	return a.quiet.Expense(ctx, officer.ExpenseOptions{Year: year, Invoice: x[0], Supplier: x[1], Description: x[2], Zone: x[3], Amount: x[4], Date: x[5]})
+func (a actions) expense(ctx context.Context, in operations.ExpenseInput) error {
+	_, err := a.svc.Expense(ctx, a.by, in)
+	return err
 }
 
-func (a actions) budgetHistory(ctx context.Context, year int, committed, source string) error {
-	return a.quiet.BudgetHistory(ctx, year, committed, source)
+func (a actions) budgetHistory(ctx context.Context, in operations.BudgetHistoryInput) error {
+	_, err := a.svc.BudgetHistory(ctx, a.by, in)
+	return err
 }
 
+// annualReport writes the year's annual report, copies the workbook to
+// out when given and prints its totals (the replay's last step). The
+// result is the workflow's, which the fault run compares to the cent.
 func (a actions) annualReport(ctx context.Context, year int, out string) (workflows.AnnualReportResult, error) {
-	return a.loud.AnnualReport(ctx, year, out)
+	r, err := a.svc.AnnualReport(ctx, a.by, operations.AnnualReportInput{Year: year})
+	if err != nil {
+		return workflows.AnnualReportResult{}, err
+	}
+	path := r.Path
+	if out != "" {
+		if err := copyFile(r.Path, out); err != nil {
+			return workflows.AnnualReportResult{}, err
+		}
+		path = out
+	}
+	fmt.Fprintf(a.out, "annual report %d: %s committed, written to %s\n", year, r.Total.Text, path)
+	for _, l := range r.ByKind {
+		fmt.Fprintf(a.out, "  %-28s %14s %4d %%\n", l.Label, l.Amount.Text, l.Percent)
+	}
+	for _, l := range r.ByZone {
+		fmt.Fprintf(a.out, "  %-40s %14s %4d %%\n", l.Label, l.Amount.Text, l.Percent)
+	}
+	return workflowReport(r), nil
+}
+
+// workflowReport is the workflow's result that r was made from
+// (operations.AnnualReportOf keeps every figure).
+func workflowReport(r operations.AnnualReportResult) workflows.AnnualReportResult {
+	w := workflows.AnnualReportResult{Path: r.Path, Total: money.Cents(r.Total.Cents)}
+	for _, l := range r.ByKind {
+		w.ByKind = append(w.ByKind, annual.Line{Label: l.Label, Amount: money.Cents(l.Amount.Cents)})
+		w.KindPercent = append(w.KindPercent, l.Percent)
+	}
+	for _, l := range r.ByZone {
+		w.ByZone = append(w.ByZone, annual.Line{Label: l.Label, Amount: money.Cents(l.Amount.Cents)})
+		w.ZonePercent = append(w.ZonePercent, l.Percent)
+	}
+	return w
+}
+
+func copyFile(from, to string) error {
+	if a, err := os.Stat(from); err == nil {
+		if b, err := os.Stat(to); err == nil && os.SameFile(a, b) {
+			return nil
+		}
+	}
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		return usage("%v", err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // newInWorld is a replay on the demo world's own client and database.
 func newInWorld(c client.Client, db *pgxpool.Pool, out io.Writer, by, data string) (*Replay, error) {
-	return New(officer.Env{Temporal: c, DB: db, Out: out, By: by}, data, "")
+	return New(Env{Temporal: c, DB: db, Out: out, By: by}, data, "")
 }
 
-// Refused says whether the officer actions refused the input: final, not
-// a fault (the fault run gives up on it).
-func Refused(err error) bool { return errors.Is(err, officer.ErrUsage) }
+// Refused says whether the input was refused (by the demo or by an
+// officer action: a rule broken, something not found, ended, or not at
+// the step the action needs): final, not a fault (the fault run gives up
+// on it unless WrongStage says to wait).
+func Refused(err error) bool {
+	switch operations.KindOf(err) {
+	case operations.Refused, operations.NotFound, operations.Ended, operations.WrongStage:
+		return true
+	}
+	return false
+}
 
 // WrongStage says whether an action was refused because the call or grant
 // is not at the step it needs yet: the workflows catch up by themselves.

@@ -57,6 +57,10 @@ type Runner interface {
 // done. The default outlasts a mail claim's lease: a replay resumed after
 // its process was killed finds the mails that process was sending held
 // until their claim expires, and a grant's next step waits behind them.
+// A refusal for the wrong stage is waited out too: a resumed replay can
+// find a workflow still applying what the stopped run sent (a scores
+// import whose worker died with the run), which the new run's worker
+// finishes; past Wait it is the answer.
 type Patient struct{ Wait time.Duration }
 
 // DefaultPatience is Patient's wait when Wait is zero.
@@ -69,6 +73,7 @@ func (p Patient) Run(ctx context.Context, a Action) error {
 	}
 	deadline := time.Now().Add(wait)
 	acted := false
+	var refused error // the last wrong-stage refusal
 	for {
 		if a.Done != nil {
 			if ok, err := a.Done(ctx); err != nil || ok {
@@ -82,11 +87,16 @@ func (p Patient) Run(ctx context.Context, a Action) error {
 				return nil
 			case err == nil:
 				acted = true // now wait for the state to show it
+			case WrongStage(err):
+				refused = err
 			case !errors.Is(err, ErrNotYet):
 				return wrap(a, err)
 			}
 		}
 		if time.Now().After(deadline) {
+			if refused != nil {
+				return fmt.Errorf("%s: still refused after %s: %w", a.What, wait, refused)
+			}
 			what := "what it waits for did not come"
 			if acted {
 				what = "done, but the workflows did not show it"

@@ -6,12 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 )
 
 // Every step has a name of its own (what --from takes) and something to
 // run; --from starts at the step named and refuses a name it lacks.
 func TestStepsFrom(t *testing.T) {
+	t.Parallel()
 	all := Steps()
 	seen := map[string]bool{}
 	for _, s := range all {
@@ -27,7 +28,7 @@ func TestStepsFrom(t *testing.T) {
 	if err != nil || from[0].Name != "grants" || len(from) != len(all)-index(all, "grants") {
 		t.Errorf("--from grants: %d steps from %v, %v", len(from), from, err)
 	}
-	if _, err := StepsFrom("grant"); !errors.Is(err, officer.ErrUsage) {
+	if _, err := StepsFrom("grant"); operations.KindOf(err) != operations.Refused {
 		t.Errorf("--from grant: want a refusal, got %v", err)
 	}
 }
@@ -35,6 +36,7 @@ func TestStepsFrom(t *testing.T) {
 // Patient skips what is done, waits out ErrNotYet, waits for the state to
 // show what it did, and stops at a real error.
 func TestPatient(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	p := Patient{Wait: 2 * time.Second}
 	acts := 0
@@ -59,8 +61,23 @@ func TestPatient(t *testing.T) {
 	if err := p.Run(ctx, Action{What: "broken", Do: func(context.Context) error { return boom }}); !errors.Is(err, boom) {
 		t.Errorf("a failing action: %v", err)
 	}
+	// A wrong-stage refusal is waited out (the workflow was still applying
+	// what a stopped run sent), and is the answer once the wait is over.
+	wrong := &operations.Error{Kind: operations.WrongStage, Message: "AP-X: another scores import is being applied"}
+	tries := 0
+	if err := p.Run(ctx, Action{What: "busy", Do: func(context.Context) error {
+		if tries++; tries < 3 {
+			return wrong
+		}
+		return nil
+	}}); err != nil || tries != 3 {
+		t.Errorf("an action refused for the wrong stage twice: tried %d times, %v", tries, err)
+	}
 	p.Wait = 300 * time.Millisecond
 	if err := p.Run(ctx, Action{What: "never", Do: func(context.Context) error { return ErrNotYet }}); err == nil {
 		t.Error("an action whose wait never ends succeeded")
+	}
+	if err := p.Run(ctx, Action{What: "stuck", Do: func(context.Context) error { return wrong }}); !WrongStage(err) || !Refused(err) {
+		t.Errorf("an action refused for the wrong stage for good: want the refusal, got %v", err)
 	}
 }

@@ -42,6 +42,7 @@ func (s *stopAfter) Run(ctx context.Context, a demo.Action) error {
 // from the half-run step to the end, then once more from an earlier step:
 // each report is the uninterrupted replay's, to the cent.
 func TestReplayResumes(t *testing.T) {
+	t.Parallel()
 	_, stackURL := testenv.Postgres(t)
 	_, srv := testenv.Temporal(t)
 	sink := testenv.StartMailpit(t)

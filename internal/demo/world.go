@@ -17,6 +17,8 @@ import (
 	"github.com/callcycle/callcycle/internal/app"
 	"github.com/callcycle/callcycle/internal/config"
 	"github.com/callcycle/callcycle/internal/mailer"
+	"github.com/callcycle/callcycle/internal/operations"
+	"github.com/callcycle/callcycle/internal/workerapp"
 	"github.com/callcycle/callcycle/migrations"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5"
@@ -168,7 +170,7 @@ func (w World) Run(ctx context.Context, from, report string) (res workflows.Annu
 	// workflows as they are, waiting for a worker, so that it can be
 	// resumed from the step where it stopped.
 	defer wk.Stop()
-	if err = ensureGovernment(ctx, c); err != nil {
+	if err = bootstrap(ctx, c); err != nil {
 		return res, err
 	}
 	r, err := newInWorld(c, pool, w.Out, w.By, w.Data)
@@ -196,8 +198,8 @@ func (w World) Run(ctx context.Context, from, report string) (res workflows.Annu
 	return res, nil
 }
 
-// startWorker starts the demo's own worker on its namespace, as the
-// worker binary registers it.
+// startWorker starts the demo's own worker on its namespace, registered
+// as the worker binary's is (workerapp.New).
 func (w World) startWorker(c client.Client, pool *pgxpool.Pool, log *slog.Logger) (worker.Worker, error) {
 	m, err := mailer.New(w.SMTP)
 	if err != nil {
@@ -210,10 +212,23 @@ func (w World) startWorker(c client.Client, pool *pgxpool.Pool, log *slog.Logger
 	// Stop waits for running activities: a mail delivery then hands its
 	// unsent mails back at once (activities.DeliverMail), instead of leaving
 	// them claimed for a lease a resumed replay would have to wait out.
-	wk := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: 15 * time.Second})
-	workflows.Register(wk)
-	wk.RegisterActivity(&activities.Activities{DB: pool, Mailer: m, Temporal: c, OutputDir: outDir, Log: log})
+	acts := &activities.Activities{DB: pool, Mailer: m, Temporal: c, OutputDir: outDir, Log: log}
+	wk := workerapp.New(c, acts, worker.Options{WorkerStopTimeout: 15 * time.Second})
 	return wk, wk.Start()
+}
+
+// bootstrap makes what the replay relies on in its namespace: the
+// government entity, as workerapp.Bootstrap makes it. Not the worker's
+// schedules (annual report, intake purge): they would keep firing in
+// the demo's namespace once the demo ended, starting workflows no worker
+// takes (and a run from the start deletes workflows, not schedules); the
+// replay writes its annual report itself, and intake rows a stopped
+// import left go with the database, made anew at a run from the start.
+func bootstrap(ctx context.Context, c client.Client) error {
+	if err := operations.EnsureGovernment(ctx, c); err != nil {
+		return fmt.Errorf("start the government workflow: %w", err)
+	}
+	return nil
 }
 
 // makeAnew empties the namespace and makes the database again, before

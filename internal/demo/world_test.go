@@ -1,17 +1,17 @@
 package demo
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/callcycle/callcycle/internal/config"
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 )
 
 // The demo deletes what runs in its namespace and drops its database at
 // every run: it must refuse to be pointed at the stack's own.
 func TestWorldRefusesTheStacksOwn(t *testing.T) {
+	t.Parallel()
 	stack := World{
 		Temporal:    config.Temporal{Address: "localhost:7233", Namespace: "default"},
 		DatabaseURL: "postgres://callcycle:callcycle@localhost:5432/callcycle?sslmode=disable",
@@ -33,7 +33,7 @@ func TestWorldRefusesTheStacksOwn(t *testing.T) {
 		w := stack
 		c.change(&w)
 		_, err := w.check()
-		if !errors.Is(err, officer.ErrUsage) || !strings.Contains(err.Error(), c.want) {
+		if operations.KindOf(err) != operations.Refused || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: want a refusal about %q, got %v", name, c.want, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package officer_test
+package demo_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package officer_test
+package demo_test
 
 import (
 	"bufio"
@@ -20,10 +20,12 @@ import (
 	"time"
 
 	"github.com/callcycle/callcycle/activities"
+	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/demo"
 	"github.com/callcycle/callcycle/internal/mailer"
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/internal/testenv"
+	"github.com/callcycle/callcycle/internal/workerapp"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -42,18 +44,23 @@ import (
 // report's figures; a killed demo must leave nothing that mails; the
 // stack's own namespace and database must be as they were.
 func TestDemo2024OnAUsedStack(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	live := newAddressedStack(t)
 	// The stack is used: caretaker mode ended on 2024-12-01 (the replay
 	// records caretaker mode since 2024-06-10, before that installation),
 	// and a call of its own is open.
-	if err := live.env.GovernmentCaretaker(ctx, "2024-06-10"); err != nil {
+	if _, err := live.svc.GovernmentCaretaker(ctx, officer, operations.GovernmentCaretakerInput{Since: brussels(2024, 6, 10)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := live.env.GovernmentInstalled(ctx, "2024-12-01"); err != nil {
+	if _, err := live.svc.GovernmentInstalled(ctx, officer, operations.GovernmentInstalledInput{On: brussels(2024, 12, 1)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := live.env.Launch(ctx, example("call-ap-sud-2030.yaml"), officer.LaunchOptions{}); err != nil {
+	call, err := os.ReadFile(example("call-ap-sud-2030.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := live.svc.Launch(ctx, officer, operations.LaunchInput{Call: call, Source: "call-ap-sud-2030.yaml"}); err != nil {
 		t.Fatal(err)
 	}
 	// Its launch mails out first, so that every later mail is the demo's.
@@ -179,11 +186,11 @@ func TestDemo2024OnAUsedStack(t *testing.T) {
 	}
 
 	// The stack's own world is as it was.
-	g, err := live.env.GovernmentStatus(ctx)
-	if err != nil || g.Status.Caretaker || g.Status.Installed.Format("2006-01-02") != "2024-12-01" {
+	g, err := live.svc.GovernmentStatus(ctx, officer, operations.GovernmentStatusInput{})
+	if err != nil || g.Status.Caretaker || g.Status.Installed == nil || g.Status.Installed.Format("2006-01-02") != "2024-12-01" {
 		t.Errorf("the stack's government changed: %+v %v", g.Status, err)
 	}
-	st, err := live.env.Status(ctx, "AP-SUD-2030", true)
+	st, err := live.svc.Status(ctx, officer, operations.StatusInput{CallID: "AP-SUD-2030"})
 	if err != nil || st.Stage != workflows.StageOpen {
 		t.Errorf("the stack's call AP-SUD-2030: %q %v", st.Stage, err)
 	}
@@ -214,20 +221,17 @@ func newAddressedStack(t *testing.T) *addressedStack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w)
 	out := t.TempDir()
-	w.RegisterActivity(&activities.Activities{DB: db, Mailer: m, Temporal: tc, OutputDir: out})
+	w := workerapp.New(tc, &activities.Activities{DB: db, Mailer: m, Temporal: tc, OutputDir: out}, worker.Options{})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	if err := officer.EnsureGovernment(context.Background(), tc); err != nil {
+	if err := operations.EnsureGovernment(context.Background(), tc); err != nil {
 		t.Fatal(err)
 	}
-	buf := &bytes.Buffer{}
 	return &addressedStack{
-		stack:   &stack{env: officer.Env{Temporal: tc, DB: db, Out: buf, By: "e2e-officer"}, out: buf, db: db, tc: tc, sink: sink, dir: out},
+		stack:   stackOn(tc, db, sink, out),
 		address: srv.FrontendHostPort(), dbURL: dbURL,
 	}
 }
@@ -409,6 +413,11 @@ func (d *demoRun) dropDB() {
 	}
 	defer admin.Close()
 	_, _ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+d.db+" WITH (FORCE)")
+}
+
+// brussels is midnight of a day in Brussels.
+func brussels(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, callspec.Brussels)
 }
 
 // waitFor polls cond; the bound only keeps a broken run from hanging.

@@ -1,4 +1,4 @@
-package officer_test
+package demo_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 // checks the annual report against the report's figures, to the cent and
 // the percentages to the unit.
 func TestReplay2024(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	ctx := context.Background()
 	out := filepath.Join(t.TempDir(), "annual-report-2024.xlsx")

@@ -1,4 +1,4 @@
-package officer_test
+package demo_test
 
 import (
 	"bytes"
@@ -7,8 +7,9 @@ import (
 	"testing"
 
 	"github.com/callcycle/callcycle/activities"
+	"github.com/callcycle/callcycle/internal/demo"
 	"github.com/callcycle/callcycle/internal/mailer"
-	"github.com/callcycle/callcycle/internal/officer"
+	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/internal/testenv"
 	"github.com/callcycle/callcycle/internal/workerapp"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -16,11 +17,13 @@ import (
 	"go.temporal.io/sdk/worker"
 )
 
-// stack is the whole system on real services, driven through the demo's
-// officer.Env: a Temporal dev server, a fresh PostgreSQL database,
-// Mailpit, and a worker made as the worker binary makes it.
+// stack is the whole system on real services, driven by the replay
+// (env) and the officer actions (svc): a Temporal dev server, a fresh
+// PostgreSQL database, Mailpit, and a worker made as the worker binary
+// makes it.
 type stack struct {
-	env  officer.Env
+	env  demo.Env
+	svc  *operations.Service
 	out  *bytes.Buffer
 	db   *pgxpool.Pool
 	tc   client.Client
@@ -43,12 +46,21 @@ func newStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	if err := officer.EnsureGovernment(context.Background(), tc); err != nil {
+	if err := operations.EnsureGovernment(context.Background(), tc); err != nil {
 		t.Fatal(err)
 	}
-	buf := &bytes.Buffer{}
-	return &stack{env: officer.Env{Temporal: tc, DB: db, Out: buf, By: "e2e-officer"}, out: buf, db: db, tc: tc, sink: sink, dir: out}
+	return stackOn(tc, db, sink, out)
 }
+
+// stackOn is the stack of a started worker.
+func stackOn(tc client.Client, db *pgxpool.Pool, sink *testenv.Mailpit, dir string) *stack {
+	buf := &bytes.Buffer{}
+	return &stack{env: demo.Env{Temporal: tc, DB: db, Out: buf, By: officer.Name}, svc: &operations.Service{Temporal: tc, DB: db},
+		out: buf, db: db, tc: tc, sink: sink, dir: dir}
+}
+
+// officer is who the tests act as.
+var officer = operations.Actor{Name: "e2e-officer"}
 
 func (s *stack) count(t *testing.T, sql string, args ...any) int {
 	t.Helper()
