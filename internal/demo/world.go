@@ -243,13 +243,12 @@ func (w World) makeAnew(ctx context.Context, c client.Client, admin *pgx.Conn) e
 	if n > 0 {
 		fmt.Fprintf(w.Out, "   %d workflows of an earlier demo run deleted\n", n)
 	}
-	for _, q := range []string{
-		`DROP DATABASE IF EXISTS ` + pgx.Identifier{w.Database}.Sanitize() + ` WITH (FORCE)`,
-		`CREATE DATABASE ` + pgx.Identifier{w.Database}.Sanitize(),
-	} {
-		if _, err := admin.Exec(ctx, q); err != nil {
-			return fmt.Errorf("make the demo's database %s anew beside DATABASE_URL's (the role needs CREATEDB): %w", w.Database, err)
-		}
+	err = app.DropDatabase(ctx, admin, w.Database)
+	if err == nil {
+		_, err = admin.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{w.Database}.Sanitize())
+	}
+	if err != nil {
+		return fmt.Errorf("make the demo's database %s anew beside DATABASE_URL's (the role needs CREATEDB): %w", w.Database, err)
 	}
 	return nil
 }

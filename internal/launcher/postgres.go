@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/callcycle/callcycle/internal/app"
 	"github.com/callcycle/callcycle/migrations"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -106,8 +107,7 @@ func (d *Database) Drop(ctx context.Context) error {
 	}
 	ctx, cancel := within(ctx, 30*time.Second)
 	defer cancel()
-	_, err := d.pg.admin.Exec(ctx, "DROP DATABASE IF EXISTS "+d.Name+" WITH (FORCE)")
-	return err
+	return app.DropDatabase(ctx, d.pg.admin, d.Name)
 }
 
 // Close closes the admin connection.
