@@ -293,6 +293,11 @@ func (w *callWF) validateCancel(_ workflow.Context, in CancelInput) error {
 
 func (w *callWF) cancel(ctx workflow.Context, in CancelInput) (CancelResult, error) {
 	w.updates++
+	// A cancellation sent right after the launch waits for the call's row,
+	// which CancelCall updates (else: "not in the database").
+	if err := workflow.Await(ctx, func() bool { return w.st.Saved }); err != nil {
+		return CancelResult{}, err
+	}
 	prev := w.st.Stage
 	w.st.Stage = StageCancelled
 	actx := workflow.WithActivityOptions(ctx, dbOptions)

@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -409,6 +410,27 @@ func TestCallLogicCancel(t *testing.T) {
 	}
 	if u := f.signalsNamed(workflows.SignalUnsubscribe); len(u) != 1 || !u[0].At.Equal(fakeStart.Add(40*fday)) {
 		t.Fatalf("unsubscribe %+v", u)
+	}
+}
+
+// A cancellation that arrives while the call's row is still being saved
+// waits for it: CancelCall runs after SaveCall, never before.
+func TestCallLogicCancelRightAfterLaunch(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	f.on(mact.SaveCall, activities.SaveCallResult{}, nil).After(time.Minute)
+	c := f.update(time.Second, workflows.UpdateCancel, workflows.CancelInput{Reason: "launched by mistake", By: "officer"})
+	f.run(fday, workflows.CallWorkflowName, workflows.CallInput{Call: fakeCall()})
+	if !c.ok() {
+		t.Fatalf("cancel right after launch: %s", c)
+	}
+	names := f.names()
+	save, cancel := slices.Index(names, "SaveCall"), slices.Index(names, "CancelCall")
+	if save < 0 || cancel < save {
+		t.Fatalf("activities %v: CancelCall must follow SaveCall", names)
+	}
+	if at := f.all("CancelCall")[0].At; at.Before(fakeStart.Add(time.Minute)) {
+		t.Fatalf("CancelCall started at %s, before the call was saved", at)
 	}
 }
 
