@@ -14,16 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/callspec"
-	"github.com/callcycle/callcycle/internal/mailer"
 	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/internal/scoring"
-	"github.com/callcycle/callcycle/internal/testenv"
-	"github.com/callcycle/callcycle/internal/workerapp"
+	"github.com/callcycle/callcycle/internal/workerapp/workerapptest"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/xuri/excelize/v2"
-	"go.temporal.io/sdk/worker"
 )
 
 // jsonRun runs starter commands in this process against real services
@@ -143,21 +139,10 @@ func (r *jsonRun) file(name, content string) string {
 // through a call's whole life, and fails listing the commands it never
 // saw succeed.
 func TestEveryCommandPrintsItsResultAsJSON(t *testing.T) {
-	db, dbURL := testenv.Postgres(t)
-	tc, srv := testenv.Temporal(t)
-	sink := testenv.StartMailpit(t)
-	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: sink.SMTPPort, TLS: "none", From: "callcycle <noreply@callcycle.test>"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := t.TempDir()
-	w := workerapp.New(tc, &activities.Activities{DB: db, Mailer: m, Temporal: tc, OutputDir: out}, worker.Options{})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
+	sys := workerapptest.Start(t, workerapptest.Options{})
+	db, dbURL, sink, out := sys.DB, sys.DatabaseURL, sys.Mailpit, sys.OutputDir
 	r := &jsonRun{t: t, dir: t.TempDir(), exercised: map[string]bool{}, env: map[string]string{
-		"DATABASE_URL": dbURL, "TEMPORAL_ADDRESS": srv.FrontendHostPort(), "TEMPORAL_NAMESPACE": "default",
+		"DATABASE_URL": dbURL, "TEMPORAL_ADDRESS": sys.Address, "TEMPORAL_NAMESPACE": "default",
 		"SMTP_HOST": "127.0.0.1", "SMTP_PORT": strconv.Itoa(sink.SMTPPort), "SMTP_TLS": "none", "OUTPUT_DIR": out,
 	}}
 	cfg, err := os.ReadFile("testdata/call-cms.yaml")

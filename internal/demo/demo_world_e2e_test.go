@@ -19,20 +19,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/demo"
-	"github.com/callcycle/callcycle/internal/mailer"
 	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/internal/testenv"
-	"github.com/callcycle/callcycle/internal/workerapp"
+	"github.com/callcycle/callcycle/internal/workerapp/workerapptest"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 )
 
 // TestDemo2024OnAUsedStack runs `starter demo 2024` (the built binary,
@@ -214,25 +211,10 @@ type addressedStack struct {
 
 func newAddressedStack(t *testing.T) *addressedStack {
 	t.Helper()
-	db, dbURL := testenv.Postgres(t)
-	tc, srv := testenv.Temporal(t)
-	sink := testenv.StartMailpit(t)
-	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: sink.SMTPPort, TLS: "none", From: "callcycle <noreply@callcycle.test>"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := t.TempDir()
-	w := workerapp.New(tc, &activities.Activities{DB: db, Mailer: m, Temporal: tc, OutputDir: out}, worker.Options{})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
-	if err := operations.EnsureGovernment(context.Background(), tc); err != nil {
-		t.Fatal(err)
-	}
+	sys := workerapptest.Start(t, workerapptest.Options{Government: true})
 	return &addressedStack{
-		stack:   stackOn(tc, db, sink, out),
-		address: srv.FrontendHostPort(), dbURL: dbURL,
+		stack:   stackOn(sys.Temporal, sys.DB, sys.Mailpit, sys.OutputDir),
+		address: sys.Address, dbURL: sys.DatabaseURL,
 	}
 }
 

@@ -6,15 +6,12 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/callcycle/callcycle/activities"
 	"github.com/callcycle/callcycle/internal/demo"
-	"github.com/callcycle/callcycle/internal/mailer"
 	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/internal/testenv"
-	"github.com/callcycle/callcycle/internal/workerapp"
+	"github.com/callcycle/callcycle/internal/workerapp/workerapptest"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 )
 
 // stack is the whole system on real services, driven by the replay
@@ -33,23 +30,8 @@ type stack struct {
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	db, _ := testenv.Postgres(t)
-	tc, _ := testenv.Temporal(t)
-	sink := testenv.StartMailpit(t)
-	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: sink.SMTPPort, TLS: "none", From: "callcycle <noreply@callcycle.test>"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := t.TempDir()
-	w := workerapp.New(tc, &activities.Activities{DB: db, Mailer: m, Temporal: tc, OutputDir: out}, worker.Options{})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
-	if err := operations.EnsureGovernment(context.Background(), tc); err != nil {
-		t.Fatal(err)
-	}
-	return stackOn(tc, db, sink, out)
+	sys := workerapptest.Start(t, workerapptest.Options{Government: true})
+	return stackOn(sys.Temporal, sys.DB, sys.Mailpit, sys.OutputDir)
 }
 
 // stackOn is the stack of a started worker.

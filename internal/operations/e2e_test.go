@@ -10,18 +10,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callcycle/callcycle/activities"
-	"github.com/callcycle/callcycle/internal/mailer"
 	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/internal/scoring"
 	"github.com/callcycle/callcycle/internal/testenv"
-	"github.com/callcycle/callcycle/internal/workerapp"
+	"github.com/callcycle/callcycle/internal/workerapp/workerapptest"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/xuri/excelize/v2"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 )
 
 // stack is the whole system on real services: a Temporal dev server, a
@@ -38,23 +35,9 @@ type stack struct {
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	db, _ := testenv.Postgres(t)
-	tc, _ := testenv.Temporal(t)
-	sink := testenv.StartMailpit(t)
-	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: sink.SMTPPort, TLS: "none", From: "callcycle <noreply@callcycle.test>"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := t.TempDir()
-	w := workerapp.New(tc, &activities.Activities{DB: db, Mailer: m, Temporal: tc, OutputDir: out}, worker.Options{})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
-	if err := operations.EnsureGovernment(context.Background(), tc); err != nil {
-		t.Fatal(err)
-	}
-	return &stack{env: &desk{svc: &operations.Service{Temporal: tc, DB: db}, by: operations.Actor{Name: "e2e-officer"}}, db: db, tc: tc, sink: sink, dir: out}
+	sys := workerapptest.Start(t, workerapptest.Options{Government: true})
+	db, tc := sys.DB, sys.Temporal
+	return &stack{env: &desk{svc: &operations.Service{Temporal: tc, DB: db}, by: operations.Actor{Name: "e2e-officer"}}, db: db, tc: tc, sink: sys.Mailpit, dir: sys.OutputDir}
 }
 
 func (s *stack) count(t *testing.T, sql string, args ...any) int {

@@ -5,13 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callcycle/callcycle/activities"
-	"github.com/callcycle/callcycle/internal/mailer"
-	"github.com/callcycle/callcycle/internal/testenv"
-	"github.com/callcycle/callcycle/internal/workerapp"
+	"github.com/callcycle/callcycle/internal/workerapp/workerapptest"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 )
 
 // stack is a Temporal dev server, a fresh database, Mailpit and a worker
@@ -24,20 +20,8 @@ type stack struct {
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	db, _ := testenv.Postgres(t)
-	tc, _ := testenv.Temporal(t)
-	sink := testenv.StartMailpit(t)
-	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: sink.SMTPPort, TLS: "none", From: "callcycle <noreply@callcycle.test>"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := t.TempDir()
-	w := workerapp.New(tc, &activities.Activities{DB: db, Mailer: m, Temporal: tc, OutputDir: out}, worker.Options{})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
-	return &stack{db: db, tc: tc, dir: out}
+	sys := workerapptest.Start(t, workerapptest.Options{})
+	return &stack{db: sys.DB, tc: sys.Temporal, dir: sys.OutputDir}
 }
 
 func (s *stack) count(t *testing.T, sql string, args ...any) int {
