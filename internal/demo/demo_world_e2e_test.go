@@ -35,53 +35,16 @@ import (
 // TestDemo2024OnAUsedStack runs `starter demo 2024` (the built binary,
 // configured from the environment as `make demo-2024` runs it) on a stack
 // that is used: its government was installed after the 2024 caretaker
-// period and a call of its own runs. The demo is stopped halfway by
-// Ctrl-C and resumed from the step it names, then killed halfway, then
-// run to the end twice in a row. Each complete run must reproduce the
+// period and a call of its own runs. A second demo beside a running one
+// is refused; the demo is killed halfway, then run to the end twice in a
+// row (TestDemo2024InterruptedResumes stops one by Ctrl-C and resumes it). Each complete run must reproduce the
 // report's figures; a killed demo must leave nothing that mails; the
 // stack's own namespace and database must be as they were.
 func TestDemo2024OnAUsedStack(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	live := newAddressedStack(t)
-	// The stack is used: caretaker mode ended on 2024-12-01 (the replay
-	// records caretaker mode since 2024-06-10, before that installation),
-	// and a call of its own is open.
-	if _, err := live.svc.GovernmentCaretaker(ctx, officer, operations.GovernmentCaretakerInput{Since: brussels(2024, 6, 10)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := live.svc.GovernmentInstalled(ctx, officer, operations.GovernmentInstalledInput{On: brussels(2024, 12, 1)}); err != nil {
-		t.Fatal(err)
-	}
-	call, err := os.ReadFile(example("call-ap-sud-2030.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := live.svc.Launch(ctx, officer, operations.LaunchInput{Call: call, Source: "call-ap-sud-2030.yaml"}); err != nil {
-		t.Fatal(err)
-	}
-	// Its launch mails out first, so that every later mail is the demo's.
-	waitFor(t, "the stack's own mails delivered", func() bool {
-		return live.count(t, `SELECT count(*) FROM mail_log WHERE call_id = 'AP-SUD-2030'`) > 0 &&
-			live.count(t, `SELECT count(*) FROM mail_log WHERE status <> 'sent'`) == 0 &&
-			len(live.sink.Messages(t)) == live.count(t, `SELECT count(*) FROM mail_log`)
-	})
-	liveMails := len(live.sink.Messages(t))
-
-	bin := filepath.Join(t.TempDir(), "starter")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/callcycle/callcycle/starter").CombinedOutput(); err != nil {
-		t.Fatalf("build starter: %v\n%s", err, out)
-	}
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	d := &demoRun{t: t, bin: bin, live: live, ns: "callcycle-demo-test", db: "cc_test_demo_" + hex.EncodeToString(b[:]), work: t.TempDir()}
-	t.Cleanup(d.dropDB)
-	dc, err := client.Dial(client.Options{HostPort: live.address, Namespace: d.ns})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dc.Close()
-	d.demo = dc
+	d, liveMails := startOnUsedStack(t)
+	live, dc := d.live, d.demo
 
 	// 0. While another demo runs in the same world, a second one is
 	// refused before it touches anything.
@@ -98,30 +61,6 @@ func TestDemo2024OnAUsedStack(t *testing.T) {
 		t.Fatalf("demo beside a running one: %v\n%s", err, out)
 	}
 	holder.Close(ctx)
-
-	// 1. Ctrl-C while the grants wait for their signature: the demo says
-	// where it stopped, and resuming from there completes the report.
-	out, err = d.runUntilGrants(os.Interrupt)
-	m := resumeHint.FindStringSubmatch(out)
-	if err == nil || m == nil {
-		t.Fatalf("interrupted demo: %v, no resume hint\n%s", err, out)
-	}
-	resumed := filepath.Join(d.work, "resumed.xlsx")
-	if out, err = d.run(resumed, "--from", m[1]); err != nil {
-		t.Fatalf("demo resumed --from %s: %v\n%s", m[1], err, out)
-	}
-	if !strings.Contains(out, "881.242 €") || strings.Contains(out, "[1/") {
-		t.Errorf("demo resumed --from %s: no total of 881.242 €, or it began again from the first step:\n%s", m[1], out)
-	}
-	checkAnnualWorkbook(t, resumed)
-	// The government and the budget years are entities that run for good;
-	// every call and grant has ended.
-	grantPrefix := strings.TrimSuffix(workflows.GrantWorkflowID("AP-X"), "AP-X")
-	for _, id := range d.running() {
-		if strings.HasPrefix(id, workflows.CallWorkflowID("")) || strings.HasPrefix(id, grantPrefix) {
-			t.Errorf("the resumed demo left %s running", id)
-		}
-	}
 
 	// 2. kill -9 at the same point: nothing could clean up. Its grants'
 	// reminders come due on compressed time, and no worker takes them: the
@@ -182,7 +121,94 @@ func TestDemo2024OnAUsedStack(t *testing.T) {
 		afterKill += sent
 	}
 
-	// The stack's own world is as it was.
+	d.checkStackUntouched(liveMails)
+}
+
+// TestDemo2024InterruptedResumes stops the demo by Ctrl-C while the
+// grants wait for their signature: the demo says where it stopped, and
+// resuming from there completes the report. (Apart from the test above,
+// on a used stack of its own, so that the two run side by side.)
+func TestDemo2024InterruptedResumes(t *testing.T) {
+	t.Parallel()
+	d, liveMails := startOnUsedStack(t)
+	// 1. Ctrl-C while the grants wait for their signature: the demo says
+	// where it stopped, and resuming from there completes the report.
+	out, err := d.runUntilGrants(os.Interrupt)
+	m := resumeHint.FindStringSubmatch(out)
+	if err == nil || m == nil {
+		t.Fatalf("interrupted demo: %v, no resume hint\n%s", err, out)
+	}
+	resumed := filepath.Join(d.work, "resumed.xlsx")
+	if out, err = d.run(resumed, "--from", m[1]); err != nil {
+		t.Fatalf("demo resumed --from %s: %v\n%s", m[1], err, out)
+	}
+	if !strings.Contains(out, "881.242 €") || strings.Contains(out, "[1/") {
+		t.Errorf("demo resumed --from %s: no total of 881.242 €, or it began again from the first step:\n%s", m[1], out)
+	}
+	checkAnnualWorkbook(t, resumed)
+	// The government and the budget years are entities that run for good;
+	// every call and grant has ended.
+	grantPrefix := strings.TrimSuffix(workflows.GrantWorkflowID("AP-X"), "AP-X")
+	for _, id := range d.running() {
+		if strings.HasPrefix(id, workflows.CallWorkflowID("")) || strings.HasPrefix(id, grantPrefix) {
+			t.Errorf("the resumed demo left %s running", id)
+		}
+	}
+
+	d.checkStackUntouched(liveMails)
+}
+
+// startOnUsedStack makes the used stack both tests run the demo on and
+// returns the demo's runner and the stack's own mail count.
+func startOnUsedStack(t *testing.T) (*demoRun, int) {
+	t.Helper()
+	ctx := context.Background()
+	live := newAddressedStack(t)
+	// The stack is used: caretaker mode ended on 2024-12-01 (the replay
+	// records caretaker mode since 2024-06-10, before that installation),
+	// and a call of its own is open.
+	if _, err := live.svc.GovernmentCaretaker(ctx, officer, operations.GovernmentCaretakerInput{Since: brussels(2024, 6, 10)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := live.svc.GovernmentInstalled(ctx, officer, operations.GovernmentInstalledInput{On: brussels(2024, 12, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	call, err := os.ReadFile(example("call-ap-sud-2030.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := live.svc.Launch(ctx, officer, operations.LaunchInput{Call: call, Source: "call-ap-sud-2030.yaml"}); err != nil {
+		t.Fatal(err)
+	}
+	// Its launch mails out first, so that every later mail is the demo's.
+	waitFor(t, "the stack's own mails delivered", func() bool {
+		return live.count(t, `SELECT count(*) FROM mail_log WHERE call_id = 'AP-SUD-2030'`) > 0 &&
+			live.count(t, `SELECT count(*) FROM mail_log WHERE status <> 'sent'`) == 0 &&
+			len(live.sink.Messages(t)) == live.count(t, `SELECT count(*) FROM mail_log`)
+	})
+	liveMails := len(live.sink.Messages(t))
+
+	bin := filepath.Join(t.TempDir(), "starter")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/callcycle/callcycle/starter").CombinedOutput(); err != nil {
+		t.Fatalf("build starter: %v\n%s", err, out)
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	d := &demoRun{t: t, bin: bin, live: live, ns: "callcycle-demo-test", db: "cc_test_demo_" + hex.EncodeToString(b[:]), work: t.TempDir()}
+	t.Cleanup(d.dropDB)
+	dc, err := client.Dial(client.Options{HostPort: live.address, Namespace: d.ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(dc.Close)
+	d.demo = dc
+
+	return d, liveMails
+}
+
+// checkStackUntouched: the stack's own world is as it was.
+func (d *demoRun) checkStackUntouched(liveMails int) {
+	t, live, ctx := d.t, d.live, context.Background()
 	g, err := live.svc.GovernmentStatus(ctx, officer, operations.GovernmentStatusInput{})
 	if err != nil || g.Status.Caretaker || g.Status.Installed == nil || g.Status.Installed.Format("2006-01-02") != "2024-12-01" {
 		t.Errorf("the stack's government changed: %+v %v", g.Status, err)
