@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/callcycle/callcycle/internal/mailer"
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/internal/operations"
+	"github.com/callcycle/callcycle/internal/xlsx"
 	"github.com/spf13/cobra"
 )
 
@@ -54,31 +56,6 @@ func annualReportCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "copy the workbook here (default: left in OUTPUT_DIR)")
 	return withEnv(cmd)
-}
-
-// copyFile copies the workbook the worker wrote (this starter shares its
-// file system: OUTPUT_DIR) to where the officer asked.
-func copyFile(from, to string) error {
-	// The worker may have written the very file asked for (same OUTPUT_DIR).
-	if a, err := os.Stat(from); err == nil {
-		if b, err := os.Stat(to); err == nil && os.SameFile(a, b) {
-			return nil
-		}
-	}
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		return usageErr(err.Error())
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // demoCmd runs the replay in a world of its own (demo.World): it
@@ -250,4 +227,14 @@ func budgetCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Comma
 	h.AddCommand(historyReverseCmd(withEnv, c))
 	group.AddCommand(withEnv(h), zonesCmd(withEnv, c))
 	return group
+}
+
+// copyFile is xlsx.Copy with a destination that cannot be written
+// answered as refused input.
+func copyFile(from, to string) error {
+	err := xlsx.Copy(from, to)
+	if errors.Is(err, xlsx.ErrDestination) {
+		return usageErr(err.Error())
+	}
+	return err
 }

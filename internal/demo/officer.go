@@ -5,6 +5,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/callcycle/callcycle/internal/annual"
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/internal/operations"
+	"github.com/callcycle/callcycle/internal/xlsx"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
@@ -214,28 +216,6 @@ func workflowReport(r operations.AnnualReportResult) workflows.AnnualReportResul
 	return w
 }
 
-func copyFile(from, to string) error {
-	if a, err := os.Stat(from); err == nil {
-		if b, err := os.Stat(to); err == nil && os.SameFile(a, b) {
-			return nil
-		}
-	}
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		return usage("%v", err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
 // newInWorld is a replay on the demo world's own client and database.
 func newInWorld(c client.Client, db *pgxpool.Pool, out io.Writer, by, data string) (*Replay, error) {
 	return New(Env{Temporal: c, DB: db, Out: out, By: by}, data, "")
@@ -256,3 +236,13 @@ func Refused(err error) bool {
 // WrongStage says whether an action was refused because the call or grant
 // is not at the step it needs yet: the workflows catch up by themselves.
 func WrongStage(err error) bool { return operations.KindOf(err) == operations.WrongStage }
+
+// copyFile is xlsx.Copy with a destination that cannot be written
+// answered as refused input.
+func copyFile(from, to string) error {
+	err := xlsx.Copy(from, to)
+	if errors.Is(err, xlsx.ErrDestination) {
+		return usage("%v", err)
+	}
+	return err
+}
