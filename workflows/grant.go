@@ -20,6 +20,10 @@ import (
 func GrantWorkflow(ctx workflow.Context, in GrantInput) (GrantResult, error) {
 	// A continued run was opened by an earlier one.
 	g := &grantWF{in: in, st: in.State, id: GrantWorkflowID(in.Reference), opened: in.State != nil}
+	// Runs recorded before grant-local ran every write as an activity
+	// (three events and a workflow-task round trip each) and delivered
+	// every mail through a scheduled activity; they replay that way.
+	g.local = workflow.GetVersion(ctx, VersionGrantLocal, workflow.DefaultVersion, 1) == 1
 	if g.st == nil {
 		g.st = &GrantState{Stage: GrantAgreement}
 		amounts := money.Split(in.Amount, trancheWeights(in.Rules.Tranches))
@@ -88,6 +92,7 @@ type grantWF struct {
 	wake   bool
 	busy   int  // handlers in the middle of a change
 	opened bool // the grant's row exists (OpenGrant done)
+	local  bool // VersionGrantLocal: short writes and first deliveries are local activities
 
 	// The alarm's timer, kept across updates that do not move it.
 	timer       workflow.Future
@@ -246,13 +251,31 @@ func (g *grantWF) mail(ctx workflow.Context, key string, officer bool, data mail
 	return nil
 }
 
-// deliver sends the grant's queued mails without blocking the grant.
+// deliver sends the grant's queued mails. Under VersionGrantLocal it
+// first tries at once, in the workflow task that queued them (one short
+// attempt, a marker in the history); whatever that leaves (relay down,
+// mails held by another attempt, a timeout) goes to the durable delivery,
+// a scheduled activity retried for as long as it takes, which does not
+// block the grant.
 func (g *grantWF) deliver(ctx workflow.Context) {
-	actx := workflow.WithActivityOptions(ctx, mailOptions)
-	workflow.ExecuteActivity(actx, act.DeliverMail, activities.DeliverMailInput{CallID: g.in.CallID, Reference: g.in.Reference})
+	in := activities.DeliverMailInput{CallID: g.in.CallID, Reference: g.in.Reference}
+	if g.local {
+		lctx := workflow.WithLocalActivityOptions(ctx, mailNowOptions)
+		if err := workflow.ExecuteLocalActivity(lctx, act.DeliverMail, in).Get(ctx, nil); err == nil {
+			return
+		}
+	}
+	workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, mailOptions), act.DeliverMail, in)
 }
 
+// exec runs one of the grant's PostgreSQL writes. They are short and
+// idempotent (UNIQUE business keys), so under VersionGrantLocal they are
+// local activities: a marker instead of three events, and no round trip
+// through the server between an update and its result.
 func (g *grantWF) exec(ctx workflow.Context, fn any, in any) error {
+	if g.local {
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, dbLocalOptions), fn, in).Get(ctx, nil)
+	}
 	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, dbOptions), fn, in).Get(ctx, nil)
 }
 

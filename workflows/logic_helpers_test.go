@@ -21,6 +21,7 @@ import (
 	"github.com/callcycle/callcycle/internal/selection"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/stretchr/testify/mock"
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -37,9 +38,10 @@ const fday = 24 * time.Hour
 
 // started is one activity the workflow started, in order.
 type started struct {
-	Name string
-	At   time.Time
-	args converter.EncodedValues
+	Name  string
+	At    time.Time
+	Local bool // a local activity
+	args  converter.EncodedValues
 }
 
 // signalOut is one signal the workflow sent to another workflow.
@@ -47,6 +49,15 @@ type signalOut struct {
 	To, Name string
 	Arg      any
 	At       time.Time
+}
+
+// payloads decodes a local activity's arguments like a scheduled one's.
+type payloads struct{ p *commonpb.Payloads }
+
+func (v payloads) HasValues() bool { return v.p != nil && len(v.p.Payloads) > 0 }
+
+func (v payloads) Get(ptrs ...any) error {
+	return converter.GetDefaultDataConverter().FromPayloads(v.p, ptrs...)
 }
 
 // fake runs one workflow with mocked activities and records what it did.
@@ -70,6 +81,15 @@ func newFake(t *testing.T) *fake {
 	workflows.Register(f.env)
 	f.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
 		f.acts = append(f.acts, started{Name: info.ActivityType.Name, At: f.env.Now(), args: args})
+	})
+	// Local activities (a grant's writes and first deliveries) are listed
+	// with the others, in order, their arguments encoded the same way.
+	f.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, args []any) {
+		p, err := converter.GetDefaultDataConverter().ToPayloads(args...)
+		if err != nil {
+			t.Errorf("encode %s input: %v", info.ActivityType.Name, err)
+		}
+		f.acts = append(f.acts, started{Name: info.ActivityType.Name, At: f.env.Now(), Local: true, args: payloads{p}})
 	})
 	f.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
 		func(_, id, _, name string, arg any) error {

@@ -88,3 +88,13 @@ const (
 	// front ends report it and succeed.
 	ErrTypeAlreadyDone = "AlreadyDone"
 )
+
+// GetVersion change ids (docs/versioning.md: patch, then retire once no
+// open run can reach the old branch).
+const (
+	// VersionGrantLocal (2026-12-02, issue 13): a grant's short
+	// PostgreSQL writes run as local activities and its mails are first
+	// delivered at once by a local activity, the durable DeliverMail
+	// activity taking only what that leaves.
+	VersionGrantLocal = "grant-local"
+)

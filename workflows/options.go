@@ -36,3 +36,21 @@ var fileOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 10 * time.Minute,
 	RetryPolicy:         dbOptions.RetryPolicy,
 }
+
+// dbLocalOptions: a grant's short PostgreSQL writes as local activities
+// (VersionGrantLocal), retried like dbOptions for as long as an outage
+// lasts (the SDK backs off with a timer once a retry would outlast the
+// workflow task).
+var dbLocalOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy:         dbOptions.RetryPolicy,
+}
+
+// mailNowOptions: the first, immediate delivery of a grant's mails (one
+// attempt, short); the durable DeliverMail activity takes what it leaves.
+// It stays well under the claim lease, so an attempt cut off by its
+// timeout hands its mails back rather than leaving them claimed.
+var mailNowOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout: 15 * time.Second,
+	RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+}
