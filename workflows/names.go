@@ -97,4 +97,8 @@ const (
 	// delivered at once by a local activity, the durable DeliverMail
 	// activity taking only what that leaves.
 	VersionGrantLocal = "grant-local"
+	// VersionCallLean (2026-12-02, issue 13): a call upserts its search
+	// attributes only when one of them changes, and no longer delivers
+	// its outbox after every grant closure.
+	VersionCallLean = "call-lean"
 )
