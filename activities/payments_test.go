@@ -2,6 +2,7 @@ package activities_test
 
 import (
 	"bytes"
+	"errors"
 	"strconv"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/internal/payorder"
 	"github.com/xuri/excelize/v2"
+	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -92,5 +94,45 @@ func TestPaymentsExportListsEveryConcurrentChange(t *testing.T) {
 	}
 	if len(seen) != n || executed != n/2 {
 		t.Fatalf("export: %d orders (want %d), %d executed (want %d)\n%q", len(seen), n, executed, n/2, shown)
+	}
+}
+
+// A confirmation retried with the same date changes nothing; another date,
+// an order never made or a grant that does not exist is refused for good
+// (non-retryable, ErrTypeNotFound), as the workflow expects.
+func TestPaymentErrorsAndRetriedConfirmation(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.openGrant(t)
+	const grant = "GRANT-AP-TEST-2024-0001"
+	f.run(t, f.acts.OrderPayment, activities.OrderPaymentInput{GrantID: grant, Tranche: 1, TrancheCount: 1, Percent: 100,
+		Kind: activities.KindPayment, Amount: money.Euros(15000), OrderedTotal: money.Euros(15000), Granted: money.Euros(15000), At: time.Now()}, nil)
+	day := time.Date(2024, 5, 6, 12, 0, 0, 0, callspec.Brussels)
+	confirm := activities.ConfirmPaymentInput{GrantID: grant, Tranche: 1, Kind: activities.KindPayment, PaidOn: day, By: "finance"}
+	f.run(t, f.acts.ConfirmPayment, confirm, nil)
+	f.run(t, f.acts.ConfirmPayment, confirm, nil)
+	if n := f.count(t, `SELECT count(*) FROM ledger WHERE paid_on = '2024-05-06' AND confirmed_by = 'finance'`); n != 1 {
+		t.Fatalf("confirmed rows: %d", n)
+	}
+	other := confirm
+	other.PaidOn = day.AddDate(0, 0, 1)
+	unordered := confirm
+	unordered.Tranche = 2
+	for what, call := range map[string]func() error{
+		"another date": func() error { _, err := f.env.ExecuteActivity(f.acts.ConfirmPayment, other); return err },
+		"unordered":    func() error { _, err := f.env.ExecuteActivity(f.acts.ConfirmPayment, unordered); return err },
+		"no such grant": func() error {
+			_, err := f.env.ExecuteActivity(f.acts.OrderPayment, activities.OrderPaymentInput{GrantID: "GRANT-NOPE", Tranche: 1,
+				Kind: activities.KindPayment, Amount: money.Euros(1), At: time.Now()})
+			return err
+		},
+	} {
+		var appErr *temporal.ApplicationError
+		if err := call(); !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeNotFound || !appErr.NonRetryable() {
+			t.Errorf("%s: want a non-retryable %s, got %v", what, activities.ErrTypeNotFound, err)
+		}
+	}
+	if n := f.count(t, `SELECT count(*) FROM ledger WHERE paid_on = '2024-05-06'`) + f.count(t, `SELECT count(*) FROM ledger`); n != 2 {
+		t.Fatalf("a refused change altered the ledger (%d)", n)
 	}
 }
