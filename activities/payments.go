@@ -2,8 +2,6 @@ package activities
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/money"
@@ -38,14 +36,16 @@ type OrderPaymentResult struct {
 }
 
 // OrderPayment writes the ledger row (UNIQUE per grant, tranche and kind:
-// a retry or a worker that died after the commit orders nothing twice),
-// announces it to the applicant, and refreshes the call's payment-order
-// workbook for finance. Bank accounts are read here, from PostgreSQL.
+// a retry or a worker that died after the commit orders nothing twice)
+// and announces it to the applicant, in one short transaction. The
+// payment-order workbook is not touched here: finance gets it on demand
+// (`starter payments export`), built from the ledger, so a change costs
+// no file rewrite and none can be missing from it.
 func (a *Activities) OrderPayment(ctx context.Context, in OrderPaymentInput) (OrderPaymentResult, error) {
 	var res OrderPaymentResult
-	var callID string
 	err := pgx.BeginFunc(ctx, a.DB, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT call_id FROM grants WHERE grant_id = $1`, in.GrantID).Scan(&callID); err != nil {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT true FROM grants WHERE grant_id = $1`, in.GrantID).Scan(&exists); err != nil {
 			if err == pgx.ErrNoRows {
 				return temporal.NewNonRetryableApplicationError("no grant "+in.GrantID, ErrTypeNotFound, nil)
 			}
@@ -64,10 +64,7 @@ func (a *Activities) OrderPayment(ctx context.Context, in OrderPaymentInput) (Or
 			Amount: in.Amount.String(), Tranche: in.Tranche, TrancheCount: in.TrancheCount, Percent: in.Percent,
 			PaidTotal: in.OrderedTotal.String(), Granted: in.Granted.String()})
 	})
-	if err != nil {
-		return res, err
-	}
-	return res, a.writePaymentOrders(ctx, callID)
+	return res, err
 }
 
 // ConfirmPaymentInput records that finance executed an order.
@@ -82,59 +79,20 @@ type ConfirmPaymentInput struct {
 // ConfirmPaymentResult is empty.
 type ConfirmPaymentResult struct{}
 
-// ConfirmPayment marks a ledger row executed (once).
+// ConfirmPayment marks a ledger row executed (once): a retry with the same
+// date matches the row again and changes nothing; another date, or no
+// order, is refused for good.
 func (a *Activities) ConfirmPayment(ctx context.Context, in ConfirmPaymentInput) (ConfirmPaymentResult, error) {
-	var callID string
-	err := a.DB.QueryRow(ctx, `UPDATE ledger l SET paid_on = $4, confirmed_by = $5 FROM grants g
-		WHERE l.grant_id = g.grant_id AND l.grant_id = $1 AND l.tranche = $2 AND l.kind = $3 AND (l.paid_on IS NULL OR l.paid_on = $4)
-		RETURNING g.call_id`, in.GrantID, in.Tranche, in.Kind, nullDate(in.PaidOn), in.By).Scan(&callID)
-	if err == pgx.ErrNoRows {
-		return ConfirmPaymentResult{}, temporal.NewNonRetryableApplicationError("no open order for this tranche", ErrTypeNotFound, nil)
-	}
+	tag, err := a.DB.Exec(ctx, `UPDATE ledger SET paid_on = $4, confirmed_by = $5
+		WHERE grant_id = $1 AND tranche = $2 AND kind = $3 AND (paid_on IS NULL OR paid_on = $4)`,
+		in.GrantID, in.Tranche, in.Kind, nullDate(in.PaidOn), in.By)
 	if err != nil {
 		return ConfirmPaymentResult{}, err
 	}
-	return ConfirmPaymentResult{}, a.writePaymentOrders(ctx, callID)
-}
-
-// writePaymentOrders brings <OUTPUT_DIR>/<call>/payment-orders.xlsx up to
-// date after a ledger change of the call has committed. Rewrites are
-// grouped: the change is counted (payment_order_files.changed), then, under
-// a per-call advisory lock, the file is rewritten only if no rewrite since
-// has included it. With 16 grants paying at once one rewrite covers many
-// changes, instead of one full rewrite per change (O(n²) for a call).
-// The count is read before the ledger, so a rewrite includes at least every
-// change it records as written; a retry counts again and rewrites.
-func (a *Activities) writePaymentOrders(ctx context.Context, callID string) error {
-	var mine int64
-	if err := a.DB.QueryRow(ctx, `INSERT INTO payment_order_files (call_id, changed) VALUES ($1, 1)
-		ON CONFLICT (call_id) DO UPDATE SET changed = payment_order_files.changed + 1 RETURNING changed`, callID).Scan(&mine); err != nil {
-		return err
+	if tag.RowsAffected() == 0 {
+		return ConfirmPaymentResult{}, temporal.NewNonRetryableApplicationError("no open order for this tranche", ErrTypeNotFound, nil)
 	}
-	return pgx.BeginFunc(ctx, a.DB, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('payment-orders/' || $1))`, callID); err != nil {
-			return err
-		}
-		var changed, written int64
-		if err := tx.QueryRow(ctx, `SELECT changed, written FROM payment_order_files WHERE call_id = $1`, callID).Scan(&changed, &written); err != nil {
-			return err
-		}
-		if written >= mine {
-			return nil // a rewrite since our change included it
-		}
-		orders, err := PaymentOrders(ctx, tx, callID)
-		if err != nil {
-			return err
-		}
-		err = writeAtomically(filepath.Join(a.callDir(callID), "payment-orders.xlsx"), func(f *os.File) error {
-			return payorder.Write(f, "Ordres de paiement — "+callID, orders)
-		})
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE payment_order_files SET written = $2 WHERE call_id = $1 AND written < $2`, callID, changed)
-		return err
-	})
+	return ConfirmPaymentResult{}, nil
 }
 
 // PaymentOrders lists a call's ledger with the bank accounts, for finance.

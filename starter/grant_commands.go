@@ -158,6 +158,8 @@ func paymentsCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Com
 	group := &cobra.Command{Use: "payments", Short: "payment orders for finance"}
 	export := &cobra.Command{
 		Use: "export <call-id> -o payment-orders.xlsx", Short: "write the call's payment orders (with bank accounts) for finance",
+		Long: "Writes the call's payment-order workbook for finance, built from the ledger at the moment it is asked for:\n" +
+			"every order and confirmation so far, with the bank accounts. No copy is kept in OUTPUT_DIR.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			var b bytes.Buffer

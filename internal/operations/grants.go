@@ -189,7 +189,9 @@ type PaymentsExportResult struct {
 	Orders int    `json:"orders"`
 }
 
-// PaymentsExport writes the call's payment-order workbook.
+// PaymentsExport writes the call's payment-order workbook, built from the
+// ledger now: it is the only copy (the worker keeps none in OUTPUT_DIR),
+// so it lists every order and confirmation committed before the call.
 func (s *Service) PaymentsExport(ctx context.Context, _ Actor, in PaymentsExportInput) (PaymentsExportResult, error) {
 	orders, err := activities.PaymentOrders(ctx, s.DB, in.CallID)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/callcycle/callcycle/internal/callspec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,24 +111,50 @@ func TestEndToEndGrantsToClosure(t *testing.T) {
 		}
 	}
 
-	// The payment-order workbook for finance, with the bank accounts.
-	f, err := excelize.OpenFile(filepath.Join(s.dir, call, "payment-orders.xlsx"))
+	// The payment-order workbook finance exports (`starter payments
+	// export`): every ledger row, with its amount, bank account and date
+	// of execution.
+	out := filepath.Join(t.TempDir(), "payment-orders.xlsx")
+	exp, err := s.env.PaymentsExport(ctx, call, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	xrows, _ := f.GetRows(payorder.Sheet)
-	var orders, ibans int
-	for _, r := range xrows {
-		if len(r) > 4 && strings.HasPrefix(r[0], "GRANT-") {
-			orders++
-			if r[4] == "BE71 0961 2345 6769" || r[4] == "BE68 5390 0754 7034" {
-				ibans++
+	raw, _ := f.GetRows(payorder.Sheet, excelize.Options{RawCellValue: true})
+	shown, _ := f.GetRows(payorder.Sheet)
+	iban := map[string]string{ulb: "BE71 0961 2345 6769", oxfam: "BE68 5390 0754 7034"}
+	paidOn, _ := time.ParseInLocation("2006-01-02", today, callspec.Brussels)
+	type order struct{ grant, iban, tranche, kind, amount, paid string }
+	var got []order
+	for i, r := range raw {
+		if len(r) > 7 && strings.HasPrefix(r[0], "GRANT-") {
+			o := order{grant: r[0], iban: r[4], tranche: r[5], kind: r[6], amount: r[7]}
+			if len(shown[i]) > 9 {
+				o.paid = shown[i][9]
 			}
+			got = append(got, o)
 		}
 	}
-	if orders != 4 || ibans != 4 {
-		t.Fatalf("payment-order workbook: %d orders, %d with the bank account\n%v", orders, ibans, xrows)
+	wantOrders := map[order]bool{}
+	for _, l := range want {
+		tr := strconv.Itoa(l.tranche)
+		if l.kind == "recovery" {
+			tr = ""
+		}
+		wantOrders[order{l.grant, iban[l.grant], tr, l.kind, strconv.FormatFloat(float64(l.amount)/100, 'f', -1, 64), paidOn.Format("02/01/2006")}] = true
+	}
+	if exp.Orders != len(want) || len(got) != len(want) {
+		t.Fatalf("payment-order export: %d orders counted, %d listed, want %d\n%q", exp.Orders, len(got), len(want), shown)
+	}
+	for _, o := range got {
+		if !wantOrders[o] {
+			t.Errorf("payment-order export lists %+v, want one of %v", o, wantOrders)
+		}
+		delete(wantOrders, o)
 	}
 
 	// Every mail once; the closing mails went out.
