@@ -18,12 +18,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -48,6 +50,7 @@ type options struct {
 	timeout      time.Duration
 	runs         int    // full scale runs in one sitting
 	profile      string // directory for the worker's profiles; "" none
+	built        string // ./worker built for the runs when -worker is not given
 }
 
 // Targets from issue 13 (issue 7's ratio was 0.5); the summary holds the
@@ -80,7 +83,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	var results []runResult
-	var failed error
+	failed := buildWorker(ctx, &o)
 	for n := 1; n <= o.runs && failed == nil; n++ {
 		if o.runs > 1 {
 			fmt.Printf("\n## run %d of %d\n\n", n, o.runs)
@@ -96,6 +99,9 @@ func main() {
 	}
 	cancel()
 	stop()
+	if o.built != "" {
+		os.RemoveAll(filepath.Dir(o.built))
+	}
 	printSummary(o, results)
 	if failed != nil {
 		fmt.Fprintln(os.Stderr, "bench:", failed)
@@ -128,7 +134,7 @@ func runOnce(ctx context.Context, o options, n int) (runResult, error) {
 		workerEnv = append(workerEnv, "WORKER_PPROF_ADDR="+prof.addr)
 	}
 	fmt.Fprintf(os.Stderr, "run %d: starting Temporal (SQLite file), Mailpit, PostgreSQL database and the worker in %s\n", n, dir)
-	s, err := startStack(ctx, dir, o.worker, o.pragmas, workerEnv)
+	s, err := startStack(ctx, dir, cmp.Or(o.worker, o.built), o.pragmas, workerEnv)
 	if err != nil {
 		return r, err
 	}
@@ -201,6 +207,25 @@ func runOnce(ctx context.Context, o options, n int) (runResult, error) {
 	r.loadEnd = loadavg()
 	fmt.Printf("\nload average at end: %s (other programs on the machine share its %d cores)\n", r.loadEnd, runtime.NumCPU())
 	return r, nil
+}
+
+// buildWorker builds ./worker once for all the runs (unless -worker names
+// a binary), so that every run measures the same binary and none pays
+// for the build.
+func buildWorker(ctx context.Context, o *options) error {
+	if o.worker != "" {
+		return nil
+	}
+	root, err := launcher.ModuleRoot(ctx)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "callcycle-bench-worker-")
+	if err != nil {
+		return err
+	}
+	o.built = filepath.Join(dir, "worker")
+	return launcher.BuildWorker(ctx, root, o.built)
 }
 
 // printStages prints the stage table as Markdown, ready for BENCHMARKS.md.
