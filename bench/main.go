@@ -202,7 +202,7 @@ func runOnce(ctx context.Context, o options, n int) (runResult, error) {
 
 	report(sc, c, b, mails, &r)
 	if prof != nil {
-		prof.print()
+		prof.print(r.grantWall)
 	}
 	r.loadEnd = loadavg()
 	fmt.Printf("\nload average at end: %s (other programs on the machine share its %d cores)\n", r.loadEnd, runtime.NumCPU())

@@ -105,14 +105,15 @@ func (p *profiler) finish(ctx context.Context) error {
 }
 
 // print adds the profiles to the run's report.
-func (p *profiler) print() {
+func (p *profiler) print(stage time.Duration) {
 	fmt.Println()
 	if p.cpu == "" {
 		fmt.Println("worker profiles: none captured")
 		return
 	}
-	fmt.Printf("worker profiles (WORKER_PPROF_ADDR=%s): CPU over the first %s of the grant stage in %s, heap at its end in %s; `go tool pprof -top -nodecount 15 %s`:\n",
-		p.addr, secs(p.covered), p.cpu, p.heap, p.cpu)
+	fmt.Printf("worker profiles (WORKER_PPROF_ADDR=%s): CPU for %s from the grant stage's start (the stage took %s; at most %s are profiled, in %s slices) in %s, "+
+		"heap at the stage's end in %s; `go tool pprof -top -nodecount 15 %s`:\n",
+		p.addr, secs(p.covered), secs(stage), profileFor, profileSlice, p.cpu, p.heap, p.cpu)
 	fmt.Println("```")
 	fmt.Print(p.top)
 	fmt.Println("```")
