@@ -58,12 +58,15 @@ lint: tools
 	$(VET)
 	$(WORKFLOWCHECK)
 
-## bench: the scale run of issue 7 (bench/: a synthetic call of 10,000
+## bench: the scale run of issues 7 and 13 (bench/: a synthetic call of 10,000
 ## applications and 1,000 grants on its own dev server, database, Mailpit and
 ## worker, then a bare Temporal baseline on the same server; BENCHMARKS.md),
-## then the Go benchmarks. BENCH_FLAGS scales it down, e.g.
-## BENCH_FLAGS="-apps 1000 -grants 100". The Go benchmarks run even if the
-## scale run fails; make still reports the failure.
+## 3 runs by default, each on a fresh stack, and a summary with the median,
+## min and max of the ratio; then the Go benchmarks. BENCH_FLAGS scales it
+## down or changes it, e.g. BENCH_FLAGS="-apps 1000 -grants 100 -runs 5", or
+## "-profile DIR" for the worker's CPU and heap profiles of the grant stage.
+## The Go benchmarks run even if the scale run fails; make still reports the
+## failure.
 BENCH_FLAGS ?=
 bench:
 	$(STACK) test-env -- sh -c 'go run ./bench $(BENCH_FLAGS); s=$$?; go test -run "^$$" -bench . ./... && exit $$s'

@@ -35,16 +35,18 @@ func BareUpdates(ctx workflow.Context) error {
 	return workflow.NewContinueAsNewError(ctx, BareUpdates)
 }
 
-// BareActivities runs `left` empty activities, `parallel` at a time.
-func BareActivities(ctx workflow.Context, left, parallel int) error {
+// BareActivities runs `left` empty activities, `parallel` at a time; the
+// first `local` of them are local activities (the like-for-like mix).
+func BareActivities(ctx workflow.Context, left, local, parallel int) error {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: time.Minute})
 	n := min(left, perRun)
 	sel := workflow.NewSelector(ctx)
 	var failed error
 	started, pending := 0, 0
 	for started < n || pending > 0 {
 		for pending < parallel && started < n {
-			sel.AddFuture(workflow.ExecuteActivity(ctx, Noop), func(f workflow.Future) {
+			sel.AddFuture(noop(ctx, started < local), func(f workflow.Future) {
 				if err := f.Get(ctx, nil); err != nil {
 					failed = err
 				}
@@ -59,17 +61,27 @@ func BareActivities(ctx workflow.Context, left, parallel int) error {
 		}
 	}
 	if left > n {
-		return workflow.NewContinueAsNewError(ctx, BareActivities, left-n, parallel)
+		return workflow.NewContinueAsNewError(ctx, BareActivities, left-n, max(0, local-n), parallel)
 	}
 	return nil
 }
 
-// BareSequence runs n empty activities one after the other: with
-// `parallel` of these at once, the shape of grants driven concurrently.
-func BareSequence(ctx workflow.Context, n int) error {
+// noop runs Noop as a local or a regular activity.
+func noop(ctx workflow.Context, local bool) workflow.Future {
+	if local {
+		return workflow.ExecuteLocalActivity(ctx, Noop)
+	}
+	return workflow.ExecuteActivity(ctx, Noop)
+}
+
+// BareSequence runs n empty activities one after the other, the first
+// `local` of them local: with `parallel` of these at once, the shape of
+// grants driven concurrently.
+func BareSequence(ctx workflow.Context, n, local int) error {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
-	for range n {
-		if err := workflow.ExecuteActivity(ctx, Noop).Get(ctx, nil); err != nil {
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: time.Minute})
+	for i := range n {
+		if err := noop(ctx, i < local).Get(ctx, nil); err != nil {
 			return err
 		}
 	}
@@ -89,6 +101,10 @@ type baselineResult struct {
 	oneWorkflowWall, spreadWall time.Duration
 	updateRetries               int
 	inFlight, activityInFlight  int
+	// Like-for-like: the same activities again in the faster shape, with
+	// as many of them local as callcycle ran (0: none, the same figure).
+	mixLocal int
+	mixWall  time.Duration
 }
 
 func (b baselineResult) wall() time.Duration { return b.updateWall + b.activityWall }
@@ -97,10 +113,24 @@ func (b baselineResult) perSecond() float64 {
 	return float64(b.updates+b.activities) / b.wall().Seconds()
 }
 
+// mixTotal is the like-for-like baseline's wall time.
+func (b baselineResult) mixTotal() time.Duration {
+	if b.mixLocal == 0 {
+		return b.wall()
+	}
+	return b.updateWall + b.mixWall
+}
+
+func (b baselineResult) mixPerSecond() float64 {
+	return float64(b.updates+b.activities) / b.mixTotal().Seconds()
+}
+
 // runBaseline sends `updates` updates (≤ inFlight at once, one workflow)
-// then runs `activities` activities (≤ parallel at once). The two run one
-// after the other, so neither slows the other.
-func runBaseline(ctx context.Context, tc client.Client, updates, activities, inFlight, parallel int) (baselineResult, error) {
+// then runs `activities` regular activities (≤ parallel at once). The two
+// run one after the other, so neither slows the other. Then, if `local`
+// is not 0, the like-for-like figure: the activities again in the faster
+// shape, `local` of them local activities.
+func runBaseline(ctx context.Context, tc client.Client, updates, activities, local, inFlight, parallel int) (baselineResult, error) {
 	res := baselineResult{updates: updates, activities: activities, inFlight: inFlight, activityInFlight: parallel}
 	w := worker.New(tc, baselineQueue, worker.Options{})
 	w.RegisterWorkflow(BareUpdates)
@@ -152,38 +182,12 @@ func runBaseline(ctx context.Context, tc client.Client, updates, activities, inF
 		return res, err
 	}
 
-	start = time.Now()
-	run, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "bench-bare-activities", TaskQueue: baselineQueue,
-		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE}, BareActivities, activities, parallel)
-	if err == nil {
-		err = run.Get(ctx, nil) // follows continue-as-new to the last run
-	}
-	res.oneWorkflowWall = time.Since(start)
+	res.oneWorkflowWall, err = oneWorkflow(ctx, tc, "bench-bare-activities", activities, 0, parallel)
 	if err != nil {
 		return res, err
 	}
-
-	start = time.Now()
-	g, gctx = errgroup.WithContext(ctx)
 	var ids []string
-	for i := range parallel {
-		n := activities / parallel
-		if i < activities%parallel {
-			n++
-		}
-		id := fmt.Sprintf("bench-bare-sequence-%d", i)
-		ids = append(ids, id)
-		g.Go(func() error {
-			run, err := tc.ExecuteWorkflow(gctx, client.StartWorkflowOptions{ID: id, TaskQueue: baselineQueue,
-				WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE}, BareSequence, n)
-			if err == nil {
-				err = run.Get(gctx, nil)
-			}
-			return err
-		})
-	}
-	err = g.Wait()
-	res.spreadWall = time.Since(start)
+	res.spreadWall, ids, err = spread(ctx, tc, "bench-bare-sequence", activities, 0, parallel)
 	if err != nil {
 		return res, err
 	}
@@ -202,5 +206,53 @@ func runBaseline(ctx context.Context, tc client.Client, updates, activities, inF
 			res.history.add(r)
 		}
 	}
-	return res, nil
+	if local > 0 {
+		res.mixLocal = local
+		if res.spreadWall < res.oneWorkflowWall {
+			res.mixWall, _, err = spread(ctx, tc, "bench-mix-sequence", activities, local, parallel)
+		} else {
+			res.mixWall, err = oneWorkflow(ctx, tc, "bench-mix-activities", activities, local, parallel)
+		}
+	}
+	return res, err
+}
+
+// oneWorkflow runs the activities on one workflow, `parallel` in flight.
+func oneWorkflow(ctx context.Context, tc client.Client, id string, activities, local, parallel int) (time.Duration, error) {
+	start := time.Now()
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: baselineQueue,
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE}, BareActivities, activities, local, parallel)
+	if err == nil {
+		err = run.Get(ctx, nil) // follows continue-as-new to the last run
+	}
+	return time.Since(start), err
+}
+
+// spread runs the activities on `parallel` workflows at once, each doing
+// its share one after the other (and its share of the local ones first).
+func spread(ctx context.Context, tc client.Client, prefix string, activities, local, parallel int) (time.Duration, []string, error) {
+	start := time.Now()
+	g, gctx := errgroup.WithContext(ctx)
+	var ids []string
+	share := func(total, i int) int {
+		if i < total%parallel {
+			return total/parallel + 1
+		}
+		return total / parallel
+	}
+	for i := range parallel {
+		n, l := share(activities, i), share(local, i)
+		id := fmt.Sprintf("%s-%d", prefix, i)
+		ids = append(ids, id)
+		g.Go(func() error {
+			run, err := tc.ExecuteWorkflow(gctx, client.StartWorkflowOptions{ID: id, TaskQueue: baselineQueue,
+				WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE}, BareSequence, n, l)
+			if err == nil {
+				err = run.Get(gctx, nil)
+			}
+			return err
+		})
+	}
+	err := g.Wait()
+	return time.Since(start), ids, err
 }

@@ -10,7 +10,9 @@ import (
 	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/workflows"
 	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -21,13 +23,16 @@ type tally struct {
 	runs       int
 	events     int
 	updates    int            // WorkflowExecutionUpdateAccepted events
-	activities map[string]int // ActivityTaskScheduled events, by activity type
+	activities map[string]int // ActivityTaskScheduled events and local activity markers, by activity type
+	local      map[string]int // of which local activities (MarkerRecorded "LocalActivity"), by type
 	kinds      map[string]int // events by category (see category)
 	wfTimedOut int            // WorkflowTaskTimedOut: a sticky task not picked up in 5 s
 	wfFailed   int            // WorkflowTaskFailed (e.g. UnhandledCommand)
 }
 
-func newTally() tally { return tally{activities: map[string]int{}, kinds: map[string]int{}} }
+func newTally() tally {
+	return tally{activities: map[string]int{}, local: map[string]int{}, kinds: map[string]int{}}
+}
 
 func (t *tally) add(o tally) {
 	t.runs += o.runs
@@ -38,13 +43,24 @@ func (t *tally) add(o tally) {
 	for k, n := range o.activities {
 		t.activities[k] += n
 	}
+	for k, n := range o.local {
+		t.local[k] += n
+	}
 	for k, n := range o.kinds {
 		t.kinds[k] += n
 	}
 }
 
+// activityCount is every activity executed, regular and local.
 func (t tally) activityCount() (n int) {
 	for _, v := range t.activities {
+		n += v
+	}
+	return n
+}
+
+func (t tally) localCount() (n int) {
+	for _, v := range t.local {
 		n += v
 	}
 	return n
@@ -117,19 +133,8 @@ func tallyRuns(ctx context.Context, tc client.Client, workflowID string) ([]tall
 			if err != nil {
 				return nil, fmt.Errorf("history of %s: %w", workflowID, err)
 			}
-			t.events++
-			t.kinds[category(ev.GetEventType())]++
-			switch ev.GetEventType() {
-			case enums.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-				prev = ev.GetWorkflowExecutionStartedEventAttributes().GetContinuedExecutionRunId()
-			case enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-				t.activities[ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()]++
-			case enums.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-				t.updates++
-			case enums.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
-				t.wfTimedOut++
-			case enums.EVENT_TYPE_WORKFLOW_TASK_FAILED:
-				t.wfFailed++
+			if p := t.addEvent(ev); p != "" {
+				prev = p
 			}
 		}
 		out = append([]tally{t}, out...)
@@ -138,6 +143,54 @@ func tallyRuns(ctx context.Context, tc client.Client, workflowID string) ([]tall
 		}
 		runID = prev
 	}
+}
+
+// localActivityMarker is the marker the Go SDK records for a local
+// activity's result (go.temporal.io/sdk internal: localActivityMarkerName),
+// in place of the three ActivityTask events of a regular one. Its "data"
+// detail (localActivityMarkerDataName) is the SDK's localActivityMarkerData
+// through the data converter; ActivityType is the field counted here.
+const (
+	localActivityMarker     = "LocalActivity"
+	localActivityMarkerData = "data"
+)
+
+// addEvent counts one history event; it returns the previous run's ID when
+// ev is a continued run's start event.
+func (t *tally) addEvent(ev *historypb.HistoryEvent) (prevRun string) {
+	t.events++
+	t.kinds[category(ev.GetEventType())]++
+	switch ev.GetEventType() {
+	case enums.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+		prevRun = ev.GetWorkflowExecutionStartedEventAttributes().GetContinuedExecutionRunId()
+	case enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+		t.activities[ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()]++
+	case enums.EVENT_TYPE_MARKER_RECORDED:
+		if m := ev.GetMarkerRecordedEventAttributes(); m.GetMarkerName() == localActivityMarker {
+			typ := localActivityType(m)
+			t.activities[typ]++
+			t.local[typ]++
+		}
+	case enums.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+		t.updates++
+	case enums.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+		t.wfTimedOut++
+	case enums.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+		t.wfFailed++
+	}
+	return prevRun
+}
+
+// localActivityType reads the activity type from a local activity marker.
+// A marker whose data cannot be read still counts, as "(local, unknown
+// type)": the op count must not lose it.
+func localActivityType(m *historypb.MarkerRecordedEventAttributes) string {
+	var data struct{ ActivityType string }
+	if p := m.GetDetails()[localActivityMarkerData]; p != nil &&
+		converter.GetDefaultDataConverter().FromPayloads(p, &data) == nil && data.ActivityType != "" {
+		return data.ActivityType
+	}
+	return "(local, unknown type)"
 }
 
 // category groups event types by what caused them.
@@ -150,6 +203,8 @@ func category(t enums.EventType) string {
 		enums.EVENT_TYPE_ACTIVITY_TASK_FAILED, enums.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
 		enums.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, enums.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
 		return "activities"
+	case enums.EVENT_TYPE_MARKER_RECORDED: // local activities (the only markers callcycle records)
+		return "local activity markers"
 	case enums.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, enums.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
 		enums.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED:
 		return "updates"

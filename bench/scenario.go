@@ -59,6 +59,12 @@ committee_secretariat: {email: comite@cooperation.brussels, language: nl}
 announce_to: [{email: info@bench.example, language: fr}]
 `
 
+// The stages the summary names.
+const (
+	openStage        = "start and open grant workflows"
+	grantStagePrefix = "grants:"
+)
+
 // stage is one row of the result table.
 type stage struct {
 	name      string
@@ -81,6 +87,7 @@ type scenario struct {
 	updates atomic.Int64 // updates sent by the officer functions
 	grants  []operations.DecisionGrant
 	latency latencies // of each grant step
+	prof    *profiler // nil: no profiles
 }
 
 // grantSteps names the officer's six updates on each grant.
@@ -205,7 +212,7 @@ func (sc *scenario) run(ctx context.Context) error {
 			_, err := sc.svc.Decide(ctx, sc.by, operations.DecideInput{CallID: callID, Decree: "AGRBC bench", All: true})
 			return err
 		}},
-		{"start and open grant workflows", o.grants, "grants", false, func() error {
+		{openStage, o.grants, "grants", false, func() error {
 			st, err := sc.waitCall(ctx, func(st operations.CallStatus) bool { return st.Grants.Started >= o.grants })
 			if err != nil {
 				return err
@@ -230,7 +237,7 @@ func (sc *scenario) run(ctx context.Context) error {
 			}
 			return err
 		}},
-		{fmt.Sprintf("grants: 6 updates each, %d at once", o.workers), 6 * o.grants, "updates", false, func() error {
+		{fmt.Sprintf("%s 6 updates each, %d at once", grantStagePrefix, o.workers), 6 * o.grants, "updates", false, func() error {
 			return sc.runGrants(ctx)
 		}},
 		{"last closures, call completed", o.grants, "grants", false, func() error {
@@ -243,7 +250,15 @@ func (sc *scenario) run(ctx context.Context) error {
 		}},
 	}
 	for _, st := range steps {
-		if err := sc.measure(st.name, st.items, st.unit, st.own, st.fn); err != nil {
+		profiled := sc.prof != nil && strings.HasPrefix(st.name, grantStagePrefix)
+		if profiled {
+			sc.prof.start(ctx)
+		}
+		err := sc.measure(st.name, st.items, st.unit, st.own, st.fn)
+		if profiled {
+			sc.prof.stageEnd(ctx)
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/launcher"
@@ -28,7 +29,7 @@ type stack struct {
 // `make dev`), Mailpit, a fresh PostgreSQL database and the real worker
 // binary: built from the module, or prebuilt (-worker) to measure another
 // version of callcycle.
-func startStack(ctx context.Context, dir, prebuilt, pragmas string) (*stack, error) {
+func startStack(ctx context.Context, dir, prebuilt, pragmas string, workerEnv []string) (*stack, error) {
 	root, err := launcher.ModuleRoot(ctx)
 	if err != nil {
 		return nil, err
@@ -45,7 +46,7 @@ func startStack(ctx context.Context, dir, prebuilt, pragmas string) (*stack, err
 	}
 	ls, err := launcher.StartStack(ctx, launcher.StackOptions{Root: root, Dir: dir, Tools: tools,
 		Postgres: launcher.PostgresOptions{AdminURL: os.Getenv("CALLCYCLE_TEST_DATABASE_URL")},
-		DBPrefix: "cc_bench_", SQLitePragmas: pr, MailpitMax: 1000000, WorkerBin: prebuilt})
+		DBPrefix: "cc_bench_", SQLitePragmas: pr, MailpitMax: 1000000, WorkerBin: prebuilt, WorkerEnv: workerEnv})
 	if err != nil {
 		return nil, fmt.Errorf("%w (PostgreSQL: CALLCYCLE_TEST_DATABASE_URL; `go run ./devstack db` starts it)", err)
 	}
@@ -98,6 +99,16 @@ func (p proc) cpu() time.Duration {
 	ut, _ := strconv.ParseInt(fields[11], 10, 64)
 	st, _ := strconv.ParseInt(fields[12], 10, 64)
 	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// selfCPU is the user+system CPU time this process (the bench, and during
+// the baseline its worker) has used so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // waitUntil polls cond until it holds, ctx ends or within passes.

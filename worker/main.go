@@ -1,6 +1,17 @@
 // Command worker runs callcycle's workflows and activities. It applies the
 // database migrations at start, then polls the task queue until SIGINT or
 // SIGTERM, finishing in-flight tasks before it exits.
+//
+// Besides the settings of internal/config (README, "Configuration"), it
+// reads two variables of its own:
+//
+//	CALLCYCLE_MAIL_CLAIM_LEASE  how long a claimed mail is left to its
+//	                            delivery attempt (tests that kill a worker)
+//	WORKER_PPROF_ADDR           host:port for a net/http/pprof listener
+//	                            (/debug/pprof/), e.g. 127.0.0.1:6060; unset
+//	                            or empty: none. It has no authentication:
+//	                            bind it to loopback. `go run ./bench
+//	                            -profile DIR` sets it.
 package main
 
 import (
@@ -63,6 +74,13 @@ func run() error {
 	}
 	defer c.Close()
 
+	if addr := os.Getenv("WORKER_PPROF_ADDR"); addr != "" {
+		_, stopPprof, err := startPprof(addr, log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 	lease, err := claimLease()
 	if err != nil {
 		return err
