@@ -49,6 +49,7 @@ type result struct {
 	snap           snapshot
 	faults         []fault
 	kills          int
+	actions        int // the replay's actions (the fault-free run counts them for the pacing)
 	retries        int
 	failed         []string // driver steps that failed for good
 }
@@ -123,18 +124,15 @@ func run(seed int64, kills int, keep bool) int {
 	}
 
 	// 2. With faults, the same steps through the retrying driver. Faults come about every
-	// gap, so that the kills and the three service faults fall inside the
-	// replay (which the faults themselves slow down). The faults take time
-	// of their own (faultTime) besides the gaps: since issue 13 made the
-	// replay about 30 s, a gap of replay/15 put the last faults after its
-	// end (seeds 70 and 72: 8 and 9 kills), so the gaps share only what
-	// the faults leave of the fault-free replay's time.
+	// gap, spread over the replay (which the faults themselves slow down);
+	// the driver paces the replay so that it cannot outrun the plan (see
+	// pace).
 	faulty, err := newRun("faulty")
 	if err != nil {
 		return fail(err)
 	}
-	gap := faultGap(cr.replay, kills)
-	inj := &injector{s: faulty, rng: rand.New(rand.NewSource(seed)), kills: kills, gap: gap}
+	gap := min(max(cr.replay/time.Duration(kills+3), time.Second), 10*time.Second)
+	inj := &injector{s: faulty, rng: rand.New(rand.NewSource(seed)), kills: kills, gap: gap, actions: cr.actions}
 	log.add("faulty run: services in %s; seed %d, %d worker kills, a fault about every %s", faulty.dir, seed, kills, gap.Round(100*time.Millisecond))
 	fr, err := faulty.replay(ctx, examples, inj)
 	faulty.down()
@@ -219,9 +217,12 @@ func (s *stack) replay(ctx context.Context, examples string, inj *injector) (res
 		return r, err
 	}
 	if inj == nil {
+		c := &counting{inner: demo.Patient{}}
+		replay.Runner = c
 		dctx, dcancel := context.WithTimeout(ctx, 10*time.Minute)
 		r.snap.report, err = replay.Run(dctx, "", out)
 		dcancel()
+		r.actions = int(c.n.Load())
 		if err != nil {
 			s.diagnose(ctx)
 			return r, err
@@ -230,7 +231,7 @@ func (s *stack) replay(ctx context.Context, examples string, inj *injector) (res
 		ictx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { inj.run(ictx); close(done) }()
-		d := &driver{log: s.log}
+		d := &driver{log: s.log, pace: func(ctx context.Context, k int) { inj.pace(ctx, k, done) }}
 		replay.Runner, replay.Out = d, logLines{s.log}
 		dctx, dcancel := context.WithTimeout(ctx, replayLimit)
 		r.snap.report, err = replay.Run(dctx, "", out)
@@ -294,19 +295,4 @@ func (s *stack) diagnose(ctx context.Context) {
 	if err := s.work.start(); err != nil {
 		s.log.add("%s: %v", s.name, err)
 	}
-}
-
-// faultTime is what the plan's faults take themselves, on average: each
-// kill keeps the worker down 0.5–2 s, the SMTP stop waits up to 10 s for a
-// delivery and lasts 5–10 s, the PostgreSQL and Temporal restarts a few
-// seconds each.
-func faultTime(kills int) time.Duration {
-	return time.Duration(kills)*1250*time.Millisecond + 10*time.Second + 5*time.Second
-}
-
-// faultGap is the mean time between faults for a replay that took replay
-// without faults: the time the faults leave, shared among them, between
-// 500 ms and 10 s.
-func faultGap(replay time.Duration, kills int) time.Duration {
-	return min(max((replay-faultTime(kills))/time.Duration(kills+3), 500*time.Millisecond), 10*time.Second)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/demo"
@@ -17,6 +18,8 @@ import (
 type driver struct {
 	log     *eventLog
 	retries int
+	pace    func(ctx context.Context, k int) // before action k (1-based); nil: none
+	actions int
 }
 
 // transient says whether an error may go away by itself. An action that
@@ -43,6 +46,10 @@ func transient(err error) bool {
 // its own context, bounded by attemptLimit, so that a stuck worker fails
 // the action instead of hanging the driver.
 func (d *driver) Run(ctx context.Context, a demo.Action) error {
+	d.actions++
+	if d.pace != nil {
+		d.pace(ctx, d.actions)
+	}
 	what := a.What
 	began := time.Now()
 	deadline := began.Add(stepLimit)
@@ -134,4 +141,16 @@ func (l logLines) Write(p []byte) (int, error) {
 		l.log.add("driver: %s", strings.TrimSpace(line))
 	}
 	return len(p), nil
+}
+
+// counting runs the actions with inner and counts them (the fault-free
+// run, whose count paces the faulty one).
+type counting struct {
+	inner demo.Runner
+	n     atomic.Int64
+}
+
+func (c *counting) Run(ctx context.Context, a demo.Action) error {
+	c.n.Add(1)
+	return c.inner.Run(ctx, a)
 }
