@@ -229,11 +229,15 @@ func (d *dev) logs(names []string) error {
 	return execve(args)
 }
 
-// testEnv is what `make test` needs: the tools and PostgreSQL, but no
+// testEnv is what `make test` needs: the tools (the cluster's too) and PostgreSQL, but no
 // servers (tests start their own on free ports); then CMD runs with the
 // variables internal/testenv reads.
 func (d *dev) testEnv(ctx context.Context, cmd []string) error {
 	if err := d.tools.Ensure(ctx); err != nil {
+		return err
+	}
+	// The launcher's cluster tests need them; built once, then cached.
+	if err := d.tools.EnsureCluster(ctx); err != nil {
 		return err
 	}
 	dbURL, err := d.db(ctx)
