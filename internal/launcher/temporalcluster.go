@@ -102,6 +102,17 @@ func planCluster(ctx context.Context, opts TemporalOptions) (clusterPlan, []sche
 	return p, states, err
 }
 
+// PrepareClusterDatabases does a cluster start's database part alone:
+// the checks, then the databases made and their schemas brought to the
+// binary's version (with opts.Cluster.UpgradeSchema, an older one too).
+func PrepareClusterDatabases(ctx context.Context, opts TemporalOptions) error {
+	p, states, err := planCluster(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return prepareDatabases(ctx, p.db, states, opts.Cluster.SQLToolBin, opts.Cluster.SchemaDir, logTo(opts.Progress))
+}
+
 func startCluster(ctx context.Context, opts TemporalOptions) (Temporal, error) {
 	p, states, err := planCluster(ctx, opts)
 	if err != nil {
