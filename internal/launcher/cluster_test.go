@@ -118,17 +118,21 @@ func TestClusterStackRunsACallEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	eventually(t, "the launch announcement in Mailpit", time.Minute, func() bool { n, _ := s.Mailpit.Total(ctx); return n >= 1 })
 	if _, err := svc.Cancel(ctx, by, operations.CancelInput{CallID: launched.CallID, Reason: "cluster test"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.GetWorkflow(ctx, launched.WorkflowID, "").Get(ctx, nil); err != nil {
 		t.Fatalf("call workflow: %v", err)
 	}
-	eventually(t, "the launch announcement in Mailpit", time.Minute, func() bool { n, _ := s.Mailpit.Total(ctx); return n >= 1 })
 	desc, err := c.DescribeWorkflowExecution(ctx, launched.WorkflowID, "")
 	if err != nil || desc.GetWorkflowExecutionInfo().GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
 		t.Errorf("call %s: %v %v, want completed", launched.WorkflowID, desc.GetWorkflowExecutionInfo().GetStatus(), err)
 	}
+
+	info := desc.GetWorkflowExecutionInfo()
+	t.Logf("call %s: %d events, %d bytes of history", launched.WorkflowID, info.GetHistoryLength(), info.GetHistorySizeBytes())
+	logClusterSize(t, ctx, s.TemporalDatabaseURL)
 
 	checkReadOnlyUI(t, ctx, s.TemporalUI, launched.WorkflowID)
 
@@ -173,6 +177,25 @@ func TestClusterStackRunsACallEndToEnd(t *testing.T) {
 	if len(left) != 0 {
 		t.Errorf("databases left after Stop: %v", left)
 	}
+}
+
+// logClusterSize logs what the cluster's PostgreSQL holds (for the
+// README's retention cost): the database's size and its history rows.
+func logClusterSize(t *testing.T, ctx context.Context, dbURL string) {
+	t.Helper()
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var size, rows, bytes, executions int64
+	err = pool.QueryRow(ctx, `SELECT pg_database_size(current_database()),
+		(SELECT count(*) FROM history_node), (SELECT coalesce(sum(octet_length(data)), 0) FROM history_node),
+		(SELECT count(*) FROM executions)`).Scan(&size, &rows, &bytes, &executions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Temporal persistence database: %d kB; history_node %d rows, %d bytes; executions %d", size/1024, rows, bytes, executions)
 }
 
 // checkReadOnlyUI: the UI server shows the call, says every write action

@@ -92,6 +92,9 @@ type Stack struct {
 	// Worker is Workers[0], the one worker of a stack that has one.
 	Worker  *Worker
 	Workers []*Worker
+	// TemporalDatabaseURL is a cluster's persistence database ("" for the
+	// dev server).
+	TemporalDatabaseURL string
 	// freshTemporalDBs are the cluster's databases made for this stack,
 	// dropped by Stop.
 	freshTemporalDBs []string
@@ -115,6 +118,9 @@ func StartStack(ctx context.Context, opts StackOptions) (s *Stack, err error) {
 		}
 	}
 	s = &Stack{opts: opts, freshTemporalDBs: fresh}
+	if opts.TemporalKind == KindCluster {
+		s.TemporalDatabaseURL = opts.Cluster.DatabaseURL
+	}
 	defer func() {
 		if err != nil {
 			s.Stop()
