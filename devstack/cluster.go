@@ -105,12 +105,14 @@ func (d *dev) clusterUp(ctx context.Context, f upFlags) error {
 	if err := os.MkdirAll(run, 0o755); err != nil {
 		return err
 	}
-	// Before the callcycle database is made: a bad setting changes nothing.
-	if err := launcher.Preflight(ctx, opts); err != nil {
-		return clusterHint(err)
-	}
+	// The callcycle role first (as `devstack db` makes it: on a fresh
+	// machine the default settings name it), then the checks, before the
+	// cluster's own database is made: a bad setting changes nothing of it.
 	if err := launcher.AsPostgres(ctx, c, launcher.DevRoleSQL); err != nil {
 		return err
+	}
+	if err := launcher.Preflight(ctx, opts); err != nil {
+		return clusterHint(err)
 	}
 	if set.ownDatabase {
 		if err := launcher.AsPostgres(ctx, c, clusterDatabaseSQL); err != nil {

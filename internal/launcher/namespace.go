@@ -169,7 +169,10 @@ func registerSearchAttributes(ctx context.Context, c client.Client, ns string, s
 func namespaceUsable(ctx context.Context, c client.Client, ns string, sas []SearchAttribute) error {
 	query := ""
 	if len(sas) > 0 {
-		query = sas[0].Name + " IS NULL"
+		query = sas[0].Name + " = 'probe'"
+		if sas[0].Type != "Keyword" {
+			query = ""
+		}
 	}
 	ctx, cancel := within(ctx, time.Minute)
 	defer cancel()

@@ -137,6 +137,10 @@ func startCluster(ctx context.Context, opts TemporalOptions) (Temporal, error) {
 		return nil, err
 	}
 	if p.uiPort >= 0 {
+		if p.uiPort, err = portOr(p.uiPort); err != nil {
+			s.Kill()
+			return nil, err
+		}
 		if err := s.startUI(ctx, p.uiPort); err != nil {
 			s.Kill()
 			return nil, err
@@ -156,8 +160,16 @@ func (s *ClusterServer) setUp(ctx context.Context, co ClusterOptions) error {
 	} else if err := ensureNamespace(ctx, s.client, ns, or0(co.Retention, DefaultRetention)); err != nil {
 		return err
 	}
-	if err := registerSearchAttributes(ctx, s.client, ns, s.opts.SearchAttributes); err != nil {
-		return err
+	// A namespace just made reaches the frontend's cache a moment later;
+	// until then the operator API does not know it.
+	var last error
+	rctx, cancel := within(ctx, time.Minute)
+	defer cancel()
+	if err := waitReady(rctx, s.server, "search attributes of "+ns, func(ctx context.Context) bool {
+		last = registerSearchAttributes(ctx, s.client, ns, s.opts.SearchAttributes)
+		return last == nil
+	}); err != nil {
+		return fmt.Errorf("%w (last answer: %v)", err, last)
 	}
 	return namespaceUsable(ctx, s.client, ns, s.opts.SearchAttributes)
 }
