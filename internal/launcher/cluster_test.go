@@ -219,8 +219,28 @@ func checkReadOnlyUI(t *testing.T, ctx context.Context, ui, workflowID string) {
 	if len(list.Executions) != 1 {
 		t.Errorf("UI lists %d workflows with id %s, want 1", len(list.Executions), workflowID)
 	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ui+"/api/v1/namespaces/default/workflows/"+workflowID+"/terminate", strings.NewReader(`{"reason":"x"}`))
-	resp, err := http.DefaultClient.Do(req)
+	// As the page would send it: with the CSRF cookie and token the UI
+	// server handed out, so only the write rule can refuse it.
+	get, _ := http.NewRequestWithContext(ctx, http.MethodGet, ui+"/api/v1/settings", nil)
+	resp, err := http.DefaultClient.Do(get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var csrf *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "_csrf" {
+			csrf = c
+		}
+	}
+	if csrf == nil {
+		t.Fatalf("UI server set no _csrf cookie: %v", resp.Header["Set-Cookie"])
+	}
+	post, _ := http.NewRequestWithContext(ctx, http.MethodPost, ui+"/api/v1/namespaces/default/workflows/"+workflowID+"/terminate", strings.NewReader(`{"reason":"x"}`))
+	post.Header.Set("Content-Type", "application/json")
+	post.Header.Set("X-CSRF-Token", csrf.Value)
+	post.AddCookie(&http.Cookie{Name: csrf.Name, Value: csrf.Value})
+	resp, err = http.DefaultClient.Do(post)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package launcher
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/url"
 	"os"
@@ -46,6 +47,11 @@ func (p ClusterPorts) named() []namedPort {
 		{"Temporal metrics", p.Metrics}}
 }
 
+// Free cluster ports are drawn below 32768: the server records its
+// services' ports in PostgreSQL as a smallint (cluster_membership), and
+// the kernel's own free ports (32768 and up) do not fit.
+const freeClusterPortLow, freeClusterPortHigh = 20000, 32767
+
 // withFree gives each port left 0 a free one, distinct from the others.
 func (p ClusterPorts) withFree() (ClusterPorts, error) {
 	fields := []*int{&p.Frontend, &p.FrontendHTTP, &p.History, &p.Matching, &p.Worker,
@@ -62,14 +68,26 @@ func (p ClusterPorts) withFree() (ClusterPorts, error) {
 		if *f != 0 {
 			continue
 		}
-		l, err := net.Listen("tcp", Loopback+":0")
+		l, err := listenLow()
 		if err != nil {
-			return p, fmt.Errorf("free port: %w", err)
+			return p, err
 		}
 		held = append(held, l)
 		*f = l.Addr().(*net.TCPAddr).Port
 	}
 	return p, nil
+}
+
+// listenLow listens on a free port between freeClusterPortLow and
+// freeClusterPortHigh, tried at random.
+func listenLow() (net.Listener, error) {
+	for range 200 {
+		port := freeClusterPortLow + rand.IntN(freeClusterPortHigh-freeClusterPortLow+1)
+		if l, err := net.Listen("tcp", hostPort(port)); err == nil {
+			return l, nil
+		}
+	}
+	return nil, fmt.Errorf("no free port between %d and %d", freeClusterPortLow, freeClusterPortHigh)
 }
 
 type namedPort struct {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	htmltemplate "html/template"
 	"net"
 	"os"
 	"path/filepath"
@@ -25,9 +26,10 @@ import (
 // before anything is touched.
 
 // render renders a deploy/ template as the server and the UI server do
-// (text/template with sprig's env, default and quote), from env, and
-// reads the YAML. A template using any other function fails here: keep
-// them to these three, which every renderer has alike.
+// (text/template with sprig's env, default and quote; the UI server an
+// html/template, which escapes what it prints), from env, and reads the
+// YAML. A template using any other function fails here: keep them to
+// these three, which every renderer has alike.
 func render(t *testing.T, path string, env map[string]string) map[string]any {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -47,13 +49,23 @@ func render(t *testing.T, path string, env map[string]string) map[string]any {
 		},
 		"quote": strconv.Quote,
 	}
-	tpl, err := template.New(filepath.Base(path)).Funcs(funcs).Option("missingkey=error").Parse(string(b))
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
 	var out bytes.Buffer
-	if err := tpl.Execute(&out, nil); err != nil {
-		t.Fatalf("%s: %v", path, err)
+	if path == filepath.Join(root, ClusterUIConfig) {
+		tpl, err := htmltemplate.New(filepath.Base(path)).Funcs(htmltemplate.FuncMap(funcs)).Parse(string(b))
+		if err == nil {
+			err = tpl.Execute(&out, nil)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	} else {
+		tpl, err := template.New(filepath.Base(path)).Funcs(funcs).Parse(string(b))
+		if err == nil {
+			err = tpl.Execute(&out, nil)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
 	}
 	var m map[string]any
 	if err := yaml.Unmarshal(out.Bytes(), &m); err != nil {
@@ -243,6 +255,11 @@ func TestClusterPortsBesideTheDevStack(t *testing.T) {
 	}
 	if free.Frontend != 7 || len(distinct) != len(free.named()) {
 		t.Errorf("withFree kept %d, chose %+v", free.Frontend, free)
+	}
+	for _, np := range free.named()[1:] {
+		if np.Port > 32767 { // the server stores them as a PostgreSQL smallint
+			t.Errorf("withFree chose %d for %s, above 32767", np.Port, np.What)
+		}
 	}
 }
 
