@@ -134,10 +134,10 @@ callcycle cluster stack is up (Temporal server %s on PostgreSQL, %d workers)
   DATABASE_URL    %s
   Temporal DB     %s (and its _visibility)
   Logs            %s/{%s}.log
-  starter         TEMPORAL_ADDRESS=%s DATABASE_URL=%s bin/starter …
+  starter         TEMPORAL_ADDRESS=%s and DATABASE_URL (above, with its password) for bin/starter
 `, launcher.TemporalServerVersion, opts.Workers, s.TemporalUI, opts.Ports.MailpitUI, opts.Ports.SMTP,
 		s.TemporalAddress, launcher.FormatRetention(set.retention), launcher.Redact(set.databaseURL),
-		launcher.Redact(set.temporalURL), opts.LogDir, logs, s.TemporalAddress, launcher.Redact(set.databaseURL))
+		launcher.Redact(set.temporalURL), opts.LogDir, logs, s.TemporalAddress)
 	return nil
 }
 
