@@ -136,6 +136,20 @@ func TestClusterStackRunsACallEndToEnd(t *testing.T) {
 
 	checkReadOnlyUI(t, ctx, s.TemporalUI, launched.WorkflowID)
 
+	// A restart of the server keeps its state (PostgreSQL) and ports; the
+	// client reconnects by itself and the workers poll again.
+	restartAt := time.Now()
+	if err := s.Temporal.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("server restarted in %s", time.Since(restartAt).Round(time.Millisecond))
+	if d, err := c.DescribeWorkflowExecution(ctx, launched.WorkflowID, ""); err != nil || d.GetWorkflowExecutionInfo().GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+		t.Errorf("call after the restart: %v %v", d.GetWorkflowExecutionInfo().GetStatus(), err)
+	}
+	if st, err := svc.GovernmentStatus(ctx, by, operations.GovernmentStatusInput{}); err != nil || !st.Status.Caretaker {
+		t.Errorf("government after the restart: %+v, %v", st, err)
+	}
+
 	// A client given a namespace the server lacks is told which, and the
 	// namespace is not created by asking.
 	_, err = launcher.DialNamespace(ctx, s.TemporalAddress, "callcycle-nowhere", nil)
