@@ -426,3 +426,43 @@ func dropDatabase(t *testing.T, name string) {
 		t.Logf("drop %s: %v", name, err)
 	}
 }
+
+// A cluster told to use an office's namespace that it does not have stops
+// with the namespace named, creates none, and leaves no process behind.
+func TestClusterMissingNamespaceStopsTheStart(t *testing.T) {
+	t.Parallel()
+	testenv.ServiceTest(t)
+	tl := testenv.ClusterTools(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	opts := clusterOptions(t, tl, "cc_nons_")
+	opts.Namespace = "office-elsewhere"
+	opts.Cluster.NamespaceMustExist = true
+	name := strings.TrimPrefix(must(url.Parse(opts.Cluster.DatabaseURL)).Path, "/")
+	for _, db := range []string{name, name + "_visibility"} {
+		t.Cleanup(func() { dropDatabase(t, db) })
+	}
+	port, err := launcher.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Port = port
+	_, err = launcher.StartTemporal(ctx, opts)
+	var missing *launcher.NamespaceNotFoundError
+	if !errors.As(err, &missing) || missing.Namespace != "office-elsewhere" || !strings.Contains(err.Error(), `"office-elsewhere"`) {
+		t.Fatalf("err = %v, want a NamespaceNotFoundError naming office-elsewhere", err)
+	}
+	if launcher.PortOpen(port) {
+		t.Error("the server still runs after the refusal")
+	}
+	// Nothing was written for it in the server's database.
+	pool, err := pgxpool.New(ctx, opts.Cluster.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM namespaces WHERE name = $1`, "office-elsewhere").Scan(&n); err != nil || n != 0 {
+		t.Errorf("namespace rows %d (%v), want none", n, err)
+	}
+}
