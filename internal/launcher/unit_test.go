@@ -22,7 +22,7 @@ func TestUnknownTemporalKindIsRefused(t *testing.T) {
 }
 
 func TestWorkerEnvDropsCallersSettings(t *testing.T) {
-	base := []string{"PATH=/bin", "DATABASE_URL=postgres://elsewhere", "TEMPORAL_TLS_CLIENT_CERT_PATH=/x", "SMTP_HOST=relay", "HOME=/root"}
+	base := []string{"PATH=/bin", "DATABASE_URL=postgres://elsewhere", "TEMPORAL_TLS_CLIENT_CERT_PATH=/x", "SMTP_HOST=relay", "HOME=/root", "WORKER_PPROF_ADDR=127.0.0.1:6060"}
 	got := WorkerEnv(base, false, "DATABASE_URL=postgres://ours", "SMTP_HOST=127.0.0.1")
 	want := []string{"PATH=/bin", "HOME=/root", "DATABASE_URL=postgres://ours", "SMTP_HOST=127.0.0.1"}
 	if !slices.Equal(got, want) {

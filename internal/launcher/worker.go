@@ -73,7 +73,7 @@ func WorkerEnv(base []string, inherit bool, set ...string) []string {
 	given := map[string]bool{}
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
-		ours := config.Reads(k) || strings.HasPrefix(k, "SMTP_")
+		ours := config.Reads(k) || strings.HasPrefix(k, "SMTP_") || k == "WORKER_PPROF_ADDR"
 		if ours && !inherit {
 			continue
 		}
