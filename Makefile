@@ -27,7 +27,8 @@ up:
 ## namespace with a long retention (CALLCYCLE_NAMESPACE_RETENTION, default
 ## 3650d), the Web UI read-only, Mailpit and two workers, on the dev ports
 ## plus 10000 so it runs beside `make dev`. The first run builds the server,
-## its schema tool and the UI server (about 15 minutes on 2 cores).
+## its schema tool and the UI server (about 5 minutes on 2 cores after
+## `make tools`, whose build cache they share).
 ## UPGRADE_SCHEMA=1 lets it upgrade an older Temporal schema (back it up first).
 UPGRADE_SCHEMA ?=
 cluster:
