@@ -59,10 +59,11 @@ func (t Tools) ClusterToolsOK() bool {
 }
 
 // EnsureCluster builds the cluster kind's tools that are missing, under
-// the same lock as Ensure, after it: the server shares most of its
-// packages with the temporal CLI, so built after it it takes about 4
-// minutes on two cores (3m35s measured; 10 from a cold build cache), the
-// schema tool seconds, the UI server under a minute.
+// the same lock as Ensure; `make dev` alone does not need them, so Ensure
+// leaves them out. Run after Ensure, the server reuses most of the
+// temporal CLI's build: about 4 minutes on two cores (3m35s measured; 10
+// from a cold build cache), the schema tool seconds, the UI server under
+// a minute.
 func (t Tools) EnsureCluster(ctx context.Context) error {
 	unlock, err := t.lock()
 	if err != nil {
