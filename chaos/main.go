@@ -124,12 +124,16 @@ func run(seed int64, kills int, keep bool) int {
 
 	// 2. With faults, the same steps through the retrying driver. Faults come about every
 	// gap, so that the kills and the three service faults fall inside the
-	// replay (which the faults themselves slow down).
+	// replay (which the faults themselves slow down). The faults take time
+	// of their own (faultTime) besides the gaps: since issue 13 made the
+	// replay about 30 s, a gap of replay/15 put the last faults after its
+	// end (seeds 70 and 72: 8 and 9 kills), so the gaps share only what
+	// the faults leave of the fault-free replay's time.
 	faulty, err := newRun("faulty")
 	if err != nil {
 		return fail(err)
 	}
-	gap := min(max(cr.replay/time.Duration(kills+3), time.Second), 10*time.Second)
+	gap := faultGap(cr.replay, kills)
 	inj := &injector{s: faulty, rng: rand.New(rand.NewSource(seed)), kills: kills, gap: gap}
 	log.add("faulty run: services in %s; seed %d, %d worker kills, a fault about every %s", faulty.dir, seed, kills, gap.Round(100*time.Millisecond))
 	fr, err := faulty.replay(ctx, examples, inj)
@@ -290,4 +294,19 @@ func (s *stack) diagnose(ctx context.Context) {
 	if err := s.work.start(); err != nil {
 		s.log.add("%s: %v", s.name, err)
 	}
+}
+
+// faultTime is what the plan's faults take themselves, on average: each
+// kill keeps the worker down 0.5–2 s, the SMTP stop waits up to 10 s for a
+// delivery and lasts 5–10 s, the PostgreSQL and Temporal restarts a few
+// seconds each.
+func faultTime(kills int) time.Duration {
+	return time.Duration(kills)*1250*time.Millisecond + 10*time.Second + 5*time.Second
+}
+
+// faultGap is the mean time between faults for a replay that took replay
+// without faults: the time the faults leave, shared among them, between
+// 500 ms and 10 s.
+func faultGap(replay time.Duration, kills int) time.Duration {
+	return min(max((replay-faultTime(kills))/time.Duration(kills+3), 500*time.Millisecond), 10*time.Second)
 }
