@@ -13,7 +13,7 @@ TIDY := go mod tidy -diff
 WORKFLOWCHECK := $(TOOLS)/workflowcheck ./workflows/...
 GOTEST := go test -count=1 -timeout 30m ./...
 
-.PHONY: dev up down status logs build test lint tools bench demo-2024
+.PHONY: dev up cluster down status logs build test lint tools bench demo-2024
 
 ## dev: start the whole local stack, then run the demo if there is one
 dev: up
@@ -21,6 +21,18 @@ dev: up
 
 up:
 	$(STACK) up
+
+## cluster: the stack on Temporal's own server (v1.29.1) on PostgreSQL
+## instead of the dev server: schema applied in two databases of its own,
+## namespace with a long retention (CALLCYCLE_NAMESPACE_RETENTION, default
+## 3650d), the Web UI read-only, Mailpit and two workers, on the dev ports
+## plus 10000 so it runs beside `make dev`. The first run builds the server,
+## its schema tool and the UI server (about 5 minutes on 2 cores after
+## `make tools`, whose build cache they share).
+## UPGRADE_SCHEMA=1 lets it upgrade an older Temporal schema (back it up first).
+UPGRADE_SCHEMA ?=
+cluster:
+	$(STACK) up --kind cluster $(if $(UPGRADE_SCHEMA),--upgrade-schema)
 
 ## demo-2024: the 2024 report replayed through the real workflows on the
 ## local stack, in a Temporal namespace (callcycle-demo) and a database

@@ -39,12 +39,25 @@ func newDev(ctx context.Context) (*dev, error) {
 // and returns the URL of that database. A DATABASE_URL from the
 // environment is someone else's database: used as given, nothing touched.
 func (d *dev) db(ctx context.Context) (string, error) {
-	if err := os.MkdirAll(d.run, 0o755); err != nil {
-		return "", err
-	}
 	if d.databaseURL != "" {
 		logf("using DATABASE_URL from the environment (%s)", launcher.Redact(d.databaseURL))
 		return d.databaseURL, nil
+	}
+	c, err := d.pgCluster(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := launcher.AsPostgres(ctx, c, launcher.DevRoleSQL); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("postgres://callcycle:callcycle@localhost:%d/callcycle?sslmode=disable", c.Port), nil
+}
+
+// pgCluster is the local PostgreSQL cluster, installed and started if
+// need be (and then recorded, so that `down` stops it and nothing else).
+func (d *dev) pgCluster(ctx context.Context) (launcher.Cluster, error) {
+	if err := os.MkdirAll(d.run, 0o755); err != nil {
+		return launcher.Cluster{}, err
 	}
 	c, err := launcher.FindCluster(ctx, d.cluster)
 	if err != nil && d.cluster == "" {
@@ -52,30 +65,27 @@ func (d *dev) db(ctx context.Context) (string, error) {
 		install := exec.CommandContext(ctx, "sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null")
 		install.Stdout, install.Stderr = os.Stderr, os.Stderr
 		if ierr := install.Run(); ierr != nil {
-			return "", fmt.Errorf("install PostgreSQL: %w", ierr)
+			return c, fmt.Errorf("install PostgreSQL: %w", ierr)
 		}
 		c, err = launcher.FindCluster(ctx, d.cluster)
 	}
 	if err != nil {
-		return "", err
+		return c, err
 	}
 	if !c.Online {
 		logf("starting PostgreSQL cluster %s", c)
 	}
 	started, err := launcher.StartCluster(ctx, c)
 	if err != nil {
-		return "", err
+		return c, err
 	}
 	if started {
 		// Remember that we started it, so `down` stops it and nothing else.
 		if err := os.WriteFile(d.startedFile(), []byte(c.Version+" "+c.Name+"\n"), 0o644); err != nil {
-			return "", err
+			return c, err
 		}
 	}
-	if err := launcher.AsPostgres(ctx, c, launcher.DevRoleSQL); err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("postgres://callcycle:callcycle@localhost:%d/callcycle?sslmode=disable", c.Port), nil
+	return c, nil
 }
 
 func (d *dev) startedFile() string { return filepath.Join(d.run, "postgres.started") }
@@ -92,7 +102,14 @@ func (d *dev) build(ctx context.Context) error {
 	return nil
 }
 
-func (d *dev) up(ctx context.Context) error {
+func (d *dev) up(ctx context.Context, args []string) error {
+	f, err := parseUp(args)
+	if err != nil {
+		return err
+	}
+	if f.kind == string(launcher.KindCluster) {
+		return d.clusterUp(ctx, f)
+	}
 	if err := d.tools.Ensure(ctx); err != nil {
 		return err
 	}
@@ -111,7 +128,7 @@ func (d *dev) up(ctx context.Context) error {
 	s, err := launcher.StartStack(ctx, launcher.StackOptions{Root: d.root, Dir: d.run, LogDir: d.logDir,
 		Tools: d.tools, Ports: launcher.DevPorts, DatabaseURL: dbURL,
 		DynamicConfigFile: filepath.Join(d.root, launcher.DevDynamicConfig),
-		WorkerBin:         filepath.Join(d.root, "bin", "worker"), WorkerEnv: env, Detach: true})
+		WorkerBin:         filepath.Join(d.root, "bin", "worker"), WorkerEnv: env, Detach: true, Workers: f.workers})
 	if err != nil {
 		return err
 	}
@@ -127,7 +144,12 @@ callcycle dev stack is up
 	return nil
 }
 
+// down stops both stacks (the cluster's first: its workers may use the
+// PostgreSQL cluster the dev stack started).
 func (d *dev) down(ctx context.Context) error {
+	for _, name := range launcher.StopRecorded(d.clusterRun()) {
+		logf("stopped cluster %s", name)
+	}
 	for _, name := range launcher.StopRecorded(d.run) {
 		logf("stopped %s", name)
 	}
@@ -147,12 +169,18 @@ func (d *dev) down(ctx context.Context) error {
 }
 
 func (d *dev) status(ctx context.Context) error {
-	for _, name := range launcher.Services() {
-		state := "stopped"
-		if pid := launcher.RecordedPid(d.run, name); pid != 0 {
-			state = fmt.Sprintf("running (pid %d)", pid)
+	show := func(dir, prefix string, names []string) {
+		for _, name := range names {
+			state := "stopped"
+			if pid := launcher.RecordedPid(dir, name); pid != 0 {
+				state = fmt.Sprintf("running (pid %d)", pid)
+			}
+			fmt.Printf("%-20s %s\n", prefix+name, state)
 		}
-		fmt.Printf("%-10s %s\n", name, state)
+	}
+	show(d.run, "", launcher.Services(launcher.KindDev, 1))
+	if _, err := os.Stat(d.clusterRun()); err == nil {
+		show(d.clusterRun(), "cluster ", launcher.Services(launcher.KindCluster, recordedWorkers(d.clusterRun())))
 	}
 	state := "not installed"
 	if d.databaseURL != "" {
@@ -167,17 +195,23 @@ func (d *dev) status(ctx context.Context) error {
 			state += " (started by devstack)"
 		}
 	}
-	fmt.Printf("%-10s %s\n", "postgres", state)
+	fmt.Printf("%-20s %s\n", "postgres", state)
 	if launcher.PortOpen(launcher.DevPorts.Temporal) && launcher.RecordedPid(d.run, "temporal") == 0 {
 		fmt.Printf("note: something else is listening on :%d\n", launcher.DevPorts.Temporal)
 	}
 	return nil
 }
 
-// logs follows the services' logs (tail -F) until interrupted.
+// logs follows the services' logs (tail -F) until interrupted; with
+// --kind cluster first, the cluster stack's.
 func (d *dev) logs(names []string) error {
+	logDir, kind, workers := d.logDir, launcher.KindDev, 1
+	if len(names) >= 2 && names[0] == "--kind" && names[1] == string(launcher.KindCluster) {
+		names, logDir, kind = names[2:], filepath.Join(d.clusterRun(), "logs"), launcher.KindCluster
+		workers = recordedWorkers(d.clusterRun())
+	}
 	if len(names) == 0 {
-		names = launcher.Services()
+		names = launcher.Services(kind, workers)
 	}
 	lines := os.Getenv("LOG_LINES")
 	if lines == "" {
@@ -185,21 +219,25 @@ func (d *dev) logs(names []string) error {
 	}
 	args := []string{"tail", "-n", lines, "-F"}
 	for _, n := range names {
-		if p := filepath.Join(d.logDir, n+".log"); fileExists(p) {
+		if p := filepath.Join(logDir, n+".log"); fileExists(p) {
 			args = append(args, p)
 		}
 	}
 	if len(args) == 4 {
-		return fmt.Errorf("no logs yet in %s", d.logDir)
+		return fmt.Errorf("no logs yet in %s", logDir)
 	}
 	return execve(args)
 }
 
-// testEnv is what `make test` needs: the tools and PostgreSQL, but no
+// testEnv is what `make test` needs: the tools (the cluster's too) and PostgreSQL, but no
 // servers (tests start their own on free ports); then CMD runs with the
 // variables internal/testenv reads.
 func (d *dev) testEnv(ctx context.Context, cmd []string) error {
 	if err := d.tools.Ensure(ctx); err != nil {
+		return err
+	}
+	// The launcher's cluster tests need them; built once, then cached.
+	if err := d.tools.EnsureCluster(ctx); err != nil {
 		return err
 	}
 	dbURL, err := d.db(ctx)
@@ -240,4 +278,11 @@ func execve(argv []string) error {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// recordedWorkers is how many workers a stack folder has a pid file for
+// (at least one).
+func recordedWorkers(dir string) int {
+	more, _ := filepath.Glob(filepath.Join(dir, "worker-*.pid"))
+	return 1 + len(more)
 }

@@ -2,17 +2,27 @@
 // Debian cluster), a Temporal dev server, Mailpit and the callcycle worker
 // on loopback, started by internal/launcher. Make's targets call it.
 //
-//	go run ./devstack up | down | status | logs [service…]
-//	go run ./devstack tools           build the pinned tools if missing
+//	go run ./devstack up [--kind cluster] [--workers N] [--upgrade-schema]
+//	go run ./devstack down | status   both stacks
+//	go run ./devstack logs [--kind cluster] [service…]
+//	go run ./devstack tools [--kind cluster]   build the pinned tools if missing
 //	go run ./devstack db              start PostgreSQL, create the callcycle role and database
 //	go run ./devstack build           bin/worker and bin/starter
 //	go run ./devstack test-env [--] CMD…   tools + db, then CMD with the test variables
 //
-// What `up` starts is recorded in .run/, so that `down` stops only that.
+// What `up` starts is recorded in .run/ (.run/cluster/ for --kind
+// cluster: the real Temporal server on PostgreSQL, its read-only Web UI,
+// Mailpit and two workers, on the dev ports plus 10000, so both run at
+// once), so that `down` stops only that.
 // Settings (read here only): CALLCYCLE_TOOLS (default .tools),
 // DATABASE_URL (a database to use as it is), CALLCYCLE_PG_CLUSTER
 // ("15 main"; default the cluster on the lowest port),
-// CALLCYCLE_TEST_DATABASE_URL, LOG_LINES; the worker's own variables
+// CALLCYCLE_TEST_DATABASE_URL, LOG_LINES; for --kind cluster
+// CALLCYCLE_CLUSTER_DATABASE_URL (callcycle's database, default
+// callcycle_cluster), CALLCYCLE_TEMPORAL_DATABASE_URL (Temporal's, default
+// callcycle_temporal and callcycle_temporal_visibility),
+// CALLCYCLE_NAMESPACE_RETENTION (default 3650d), CALLCYCLE_UPGRADE_SCHEMA;
+// the worker's own variables
 // (README "Configuration") win over the stack's for `up`.
 package main
 
@@ -23,9 +33,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+
+	"github.com/callcycle/callcycle/internal/launcher"
 )
 
-const usage = "usage: devstack up | down | status | logs [service…] | tools | db | build | test-env [--] CMD…"
+const usage = "usage: devstack up [--kind cluster] | down | status | logs [--kind cluster] [service…] | tools [--kind cluster] | db | build | test-env [--] CMD…"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -40,7 +52,7 @@ func main() {
 	args := os.Args[2:]
 	switch os.Args[1] {
 	case "up":
-		err = d.up(ctx)
+		err = d.up(ctx, args)
 	case "down":
 		err = d.down(ctx)
 	case "status":
@@ -49,6 +61,9 @@ func main() {
 		err = d.logs(args)
 	case "tools":
 		err = d.tools.Ensure(ctx)
+		if err == nil && len(args) == 2 && args[0] == "--kind" && args[1] == string(launcher.KindCluster) {
+			err = d.tools.EnsureCluster(ctx)
+		}
 	case "db":
 		_, err = d.db(ctx)
 	case "build":

@@ -19,7 +19,7 @@ retry() {
 
 retry temporal operator cluster health
 temporal operator namespace describe -n "$ns" >/dev/null 2>&1 ||
-	temporal operator namespace create -n "$ns" --retention 30d
+	temporal operator namespace create -n "$ns" --retention "${NAMESPACE_RETENTION:-3650d}"
 
 # Keep in step with workflows.SearchAttributeTypes (internal/launcher's
 # compose test checks it).

@@ -23,6 +23,7 @@ const root = "../.."
 
 type service struct {
 	Image       string    `yaml:"image"`
+	Entrypoint  []string  `yaml:"entrypoint"`
 	Build       any       `yaml:"build"`
 	Environment yaml.Node `yaml:"environment"`
 	Volumes     []string  `yaml:"volumes"`
@@ -201,16 +202,81 @@ func TestDynamicConfigShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"limit.maxIDLength=255", "system.forceSearchAttributesCacheRefreshOnRead=true"}
+	want := []string{"frontend.enableServerVersionCheck=false", "frontend.persistenceMaxQPS=10000",
+		"history.persistenceMaxQPS=45000", "limit.maxIDLength=255", "system.forceSearchAttributesCacheRefreshOnRead=true"}
 	if !slices.Equal(kv, want) {
 		t.Errorf("%s read as %v, want %v", DevDynamicConfig, kv, want)
 	}
-	found := false
-	for _, v := range loadCompose(t)["temporal"].Volumes {
-		src, _, _ := strings.Cut(v, ":")
-		found = found || strings.TrimPrefix(src, "./") == filepath.Dir(DevDynamicConfig)
+	temporal := loadCompose(t)["temporal"]
+	inside := mountedAt(t, temporal, DevDynamicConfig)
+	if got := env(t, temporal.Environment)["DYNAMIC_CONFIG_FILE_PATH"]; inside == "" || got != inside {
+		t.Errorf("compose temporal reads dynamic config %q; %s is mounted at %q", got, DevDynamicConfig, inside)
 	}
-	if !found {
-		t.Errorf("compose temporal does not mount %s", filepath.Dir(DevDynamicConfig))
+}
+
+// mountedAt is where a service's bind mounts put the repository file
+// rel, "" when none does.
+func mountedAt(t *testing.T, s service, rel string) string {
+	t.Helper()
+	for _, v := range s.Volumes {
+		parts := strings.Split(v, ":")
+		if len(parts) < 2 {
+			continue
+		}
+		src := strings.TrimSuffix(strings.TrimPrefix(parts[0], "./"), "/")
+		if src == rel {
+			return parts[1]
+		}
+		if sub, ok := strings.CutPrefix(rel, src+"/"); ok {
+			return strings.TrimSuffix(parts[1], "/") + "/" + sub
+		}
+	}
+	return ""
+}
+
+// The compose images are the versions of the binaries make cluster
+// builds: the server, the UI server, and admin tools of the same server
+// release (their temporal-sql-tool and schema).
+func TestComposeImagesAreTheClusterVersions(t *testing.T) {
+	services := loadCompose(t)
+	server := strings.TrimPrefix(TemporalServerVersion, "v")
+	if got, want := services["temporal"].Image, "temporalio/server:"+server; got != want {
+		t.Errorf("compose temporal image %q, make cluster builds %s %s", got, TemporalServerModule, TemporalServerVersion)
+	}
+	if got, want := services["temporal-ui"].Image, "temporalio/ui:"+strings.TrimPrefix(TemporalUIVersion, "v"); got != want {
+		t.Errorf("compose temporal-ui image %q, make cluster builds %s %s", got, TemporalUIModule, TemporalUIVersion)
+	}
+	for _, name := range []string{"temporal-admin-tools", "temporal-setup"} {
+		img := services[name].Image
+		tag, _ := strings.CutPrefix(img, "temporalio/admin-tools:")
+		if tag != server && !strings.HasPrefix(tag, server+"-") {
+			t.Errorf("compose %s image %q: want temporalio/admin-tools of server %s", name, img, server)
+		}
+	}
+}
+
+// Compose's server and UI read the very files the launcher gives the
+// binaries, where each image looks for its configuration.
+func TestComposeUsesTheClusterConfigFiles(t *testing.T) {
+	services := loadCompose(t)
+	temporal := services["temporal"]
+	if len(temporal.Entrypoint) < 2 || !strings.HasSuffix(temporal.Entrypoint[1], "/start-server.sh") {
+		t.Fatalf("compose temporal entrypoint %v: want deploy/temporal/start-server.sh", temporal.Entrypoint)
+	}
+	script := mountedAt(t, temporal, "deploy/temporal/start-server.sh")
+	if script != temporal.Entrypoint[1] {
+		t.Errorf("compose temporal runs %s, which is not deploy/temporal/start-server.sh (mounted at %q)", temporal.Entrypoint[1], script)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "deploy/temporal/start-server.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// start-server.sh loads <root>/<config>/<env>.yaml: ClusterServerConfig.
+	m := regexp.MustCompile(`--root (\S+) --config \. --env (\w+)`).FindStringSubmatch(string(b))
+	if m == nil || m[1]+"/"+m[2]+".yaml" != mountedAt(t, temporal, ClusterServerConfig) {
+		t.Errorf("start-server.sh loads %v; %s is mounted at %q", m, ClusterServerConfig, mountedAt(t, temporal, ClusterServerConfig))
+	}
+	if got := mountedAt(t, services["temporal-ui"], ClusterUIConfig); got != "/home/ui-server/config/docker.yaml" {
+		t.Errorf("compose temporal-ui mounts %s at %q, want the image's /home/ui-server/config/docker.yaml", ClusterUIConfig, got)
 	}
 }

@@ -31,11 +31,44 @@ func RecordedPid(dir, name string) int {
 	if err != nil || pid <= 0 || syscall.Kill(pid, 0) != nil {
 		return 0
 	}
+	// worker-2 runs the worker binary like worker.
+	base, _, _ := strings.Cut(name, "-")
+	if strings.HasPrefix(name, "temporal") {
+		base = name
+	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || !strings.Contains(string(cmdline), name) {
+	if err != nil || !strings.Contains(string(cmdline), base) {
 		return 0
 	}
 	return pid
+}
+
+// stackServices are the processes of a stack, in start order; Detach
+// records them in Dir under these names, with workers beyond the first
+// as worker-2, worker-3…
+var stackServices = []string{"temporal", "temporal-ui", "mailpit", "worker"}
+
+// Services are the names of the processes of a stack of kind with that
+// many workers, in start order.
+func Services(kind Kind, workers int) []string {
+	var names []string
+	for _, n := range stackServices[:len(stackServices)-1] {
+		if n != "temporal-ui" || kind == KindCluster {
+			names = append(names, n)
+		}
+	}
+	return append(names, workerNames(workers)...)
+}
+
+// recorded are the names with a pid file in dir, in start order.
+func recorded(dir string) []string {
+	names := slices.Clone(stackServices)
+	more, _ := filepath.Glob(filepath.Join(dir, "worker-*.pid"))
+	slices.Sort(more)
+	for _, m := range more {
+		names = append(names, strings.TrimSuffix(filepath.Base(m), ".pid"))
+	}
+	return names
 }
 
 // StopRecorded stops the recorded processes of dir, last started first:
@@ -43,7 +76,7 @@ func RecordedPid(dir, name string) int {
 // it stopped.
 func StopRecorded(dir string) []string {
 	var stopped []string
-	for _, name := range slices.Backward(stackServices) {
+	for _, name := range slices.Backward(recorded(dir)) {
 		if pid := RecordedPid(dir, name); pid != 0 {
 			_ = syscall.Kill(-pid, syscall.SIGTERM)
 			for end := time.Now().Add(15 * time.Second); time.Now().Before(end) && syscall.Kill(pid, 0) == nil; {
@@ -55,21 +88,19 @@ func StopRecorded(dir string) []string {
 			stopped = append(stopped, name)
 		}
 		_ = os.Remove(filepath.Join(dir, name+".pid"))
+		_ = os.Remove(filepath.Join(dir, name+".sum"))
 	}
-	_ = os.Remove(filepath.Join(dir, "worker.sum"))
 	return stopped
 }
 
-// Services are the names of a stack's processes, in start order.
-func Services() []string { return slices.Clone(stackServices) }
-
 // adoptTemporal reuses a server on port: ours from an earlier run (waited
-// for, it may still be starting), or anyone's that is healthy; a port
-// held by something else is an error.
-func adoptTemporal(ctx context.Context, dir string, port int) (string, bool, error) {
+// for, it may still be starting), or, for the dev server, anyone's that
+// is healthy; a port held by something else is an error. A cluster adopts
+// only its own: another server there would be on other databases.
+func adoptTemporal(ctx context.Context, dir string, port int, kind Kind) (string, bool, error) {
 	addr := hostPort(port)
 	ours := RecordedPid(dir, "temporal") != 0
-	if !ours && !PortOpen(port) {
+	if !ours && (kind == KindCluster || !PortOpen(port)) {
 		return addr, false, nil
 	}
 	wctx, cancel := within(ctx, 90*time.Second)
@@ -100,8 +131,8 @@ func adoptMailpit(ctx context.Context, dir string, ports Ports) (bool, error) {
 // adoptWorker keeps a recorded worker running the same binary (go build
 // rewrites it every time, so contents, not mtimes, are compared), and
 // stops one whose code changed.
-func adoptWorker(dir, bin string) (bool, error) {
-	pid := RecordedPid(dir, "worker")
+func adoptWorker(dir, name, bin string) (bool, error) {
+	pid := RecordedPid(dir, name)
 	if pid == 0 {
 		return false, nil
 	}
@@ -109,7 +140,7 @@ func adoptWorker(dir, bin string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if old, _ := os.ReadFile(filepath.Join(dir, "worker.sum")); strings.TrimSpace(string(old)) == sum {
+	if old, _ := os.ReadFile(filepath.Join(dir, name+".sum")); strings.TrimSpace(string(old)) == sum {
 		return true, nil
 	}
 	_ = syscall.Kill(-pid, syscall.SIGTERM)
@@ -120,10 +151,12 @@ func adoptWorker(dir, bin string) (bool, error) {
 	return false, nil
 }
 
-func recordSum(dir, bin string) error {
+// recordSum notes which binary worker name runs (each worker its own
+// note: one restarted on a new binary must not make the next look current).
+func recordSum(dir, name, bin string) error {
 	sum, err := sha256File(bin)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "worker.sum"), []byte(sum+"\n"), 0o644)
+	return os.WriteFile(filepath.Join(dir, name+".sum"), []byte(sum+"\n"), 0o644)
 }

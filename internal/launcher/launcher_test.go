@@ -184,7 +184,7 @@ func TestDetachedStackOnFixedPortsIsAdopted(t *testing.T) {
 		t.Errorf("Mailpit on %d/%s, want %d/%d", s.SMTPPort, s.MailpitAPI, fixed.SMTP, fixed.MailpitUI)
 	}
 	pids := map[string]int{}
-	for _, name := range launcher.Services() {
+	for _, name := range launcher.Services(launcher.KindDev, 1) {
 		if pids[name] = launcher.RecordedPid(dir, name); pids[name] == 0 {
 			t.Fatalf("%s not recorded in %s", name, dir)
 		}

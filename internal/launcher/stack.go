@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/app"
@@ -41,12 +42,23 @@ type StackOptions struct {
 	TemporalKind  Kind
 	SQLitePragmas []string
 	// DynamicConfigFile gives the server these dynamic config values
-	// (DevDynamicConfig: the ones docker-compose.yml's server has).
+	// (DevDynamicConfig: the ones docker-compose.yml's server has); a
+	// cluster reads Root's DevDynamicConfig when it is "".
 	DynamicConfigFile string
-	MailpitMax        int
+	// Namespace of the stack's Temporal ("" is "default").
+	Namespace string
+	// Cluster configures a KindCluster stack. What is left empty comes
+	// from Tools (binaries, schema) and Root (deploy/ files); an empty
+	// DatabaseURL is fresh Temporal databases beside the stack's own
+	// (DBPrefix…), dropped by Stop like it.
+	Cluster    ClusterOptions
+	MailpitMax int
 	// WorkerBin is run as the worker; "" builds ./worker into Dir.
 	WorkerBin string
 	WorkerEnv []string
+	// Workers is how many worker processes poll the task queue, all of
+	// the same binary (0 is one): "worker", "worker-2"…
+	Workers int
 	// Detach: the processes outlive the caller and are recorded in Dir,
 	// and services already running from an earlier StartStack on the same
 	// Dir (or, for the servers, anything healthy on their ports) are
@@ -57,12 +69,15 @@ type StackOptions struct {
 	OnExit func(p *Process, err error)
 	// ClientLog receives the Temporal client's warnings; nil discards them.
 	ClientLog io.Writer
+	// Progress receives the long or state-changing steps of a start (a
+	// schema upgrade); nil discards them.
+	Progress io.Writer
 }
 
 // Stack is a running set of the services callcycle needs, in the order
-// they start: PostgreSQL (and a database), Temporal, Mailpit, the worker.
-// With Detach a service adopted from an earlier run has only its address
-// here (Temporal, Mailpit or Worker is then nil).
+// they start: PostgreSQL (and a database), Temporal, Mailpit, the
+// workers. With Detach a service adopted from an earlier run has only its
+// address here (Temporal, Mailpit or a worker is then nil).
 type Stack struct {
 	opts            StackOptions
 	Postgres        *Postgres
@@ -74,24 +89,38 @@ type Stack struct {
 	Mailpit         *Mailpit
 	SMTPPort        int
 	MailpitAPI      string
-	Worker          *Worker
+	// Worker is Workers[0], the one worker of a stack that has one.
+	Worker  *Worker
+	Workers []*Worker
+	// TemporalDatabaseURL is a cluster's persistence database ("" for the
+	// dev server).
+	TemporalDatabaseURL string
+	// freshTemporalDBs are the cluster's databases made for this stack,
+	// dropped by Stop.
+	freshTemporalDBs []string
 }
 
 // StartStack brings every service up in dependency order, each readiness
 // wait bounded by ctx; on an error it stops what it started. This is the
 // one place a new service of the stack is added: its Start here, its
 // Stop in Stop, its name in stackServices.
+//
+// Bad settings (a port taken, a wrong database password, an old Temporal
+// schema) are found first, by Preflight, before anything is changed.
 func StartStack(ctx context.Context, opts StackOptions) (s *Stack, err error) {
-	if opts.SQLitePragmas == nil {
-		opts.SQLitePragmas = app.DevServerSQLitePragmas
+	opts, fresh := opts.resolved()
+	if err := preflight(ctx, opts); err != nil {
+		return nil, err
 	}
-	opts.LogDir = or(opts.LogDir, opts.Dir)
 	for _, d := range []string{filepath.Join(opts.Dir, "out"), opts.LogDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
 		}
 	}
-	s = &Stack{opts: opts}
+	s = &Stack{opts: opts, freshTemporalDBs: fresh}
+	if opts.TemporalKind == KindCluster {
+		s.TemporalDatabaseURL = opts.Cluster.DatabaseURL
+	}
 	defer func() {
 		if err != nil {
 			s.Stop()
@@ -125,49 +154,37 @@ func StartStack(ctx context.Context, opts StackOptions) (s *Stack, err error) {
 	return s, nil
 }
 
-// stackServices are the processes of a stack, in start order; Detach
-// records them in Dir under these names.
-var stackServices = []string{"temporal", "mailpit", "worker"}
-
 func (s *Stack) log(name string) string { return filepath.Join(s.opts.LogDir, name+".log") }
 
 func (s *Stack) startTemporal(ctx context.Context) error {
-	ui := -1
-	if s.opts.Ports.TemporalUI != 0 {
-		ui = s.opts.Ports.TemporalUI
+	topts, err := s.opts.temporalOptions()
+	if err != nil {
+		return err
 	}
 	if s.opts.Detach {
-		if addr, ok, err := adoptTemporal(ctx, s.opts.Dir, s.opts.Ports.Temporal); ok || err != nil {
+		if addr, ok, err := adoptTemporal(ctx, s.opts.Dir, s.opts.Ports.Temporal, topts.Kind); ok || err != nil {
 			s.TemporalAddress = addr
-			if ui > 0 {
-				s.TemporalUI = fmt.Sprintf("http://localhost:%d", ui)
+			if topts.UIPort > 0 {
+				s.TemporalUI = fmt.Sprintf("http://localhost:%d", topts.UIPort)
+			}
+			if err == nil && topts.Kind == KindCluster {
+				err = s.adoptClusterUI(ctx, topts, addr)
 			}
 			return err
 		}
 	}
-	var dyn []string
-	if s.opts.DynamicConfigFile != "" {
-		var err error
-		if dyn, err = DynamicConfigValues(s.opts.DynamicConfigFile); err != nil {
-			return err
-		}
-	}
-	sas := make([]SearchAttribute, 0, len(workflows.SearchAttributeTypes))
-	for _, sa := range workflows.SearchAttributeTypes {
-		sas = append(sas, SearchAttribute{Name: sa.Name, Type: sa.Type})
-	}
-	t, err := StartTemporal(ctx, TemporalOptions{Kind: s.opts.TemporalKind, Bin: s.opts.Tools.Temporal(),
-		Port: s.opts.Ports.Temporal, UIPort: ui, StateFile: filepath.Join(s.opts.Dir, "temporal.db"),
-		SQLitePragmas: s.opts.SQLitePragmas, SearchAttributes: sas, LogPath: s.log("temporal"),
-		DynamicConfig: dyn, Detach: s.opts.Detach, ClientLog: s.opts.ClientLog})
+	t, err := StartTemporal(ctx, topts)
 	if err != nil {
 		return err
 	}
 	s.Temporal, s.TemporalAddress, s.TemporalUI = t, t.FrontendHostPort(), t.UIURL()
 	for _, p := range t.Processes() {
 		p.OnExit = s.opts.OnExit
+		if err := s.record(p.Name, p); err != nil {
+			return err
+		}
 	}
-	return s.record("temporal", t.Processes()[0])
+	return nil
 }
 
 func (s *Stack) startMailpit(ctx context.Context) error {
@@ -188,6 +205,9 @@ func (s *Stack) startMailpit(ctx context.Context) error {
 	return s.record("mailpit", m.proc)
 }
 
+// startWorker starts the stack's workers one after the other (each
+// migrates the database and bootstraps at start), then waits until the
+// server sees every one of them poll.
 func (s *Stack) startWorker(ctx context.Context) error {
 	bin := s.opts.WorkerBin
 	if bin == "" {
@@ -196,37 +216,56 @@ func (s *Stack) startWorker(ctx context.Context) error {
 			return err
 		}
 	}
-	if s.opts.Detach {
-		if ok, err := adoptWorker(s.opts.Dir, bin); ok || err != nil {
+	for _, name := range workerNames(s.opts.Workers) {
+		if s.opts.Detach {
+			if ok, err := adoptWorker(s.opts.Dir, name, bin); ok || err != nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		w, err := StartWorker(ctx, WorkerOptions{Bin: bin, TemporalAddress: s.TemporalAddress, Namespace: s.opts.Namespace,
+			DatabaseURL: s.DatabaseURL, SMTPPort: s.SMTPPort, OutputDir: filepath.Join(s.opts.Dir, "out"),
+			Env: s.opts.WorkerEnv, Dir: s.opts.Root, LogPath: s.log(name), Detach: s.opts.Detach, OnExit: s.opts.OnExit,
+			InheritSettings: s.opts.Detach})
+		if err != nil {
 			return err
 		}
-	}
-	w, err := StartWorker(ctx, WorkerOptions{Bin: bin, TemporalAddress: s.TemporalAddress,
-		DatabaseURL: s.DatabaseURL, SMTPPort: s.SMTPPort, OutputDir: filepath.Join(s.opts.Dir, "out"),
-		Env: s.opts.WorkerEnv, Dir: s.opts.Root, LogPath: s.log("worker"), Detach: s.opts.Detach, OnExit: s.opts.OnExit,
-		InheritSettings: s.opts.Detach})
-	if err != nil {
-		return err
-	}
-	s.Worker = w
-	if err := s.record("worker", w.proc); err != nil {
-		return err
-	}
-	if s.opts.Detach {
-		if err := recordSum(s.opts.Dir, bin); err != nil {
+		w.proc.Name = name
+		s.Workers = append(s.Workers, w)
+		if err := s.record(name, w.proc); err != nil {
 			return err
 		}
+		if s.opts.Detach {
+			if err := recordSum(s.opts.Dir, name, bin); err != nil {
+				return err
+			}
+		}
 	}
-	if s.Temporal == nil { // an adopted server (make dev): the log line is enough
+	if len(s.Workers) > 0 {
+		s.Worker = s.Workers[0]
+	}
+	if s.Temporal == nil || len(s.Workers) == 0 { // an adopted server (make dev): the log line is enough
 		return nil
 	}
-	// Ready when the server sees it poll, not only when it says it will.
+	// Ready when the server sees them poll, not only when they say they will.
 	pctx, cancel := within(ctx, time.Minute)
 	defer cancel()
-	return waitReady(pctx, w.proc, "worker polling "+workflows.TaskQueue, func(ctx context.Context) bool {
+	return waitReady(pctx, s.Worker.proc, fmt.Sprintf("%d worker(s) polling %s", len(s.Workers), workflows.TaskQueue), func(ctx context.Context) bool {
 		d, err := s.Temporal.Client().DescribeTaskQueue(ctx, workflows.TaskQueue, enums.TASK_QUEUE_TYPE_WORKFLOW)
-		return err == nil && len(d.GetPollers()) > 0
+		return err == nil && len(d.GetPollers()) >= len(s.Workers)
 	})
+}
+
+// workerNames are the recorded names of n workers: "worker" (as a stack
+// of one has always named it), then "worker-2"…
+func workerNames(n int) []string {
+	names := []string{"worker"}
+	for i := 2; i <= n; i++ {
+		names = append(names, fmt.Sprintf("worker-%d", i))
+	}
+	return names
 }
 
 // record notes a detached process in Dir, for `devstack down`/`status`.
@@ -250,9 +289,12 @@ func (s *Stack) Stop() {
 		}
 		return
 	}
-	if s.Worker != nil {
-		s.Worker.Stop()
+	var wg sync.WaitGroup
+	for _, w := range s.Workers { // each drains for up to 30 s: side by side
+		wg.Add(1)
+		go func() { defer wg.Done(); w.Stop() }()
 	}
+	wg.Wait()
 	if s.Temporal != nil {
 		s.Temporal.Stop()
 	}
@@ -261,6 +303,13 @@ func (s *Stack) Stop() {
 	}
 	if s.DB != nil {
 		_ = s.DB.Drop(context.Background())
+	}
+	if s.Postgres != nil {
+		for _, name := range s.freshTemporalDBs {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			_ = app.DropDatabase(ctx, s.Postgres.admin, name)
+			cancel()
+		}
 	}
 	if s.Postgres != nil {
 		s.Postgres.Close()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sort"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -18,11 +20,21 @@ type Kind string
 // file, or in memory), the Web UI built in.
 const KindDev Kind = "dev"
 
-// temporalKinds is every kind StartTemporal knows. A real cluster
-// (Temporal's server on PostgreSQL, its schema tool and UI server) is one
-// more entry here with its own file, like devserver.go.
+// temporalKinds is every kind StartTemporal knows, each in its own file
+// (devserver.go, temporalcluster.go).
 var temporalKinds = map[Kind]func(context.Context, TemporalOptions) (Temporal, error){
-	KindDev: startDevServer,
+	KindDev:     startDevServer,
+	KindCluster: startCluster,
+}
+
+// Kinds are the known kinds' names, sorted.
+func Kinds() []string {
+	var ks []string
+	for k := range temporalKinds {
+		ks = append(ks, string(k))
+	}
+	sort.Strings(ks)
+	return ks
 }
 
 // Temporal is a running Temporal service of any kind, as its callers need
@@ -51,7 +63,8 @@ type Temporal interface {
 type SearchAttribute struct{ Name, Type string }
 
 // TemporalOptions configure StartTemporal. Zero values are the test
-// defaults: dev server, in memory, free port, no UI.
+// defaults: dev server, in memory, free port, no UI. StateFile and
+// SQLitePragmas are the dev server's; Cluster the cluster's.
 type TemporalOptions struct {
 	Kind Kind   // "" is KindDev
 	Bin  string // the temporal CLI (Tools.Temporal)
@@ -70,6 +83,12 @@ type TemporalOptions struct {
 	Detach        bool   // outlive the caller (make dev)
 	// ClientLog receives the SDK client's warnings; nil discards them.
 	ClientLog io.Writer
+	// Progress receives what a start does that takes long or changes
+	// state (a schema upgrade); nil discards it.
+	Progress io.Writer
+	// Cluster configures KindCluster; UILogPath is its UI server's log.
+	Cluster   ClusterOptions
+	UILogPath string
 }
 
 // StartTemporal starts a server of opts.Kind and waits, bounded by ctx,
@@ -80,7 +99,7 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (Temporal, error) 
 	}
 	start, ok := temporalKinds[opts.Kind]
 	if !ok {
-		return nil, fmt.Errorf("unknown Temporal kind %q (known: %s)", opts.Kind, KindDev)
+		return nil, fmt.Errorf("unknown Temporal kind %q (known: %s)", opts.Kind, strings.Join(Kinds(), ", "))
 	}
 	if opts.Namespace == "" {
 		opts.Namespace = "default"

@@ -84,17 +84,11 @@ func (t Tools) logf(format string, args ...any) {
 // A lock on the folder makes a second caller (make dev and make test at
 // once) wait instead of building the temporal CLI twice on two cores.
 func (t Tools) Ensure(ctx context.Context) error {
-	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
-		return err
-	}
-	lock, err := os.OpenFile(filepath.Join(t.Dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	unlock, err := t.lock()
 	if err != nil {
 		return err
 	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("lock %s: %w", t.Dir, err)
-	}
+	defer unlock()
 	t.TemporalBin, t.MailpitBin = "", ""
 	if !t.temporalOK() {
 		if err := t.install(ctx, "temporal", TemporalCLIModule+"/cmd/temporal@"+TemporalCLIVersion,
@@ -111,6 +105,22 @@ func (t Tools) Ensure(ctx context.Context) error {
 		return t.install(ctx, "workflowcheck", WorkflowcheckModule+"@"+WorkflowcheckVersion, "about a minute")
 	}
 	return nil
+}
+
+// lock takes the folder's build lock, waiting for another holder.
+func (t Tools) lock() (func(), error) {
+	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(t.Dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", t.Dir, err)
+	}
+	return func() { f.Close() }, nil
 }
 
 // builtFrom says whether bin exists and the Go toolchain's build info in
@@ -142,12 +152,17 @@ func (t Tools) temporalOK() bool {
 }
 
 func (t Tools) install(ctx context.Context, name, pkg, estimate string) error {
+	return t.installInto(ctx, t.Dir, name, pkg, estimate)
+}
+
+// installInto is `go install pkg` with GOBIN=dir.
+func (t Tools) installInto(ctx context.Context, dir, name, pkg, estimate string) error {
 	started := time.Now()
 	// Say what and how long up front: otherwise a new user sees only
 	// "go: downloading" lines for minutes and cannot tell it is progressing.
-	t.logf("building %s (%s) into %s, first time only: %s", name, pkg, t.Dir, estimate)
+	t.logf("building %s (%s) into %s, first time only: %s", name, pkg, dir, estimate)
 	cmd := exec.CommandContext(ctx, "go", "install", pkg)
-	cmd.Env = append(os.Environ(), "GOBIN="+t.Dir)
+	cmd.Env = append(os.Environ(), "GOBIN="+dir)
 	cmd.Stdout, cmd.Stderr = t.out(), t.out()
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("go install %s: %w", pkg, err)

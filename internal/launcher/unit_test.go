@@ -15,8 +15,8 @@ import (
 // The fast tier: nothing here needs a service.
 
 func TestUnknownTemporalKindIsRefused(t *testing.T) {
-	_, err := StartTemporal(context.Background(), TemporalOptions{Kind: "cluster"})
-	if err == nil || !strings.Contains(err.Error(), `"cluster"`) {
+	_, err := StartTemporal(context.Background(), TemporalOptions{Kind: "nomad"})
+	if err == nil || !strings.Contains(err.Error(), `"nomad"`) {
 		t.Fatalf("err = %v, want one naming the unknown kind", err)
 	}
 }

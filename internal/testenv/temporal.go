@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/callcycle/callcycle/internal/launcher"
-	"github.com/callcycle/callcycle/workflows"
 	"go.temporal.io/sdk/client"
 )
 
@@ -16,10 +15,7 @@ func Temporal(t testing.TB) (client.Client, launcher.Temporal) {
 	ServiceTest(t)
 	t.Helper()
 	bin := Binary(t, "CALLCYCLE_TEMPORAL_BIN", "temporal")
-	var sas []launcher.SearchAttribute
-	for _, sa := range workflows.SearchAttributeTypes {
-		sas = append(sas, launcher.SearchAttribute{Name: sa.Name, Type: sa.Type})
-	}
+	sas := launcher.WorkflowSearchAttributes()
 	ctx, cancel := startCtx(t)
 	defer cancel()
 	srv, err := launcher.StartTemporal(ctx, launcher.TemporalOptions{Bin: bin, UIPort: -1,

@@ -103,3 +103,17 @@ func repoRoot() string {
 	}
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
+
+// ClusterTools are the cached tools with the cluster kind's (the real
+// Temporal server, temporal-sql-tool, the UI server and the schema),
+// found as Binary finds the CLI; without them the test skips, or fails
+// under CALLCYCLE_REQUIRE_SERVICES (`devstack test-env` builds them).
+func ClusterTools(t testing.TB) launcher.Tools {
+	t.Helper()
+	bin := Binary(t, "CALLCYCLE_TEMPORAL_BIN", "temporal")
+	tools := launcher.Tools{Dir: filepath.Dir(bin), TemporalBin: bin, MailpitBin: Binary(t, "CALLCYCLE_MAILPIT_BIN", "mailpit")}
+	if !tools.ClusterToolsOK() {
+		unavailable(t, "the cluster tools are not built in %s (go run ./devstack tools --kind cluster)", tools.Dir)
+	}
+	return tools
+}
