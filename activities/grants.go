@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.temporal.io/sdk/activity"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/callspec"
@@ -98,6 +99,7 @@ func (a *Activities) StartGrants(ctx context.Context, in StartGrantsInput) (Star
 			if err != nil && !isAlreadyStarted(err) {
 				return fmt.Errorf("start %s: %w", id, err)
 			}
+			activity.RecordHeartbeat(gctx, id) // alive: see workflows.startOptions
 			return nil
 		})
 	}

@@ -54,3 +54,14 @@ var mailNowOptions = workflow.LocalActivityOptions{
 	StartToCloseTimeout: 15 * time.Second,
 	RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
 }
+
+// startOptions: StartGrants starts up to a batch of grant workflows and
+// heartbeats after each. Without a heartbeat a worker killed mid-batch
+// held the call for the whole StartToCloseTimeout before the retry (fault
+// run seed 76 waited 10 minutes at "completed"); with it the retry comes
+// within HeartbeatTimeout. Starts already done are left as they are.
+var startOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: fileOptions.StartToCloseTimeout,
+	HeartbeatTimeout:    20 * time.Second,
+	RetryPolicy:         fileOptions.RetryPolicy,
+}
