@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go.temporal.io/sdk/activity"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/callspec"
@@ -46,6 +45,7 @@ func (a *Activities) StartGrants(ctx context.Context, in StartGrantsInput) (Star
 	if a.Temporal == nil {
 		return StartGrantsResult{}, temporal.NewNonRetryableApplicationError("this worker has no Temporal client to start grants with", ErrTypeInvalid, nil)
 	}
+	defer keepAlive(ctx)()
 	call, err := loadCall(ctx, a.DB, in.CallID)
 	if err != nil {
 		return StartGrantsResult{}, err
@@ -99,7 +99,6 @@ func (a *Activities) StartGrants(ctx context.Context, in StartGrantsInput) (Star
 			if err != nil && !isAlreadyStarted(err) {
 				return fmt.Errorf("start %s: %w", id, err)
 			}
-			activity.RecordHeartbeat(gctx, id) // alive: see workflows.startOptions
 			return nil
 		})
 	}

@@ -61,6 +61,7 @@ type ExportScoringResult struct {
 // committee secretariat. The file is rewritten identically on retry; the
 // mail is queued once.
 func (a *Activities) ExportScoring(ctx context.Context, in ExportScoringInput) (ExportScoringResult, error) {
+	defer keepAlive(ctx)()
 	call, err := loadCall(ctx, a.DB, in.CallID)
 	if err != nil {
 		return ExportScoringResult{}, err
@@ -121,6 +122,7 @@ type ApplyScoresResult struct {
 // longer fits (an application was screened out since) fails for good
 // and changes nothing.
 func (a *Activities) ApplyScores(ctx context.Context, in ApplyScoresInput) (ApplyScoresResult, error) {
+	defer keepAlive(ctx)()
 	var res ApplyScoresResult
 	var rows []scoring.ProposalRow
 	var call callspec.Call

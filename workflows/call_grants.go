@@ -22,7 +22,7 @@ func (w *callWF) runGrants(ctx workflow.Context) error {
 		for _, g := range grants[w.st.GrantsStarted:end] {
 			batch = append(batch, activities.Grant{Reference: g.Reference, Amount: g.Amount})
 		}
-		actx := workflow.WithActivityOptions(ctx, startOptions)
+		actx := workflow.WithActivityOptions(ctx, fileOptions)
 		if err := workflow.ExecuteActivity(actx, act.StartGrants, activities.StartGrantsInput{CallID: w.call.ID, Grants: batch}).Get(ctx, nil); err != nil {
 			return fmt.Errorf("start grants: %w", err)
 		}
