@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/callcycle/callcycle/internal/operations"
 	"io"
 	"strings"
 	"time"
@@ -60,7 +61,9 @@ type Runner interface {
 // A refusal for the wrong stage is waited out too: a resumed replay can
 // find a workflow still applying what the stopped run sent (a scores
 // import whose worker died with the run), which the new run's worker
-// finishes; past Wait it is the answer.
+// finishes; past Wait it is the answer. So is a service that did not
+// answer (kind unavailable), for an action that can tell it is done: it is
+// tried again once Done says it did not land.
 type Patient struct{ Wait time.Duration }
 
 // DefaultPatience is Patient's wait when Wait is zero.
@@ -88,6 +91,13 @@ func (p Patient) Run(ctx context.Context, a Action) error {
 			case err == nil:
 				acted = true // now wait for the state to show it
 			case WrongStage(err):
+				refused = err
+			case a.Done != nil && operations.KindOf(err) == operations.Unavailable:
+				// A service that did not answer in time (the server
+				// timing out an update under load, a restart): the next
+				// round asks Done first, so an action that did land is not
+				// sent twice. Found by TestReplayResumes failing once on
+				// a loaded machine ("sign: context deadline exceeded").
 				refused = err
 			case !errors.Is(err, ErrNotYet):
 				return wrap(a, err)

@@ -81,3 +81,30 @@ func TestPatient(t *testing.T) {
 		t.Errorf("an action refused for the wrong stage for good: want the refusal, got %v", err)
 	}
 }
+
+// A service that did not answer is tried again for an action that can
+// tell it landed (Done first, so a landed one is not sent twice), and is
+// the answer at once for one that cannot.
+func TestPatientRetriesUnavailable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	p := Patient{Wait: 2 * time.Second}
+	timeout := &operations.Error{Kind: operations.Unavailable, Message: "service unavailable: context deadline exceeded"}
+	landed, sends := false, 0
+	err := p.Run(ctx, Action{What: "sign", Done: func(context.Context) (bool, error) { return landed, nil },
+		Do: func(context.Context) error {
+			sends++
+			if sends == 1 {
+				landed = true // the server applied it, but the answer timed out
+				return timeout
+			}
+			return nil
+		}})
+	if err != nil || sends != 1 {
+		t.Errorf("an update that landed though its answer timed out: sent %d times, %v", sends, err)
+	}
+	sends = 0
+	if err := p.Run(ctx, Action{What: "no done", Do: func(context.Context) error { sends++; return timeout }}); operations.KindOf(err) != operations.Unavailable || sends != 1 {
+		t.Errorf("an action without Done: sent %d times, %v", sends, err)
+	}
+}
