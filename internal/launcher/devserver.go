@@ -2,6 +2,7 @@ package launcher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -18,7 +19,22 @@ type DevServer struct {
 	client client.Client
 }
 
+// startDevServer starts the dev server; on ports it chose itself it tries
+// up to three times. A port free when chosen need not be free when the
+// server binds it (another test's server, a client's ephemeral port), and
+// the server then exits at once: CI saw one "temporal exited (exit status
+// 2)" among a dozen parallel stacks. Ports the caller fixed are not
+// retried: that exit is the answer.
 func startDevServer(ctx context.Context, opts TemporalOptions) (Temporal, error) {
+	for attempt := 1; ; attempt++ {
+		t, err := startDevServerOnce(ctx, opts)
+		if err == nil || opts.Port != 0 || attempt == 3 || ctx.Err() != nil || !errors.Is(err, ErrExited) {
+			return t, err
+		}
+	}
+}
+
+func startDevServerOnce(ctx context.Context, opts TemporalOptions) (Temporal, error) {
 	if opts.Bin == "" {
 		return nil, fmt.Errorf("temporal dev server: no CLI binary given (Tools.Temporal)")
 	}

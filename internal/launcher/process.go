@@ -219,6 +219,9 @@ func (p *Process) Tail() string {
 	return strings.Join(lines[max(0, len(lines)-20):], "\n")
 }
 
+// ErrExited: a process ended by itself while it was being started.
+var ErrExited = errors.New("exited while starting")
+
 // exitError says how the current run ended, with its log's tail.
 func (p *Process) exitError() error {
 	p.mu.Lock()
@@ -231,7 +234,7 @@ func (p *Process) exitError() error {
 	if p.LogPath != "" {
 		where = "; log " + p.LogPath
 	}
-	return fmt.Errorf("%s exited (%v)%s\n%s", p.Name, err, where, p.Tail())
+	return fmt.Errorf("%s exited (%v)%s\n%s: %w", p.Name, err, where, p.Tail(), ErrExited)
 }
 
 func closed(c chan struct{}) bool {
