@@ -76,7 +76,8 @@ func (p Patient) Run(ctx context.Context, a Action) error {
 	}
 	deadline := time.Now().Add(wait)
 	acted := false
-	var refused error // the last wrong-stage refusal
+	var refused error    // the last wrong-stage refusal
+	var unanswered error // the last unavailable answer
 	for {
 		if a.Done != nil {
 			if ok, err := a.Done(ctx); err != nil || ok {
@@ -98,7 +99,7 @@ func (p Patient) Run(ctx context.Context, a Action) error {
 				// round asks Done first, so an action that did land is not
 				// sent twice. Found by TestReplayResumes failing once on
 				// a loaded machine ("sign: context deadline exceeded").
-				refused = err
+				unanswered = err
 			case !errors.Is(err, ErrNotYet):
 				return wrap(a, err)
 			}
@@ -106,6 +107,9 @@ func (p Patient) Run(ctx context.Context, a Action) error {
 		if time.Now().After(deadline) {
 			if refused != nil {
 				return fmt.Errorf("%s: still refused after %s: %w", a.What, wait, refused)
+			}
+			if unanswered != nil {
+				return fmt.Errorf("%s: no answer within %s: %w", a.What, wait, unanswered)
 			}
 			what := "what it waits for did not come"
 			if acted {
