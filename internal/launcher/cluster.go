@@ -103,7 +103,10 @@ func EnsureCluster(ctx context.Context, rawURL string) (bool, error) {
 func StartCluster(ctx context.Context, c Cluster) (bool, error) {
 	started := false
 	if !c.Online {
-		if err := pgctl(ctx, c, "start"); err != nil {
+		// More connection slots than Debian's 100: a test run starts
+		// Temporal servers side by side on this PostgreSQL, each with
+		// pools of its own. For this start only; the config is untouched.
+		if err := pgctl(ctx, c, "start", "--", "-o", "-c max_connections="+strconv.Itoa(MaxConnections)); err != nil {
 			return false, err
 		}
 		started = true
@@ -123,8 +126,12 @@ func StopCluster(ctx context.Context, c Cluster) error { return pgctl(ctx, c, "s
 // does this, on a cluster of its own).
 func RestartCluster(ctx context.Context, c Cluster) error { return pgctl(ctx, c, "restart") }
 
-func pgctl(ctx context.Context, c Cluster, action string) error {
-	out, err := exec.CommandContext(ctx, "pg_ctlcluster", c.Version, c.Name, action).CombinedOutput()
+// MaxConnections is the max_connections a PostgreSQL the launcher starts
+// gets.
+const MaxConnections = 300
+
+func pgctl(ctx context.Context, c Cluster, action string, args ...string) error {
+	out, err := exec.CommandContext(ctx, "pg_ctlcluster", append([]string{c.Version, c.Name, action}, args...)...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("pg_ctlcluster %s %s %s: %v %s", c.Version, c.Name, action, err, bytes.TrimSpace(out))
 	}

@@ -43,6 +43,12 @@ type ClusterOptions struct {
 	// UpgradeSchema lets a start bring an older schema up to the binary's
 	// version; without it an older schema stops the start, unchanged.
 	UpgradeSchema bool
+	// SQLMaxConns and SQLVisibilityMaxConns cap each of the server's
+	// services' pools (four services in one process, so four pools of
+	// each); 0 is the config's default (20 and 10), sized for an office's
+	// server. Tests that run several servers side by side on one
+	// PostgreSQL make them small, within its max_connections.
+	SQLMaxConns, SQLVisibilityMaxConns int
 }
 
 // ClusterServer is a running KindCluster server and its UI server.
@@ -128,7 +134,7 @@ func startCluster(ctx context.Context, opts TemporalOptions) (Temporal, error) {
 	s := &ClusterServer{opts: opts, ports: p.ports, db: p.db, addr: hostPort(p.ports.Frontend)}
 	s.server = &Process{Name: "temporal", Bin: co.ServerBin,
 		Args: append(configArgs(co.ConfigFile), "--allow-no-auth", "start"),
-		Env:  clusterServerEnv(p.db, p.ports, co.DynamicConfigFile, opts.LogLevel), LogPath: opts.LogPath, Detach: opts.Detach}
+		Env:  append(clusterServerEnv(p.db, p.ports, co.DynamicConfigFile, opts.LogLevel), co.poolEnv()...), LogPath: opts.LogPath, Detach: opts.Detach}
 	if err := killOnError(s.server, s.start(ctx)); err != nil {
 		return nil, err
 	}
@@ -147,6 +153,19 @@ func startCluster(ctx context.Context, opts TemporalOptions) (Temporal, error) {
 		}
 	}
 	return s, nil
+}
+
+// poolEnv sets the pools' sizes asked for, leaving the config's defaults
+// otherwise.
+func (co ClusterOptions) poolEnv() []string {
+	var env []string
+	if co.SQLMaxConns > 0 {
+		env = append(env, "SQL_MAX_CONNS="+strconv.Itoa(co.SQLMaxConns))
+	}
+	if co.SQLVisibilityMaxConns > 0 {
+		env = append(env, "SQL_VIS_MAX_CONNS="+strconv.Itoa(co.SQLVisibilityMaxConns))
+	}
+	return env
 }
 
 // setUp makes the namespace (or checks it is there) and its search
