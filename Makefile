@@ -61,10 +61,16 @@ tools:
 	$(STACK) tools
 
 ## test: tools + PostgreSQL (tests start their own Temporal and SMTP servers),
-## then lint and the whole suite with the CALLCYCLE_* variables exported.
-## One shell line rather than a sub-make, so `make -n test` stays a dry run.
+## then lint and the whole suite with the CALLCYCLE_* variables exported,
+## once for each Temporal kind of TEST_KINDS: the dev server, then Temporal's
+## own server on PostgreSQL (CALLCYCLE_TEST_TEMPORAL=cluster: every test's
+## Temporal is a cluster on fresh databases). `make test TEST_KINDS=dev`
+## runs one pass. One shell line rather than a sub-make, so `make -n test`
+## stays a dry run.
+TEST_KINDS ?= dev cluster
 test:
-	$(STACK) test-env -- sh -c '$(TIDY) && $(VET) && $(WORKFLOWCHECK) && $(GOTEST)'
+	$(STACK) test-env -- sh -c '$(TIDY) && $(VET) && $(WORKFLOWCHECK) && for k in $(TEST_KINDS); do \
+		echo "== go test ./... on the Temporal $$k server"; CALLCYCLE_TEST_TEMPORAL=$$k $(GOTEST) || exit 1; done'
 
 lint: tools
 	$(VET)
@@ -78,10 +84,12 @@ lint: tools
 ## down or changes it, e.g. BENCH_FLAGS="-apps 1000 -grants 100 -runs 5", or
 ## "-profile DIR" for the worker's CPU and heap profiles of the grant stage.
 ## The Go benchmarks run even if the scale run fails; make still reports the
-## failure.
+## failure. BENCH_KIND=cluster runs it (callcycle and the baseline) on
+## Temporal's own server on PostgreSQL instead of the dev server (issue 14).
 BENCH_FLAGS ?=
+BENCH_KIND ?= dev
 bench:
-	$(STACK) test-env -- sh -c 'go run ./bench $(BENCH_FLAGS); s=$$?; go test -run "^$$" -bench . ./... && exit $$s'
+	$(STACK) test-env -- sh -c 'go run ./bench -kind $(BENCH_KIND) $(BENCH_FLAGS); s=$$?; go test -run "^$$" -bench . ./... && exit $$s'
 
 ## chaos: the 2024 replay twice on its own services, fault-free and under
 ## faults (worker kill -9 ×12, PostgreSQL restart, SMTP sink stopped,

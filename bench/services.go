@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -29,7 +30,7 @@ type stack struct {
 // `make dev`), Mailpit, a fresh PostgreSQL database and the real worker
 // binary: built from the module, or prebuilt (-worker) to measure another
 // version of callcycle.
-func startStack(ctx context.Context, dir, prebuilt, pragmas string, workerEnv []string) (*stack, error) {
+func startStack(ctx context.Context, dir, prebuilt, pragmas string, kind launcher.Kind, workerEnv []string) (*stack, error) {
 	root, err := launcher.ModuleRoot(ctx)
 	if err != nil {
 		return nil, err
@@ -46,13 +47,52 @@ func startStack(ctx context.Context, dir, prebuilt, pragmas string, workerEnv []
 	}
 	ls, err := launcher.StartStack(ctx, launcher.StackOptions{Root: root, Dir: dir, Tools: tools,
 		Postgres: launcher.PostgresOptions{AdminURL: os.Getenv("CALLCYCLE_TEST_DATABASE_URL")},
-		DBPrefix: "cc_bench_", SQLitePragmas: pr, MailpitMax: 1000000, WorkerBin: prebuilt, WorkerEnv: workerEnv})
+		DBPrefix: "cc_bench_", SQLitePragmas: pr, TemporalKind: kind, MailpitMax: 1000000, WorkerBin: prebuilt, WorkerEnv: workerEnv})
 	if err != nil {
 		return nil, fmt.Errorf("%w (PostgreSQL: CALLCYCLE_TEST_DATABASE_URL; `go run ./devstack db` starts it)", err)
 	}
-	return &stack{ls: ls, dir: dir, temporalBin: tools.Temporal(), tc: ls.Temporal.Client(), db: ls.DB.Pool,
+	bin := tools.Temporal()
+	if kind == launcher.KindCluster {
+		bin = tools.TemporalServer()
+	}
+	return &stack{ls: ls, dir: dir, temporalBin: bin, tc: ls.Temporal.Client(), db: ls.DB.Pool,
 		worker: proc{ls.Worker.Process()}, temporal: proc{ls.Temporal.Processes()[0]}}, nil
 }
+
+// storage is what the run left on disk: callcycle's database, and the
+// Temporal server's store (its two PostgreSQL databases, or the dev
+// server's SQLite file with its write-ahead log), in MB.
+func (s *stack) storage(ctx context.Context) (storage, error) {
+	var st storage
+	mb := func(name string) (float64, error) {
+		var b int64
+		err := s.db.QueryRow(ctx, `SELECT pg_database_size($1)`, name).Scan(&b)
+		return float64(b) / (1 << 20), err
+	}
+	var err error
+	if st.callcycleMB, err = mb(s.ls.DB.Name); err != nil {
+		return st, err
+	}
+	for _, name := range s.ls.TemporalDatabases() {
+		n, err := mb(name)
+		if err != nil {
+			return st, err
+		}
+		st.temporalMB += n
+	}
+	if len(s.ls.TemporalDatabases()) == 0 {
+		files, _ := filepath.Glob(filepath.Join(s.dir, "temporal.db*"))
+		for _, f := range files {
+			if fi, err := os.Stat(f); err == nil {
+				st.temporalMB += float64(fi.Size()) / (1 << 20)
+			}
+		}
+	}
+	return st, nil
+}
+
+// storage is a run's footprint on disk, in MB.
+type storage struct{ callcycleMB, temporalMB float64 }
 
 // close stops everything, the worker first, and drops the database.
 func (s *stack) close() { s.ls.Stop() }

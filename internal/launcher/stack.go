@@ -276,6 +276,11 @@ func (s *Stack) record(name string, p *Process) error {
 	return writePid(s.opts.Dir, name, p.Pid())
 }
 
+// TemporalDatabases are the fresh PostgreSQL databases a cluster stack
+// made for Temporal (persistence and visibility), dropped by Stop; none
+// for a dev server or a cluster on given databases.
+func (s *Stack) TemporalDatabases() []string { return s.freshTemporalDBs }
+
 // Stop stops what this StartStack started, the worker before the services
 // it uses, and drops the fresh database. Detached services are left
 // running (`devstack down` stops them).
