@@ -135,6 +135,7 @@ func TestClusterStackRunsACallEndToEnd(t *testing.T) {
 	logClusterSize(t, ctx, s.TemporalDatabaseURL)
 
 	checkReadOnlyUI(t, ctx, s.TemporalUI, launched.WorkflowID)
+	checkReadOnlyUIPage(t, s.TemporalUI, launched.WorkflowID)
 
 	// A restart of the server keeps its state (PostgreSQL) and ports; the
 	// client reconnects by itself and the workers poll again.
