@@ -7,9 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/callcycle/callcycle/internal/launcher"
+	"github.com/callcycle/callcycle/internal/observe"
 )
 
 // dev is the repository's stack: its folders and the settings read once.
@@ -169,18 +172,25 @@ func (d *dev) down(ctx context.Context) error {
 }
 
 func (d *dev) status(ctx context.Context) error {
-	show := func(dir, prefix string, names []string) {
+	show := func(dir, prefix string, ports launcher.Ports, names []string) {
+		worker := 0
 		for _, name := range names {
 			state := "stopped"
 			if pid := launcher.RecordedPid(dir, name); pid != 0 {
 				state = fmt.Sprintf("running (pid %d)", pid)
+				if strings.HasPrefix(name, "worker") {
+					state += " " + workerReadiness(ctx, ports.WorkerHTTPAddr(worker))
+				}
+			}
+			if strings.HasPrefix(name, "worker") {
+				worker++
 			}
 			fmt.Printf("%-20s %s\n", prefix+name, state)
 		}
 	}
-	show(d.run, "", launcher.Services(launcher.KindDev, 1))
+	show(d.run, "", launcher.DevPorts, launcher.Services(launcher.KindDev, 1))
 	if _, err := os.Stat(d.clusterRun()); err == nil {
-		show(d.clusterRun(), "cluster ", launcher.Services(launcher.KindCluster, recordedWorkers(d.clusterRun())))
+		show(d.clusterRun(), "cluster ", launcher.ClusterStackPorts, launcher.Services(launcher.KindCluster, recordedWorkers(d.clusterRun())))
 	}
 	state := "not installed"
 	if d.databaseURL != "" {
@@ -200,6 +210,16 @@ func (d *dev) status(ctx context.Context) error {
 		fmt.Printf("note: something else is listening on :%d\n", launcher.DevPorts.Temporal)
 	}
 	return nil
+}
+
+// workerReadiness is what the worker's /readyz says.
+func workerReadiness(ctx context.Context, addr string) string {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := observe.Probe(ctx, addr); err != nil {
+		return fmt.Sprintf("(http://%s/readyz: %v)", addr, err)
+	}
+	return fmt.Sprintf("ready (http://%s/readyz, /metrics)", addr)
 }
 
 // logs follows the services' logs (tail -F) until interrupted; with

@@ -7,6 +7,8 @@
 //
 //	CALLCYCLE_MAIL_CLAIM_LEASE  how long a claimed mail is left to its
 //	                            delivery attempt (tests that kill a worker)
+//	WORKER_HTTP_ADDR            (internal/config) /livez, /readyz, /metrics;
+//	                            `worker -healthcheck` asks its /readyz
 //	WORKER_PPROF_ADDR           host:port for a net/http/pprof listener
 //	                            (/debug/pprof/), e.g. 127.0.0.1:6060; unset
 //	                            or empty: none. It has no authentication:
@@ -16,6 +18,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -34,6 +37,11 @@ import (
 )
 
 func main() {
+	check := flag.Bool("healthcheck", false, "ask the running worker's /readyz (WORKER_HTTP_ADDR) and exit 0 when it is ready")
+	flag.Parse()
+	if *check {
+		os.Exit(healthcheck(os.Getenv("WORKER_HTTP_ADDR")))
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		os.Exit(1)
@@ -55,6 +63,11 @@ func run() error {
 		return err
 	}
 	defer pool.Close()
+	obs, err := startObserver(cfg.WorkerHTTPAddr, pool, log)
+	if err != nil {
+		return err
+	}
+	defer obs.close() // last: /livez answers while the work drains
 	applied, err := migrations.Up(ctx, pool)
 	if err != nil {
 		return err
@@ -68,11 +81,12 @@ func run() error {
 	if err := os.MkdirAll(cfg.OutputDir, 0o750); err != nil {
 		return fmt.Errorf("OUTPUT_DIR: %w", err)
 	}
-	c, err := app.Dial(cfg.Temporal, log)
+	c, err := app.DialMetrics(cfg.Temporal, log, obs.metrics())
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	obs.connected(c)
 
 	if addr := os.Getenv("WORKER_PPROF_ADDR"); addr != "" {
 		_, stopPprof, err := startPprof(addr, log)
@@ -89,14 +103,33 @@ func run() error {
 	// On SIGTERM the worker stops polling and gives running activities
 	// WORKER_STOP_TIMEOUT to finish: a mail delivery stops after the mail
 	// in flight and hands the rest back (activities.DeliverMail).
-	w := workerapp.New(c, acts, worker.Options{WorkerStopTimeout: cfg.WorkerStopTimeout})
+	fatal := make(chan error, 1)
+	w := workerapp.New(c, acts, worker.Options{WorkerStopTimeout: cfg.WorkerStopTimeout,
+		OnFatalError: func(err error) {
+			select {
+			case fatal <- err:
+			default: // the first is enough
+			}
+		}})
 	if err := workerapp.Bootstrap(ctx, c, workerapp.Schedules{AnnualReport: cfg.AnnualReport, IntakeRetention: cfg.IntakeRetention}); err != nil {
 		return err
 	}
-	log.Info("worker started", "task_queue", workflows.TaskQueue, "temporal", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace)
-	// worker.Run stops polling on the signal and waits for running tasks.
-	if err := w.Run(ctxInterrupt(ctx)); err != nil {
+	if err := w.Start(); err != nil {
 		return err
+	}
+	obs.started()
+	log.Info("worker started", "task_queue", workflows.TaskQueue, "temporal", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace)
+	select {
+	case <-ctx.Done():
+		err = nil
+	case err = <-fatal: // the namespace deleted, the server refusing the worker
+	}
+	// Not ready from here on; Stop stops polling and waits for running
+	// tasks (WorkerStopTimeout).
+	obs.stopping()
+	w.Stop()
+	if err != nil {
+		return fmt.Errorf("worker stopped: %w", err)
 	}
 	log.Info("worker stopped")
 	return nil
@@ -116,10 +149,4 @@ func claimLease() (time.Duration, error) {
 		return 0, fmt.Errorf("CALLCYCLE_MAIL_CLAIM_LEASE=%q: want a duration above the mail heartbeat timeout (%s)", v, workflows.MailHeartbeatTimeout)
 	}
 	return d, nil
-}
-
-func ctxInterrupt(ctx context.Context) <-chan interface{} {
-	ch := make(chan interface{})
-	go func() { <-ctx.Done(); close(ch) }()
-	return ch
 }

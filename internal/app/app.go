@@ -25,11 +25,17 @@ func Logger(level string) *slog.Logger {
 // Dial connects to Temporal with the settings envconfig read (mTLS, API
 // key...).
 func Dial(c config.Temporal, log *slog.Logger) (client.Client, error) {
+	return DialMetrics(c, log, nil)
+}
+
+// DialMetrics is Dial with the SDK's metrics sent to m (nil: none).
+func DialMetrics(c config.Temporal, log *slog.Logger, m client.MetricsHandler) (client.Client, error) {
 	opts, err := c.ClientOptions()
 	if err != nil {
 		return nil, fmt.Errorf("Temporal client settings (TEMPORAL_TLS_*, TEMPORAL_API_KEY): %w", err)
 	}
 	opts.Logger = tlog.NewStructuredLogger(log)
+	opts.MetricsHandler = m
 	cl, err := client.Dial(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (TEMPORAL_ADDRESS): %w", c.Address, err)

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -47,6 +48,10 @@ type Config struct {
 	// mail delivery stops after the mail in flight. Whatever stops the
 	// worker must wait longer than this before it kills it.
 	WorkerStopTimeout time.Duration
+	// WorkerHTTPAddr is where the worker serves /livez, /readyz and
+	// /metrics (WORKER_HTTP_ADDR, host:port; "" serves none). Bind it to
+	// loopback or a private network: it has no authentication.
+	WorkerHTTPAddr string
 	// Deprecated lists the old variable names found set (see Renamed).
 	Deprecated []Deprecated
 }
@@ -77,6 +82,7 @@ var Defaults = map[string]string{
 var Names = append(slices.Clone(temporalNames),
 	"DATABASE_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS",
 	"SMTP_FROM", "OUTPUT_DIR", "LOG_LEVEL", "ANNUAL_REPORT_ON", "INTAKE_RETENTION", "WORKER_STOP_TIMEOUT",
+	"WORKER_HTTP_ADDR",
 )
 
 // Load reads and checks every setting; the error names each bad variable.
@@ -144,7 +150,19 @@ func Load(lookup Lookup) (Config, error) {
 	} else {
 		c.WorkerStopTimeout = d
 	}
+	if a := get("WORKER_HTTP_ADDR"); a != "" {
+		if _, port, err := net.SplitHostPort(a); err != nil || !numericPort(port) {
+			bad("WORKER_HTTP_ADDR", "want host:port, such as \"127.0.0.1:7240\" or \":7240\", got %q", a)
+		} else {
+			c.WorkerHTTPAddr = a
+		}
+	}
 	return c, errors.Join(errs...)
+}
+
+func numericPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 0 && n <= 65535
 }
 
 // redact hides the password of a DATABASE_URL shown in an error. A value

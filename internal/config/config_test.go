@@ -92,11 +92,12 @@ func TestLoadValues(t *testing.T) {
 		"LOG_LEVEL":                        "DEBUG",
 		"INTAKE_RETENTION":                 "168h",
 		"WORKER_STOP_TIMEOUT":              "2m",
+		"WORKER_HTTP_ADDR":                 "0.0.0.0:7240",
 	}))
 	if err != nil {
 		t.Fatalf("refused:\n%v", err)
 	}
-	if c.SMTP.Host != "smtp.example.org" || c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" || c.LogLevel != "debug" || c.IntakeRetention != 7*24*time.Hour || c.WorkerStopTimeout != 2*time.Minute {
+	if c.SMTP.Host != "smtp.example.org" || c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" || c.LogLevel != "debug" || c.IntakeRetention != 7*24*time.Hour || c.WorkerStopTimeout != 2*time.Minute || c.WorkerHTTPAddr != "0.0.0.0:7240" {
 		t.Errorf("got %+v", c)
 	}
 	tls := c.Temporal.Profile.TLS
@@ -150,6 +151,8 @@ func TestLoadOneBadVariable(t *testing.T) {
 		{"TEMPORAL_PROFILE without a file", map[string]string{"TEMPORAL_PROFILE": "prod"}, "TEMPORAL_PROFILE"},
 		{"TEMPORAL_CONFIG_FILE does not parse", map[string]string{"TEMPORAL_CONFIG_FILE": cert}, "TEMPORAL_CONFIG_FILE"},
 		{"WORKER_STOP_TIMEOUT not a duration", map[string]string{"WORKER_STOP_TIMEOUT": "30"}, "WORKER_STOP_TIMEOUT"},
+		{"WORKER_HTTP_ADDR without a port", map[string]string{"WORKER_HTTP_ADDR": "localhost"}, "WORKER_HTTP_ADDR"},
+		{"WORKER_HTTP_ADDR port not a number", map[string]string{"WORKER_HTTP_ADDR": ":http"}, "WORKER_HTTP_ADDR"},
 		{"WORKER_STOP_TIMEOUT zero", map[string]string{"WORKER_STOP_TIMEOUT": "0s"}, "WORKER_STOP_TIMEOUT"},
 		{"SMTP_USER without SMTP_PASSWORD", map[string]string{"SMTP_USER": "mailer"}, "SMTP_USER"},
 		{"SMTP_PASSWORD without SMTP_USER", map[string]string{"SMTP_PASSWORD": "secret"}, "SMTP_USER"},

@@ -1,6 +1,7 @@
 package launcher
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,6 +29,9 @@ type service struct {
 	Environment yaml.Node `yaml:"environment"`
 	Volumes     []string  `yaml:"volumes"`
 	Ports       []string  `yaml:"ports"`
+	Healthcheck struct {
+		Test []string `yaml:"test"`
+	} `yaml:"healthcheck"`
 }
 
 func loadCompose(t *testing.T) map[string]service {
@@ -168,6 +172,7 @@ func TestComposePortsAreDevPorts(t *testing.T) {
 		"temporal-ui": {DevPorts.TemporalUI},
 		"mailpit":     {DevPorts.MailpitUI, DevPorts.SMTP},
 		"postgresql":  {5432},
+		"worker":      {DevPorts.Worker},
 	}
 	for name, ports := range want {
 		var got []int
@@ -184,6 +189,18 @@ func TestComposePortsAreDevPorts(t *testing.T) {
 		if !slices.Equal(got, ports) {
 			t.Errorf("%s publishes %v, the launcher's DevPorts %v", name, got, ports)
 		}
+	}
+}
+
+// The compose worker's healthcheck is its own -healthcheck on the address
+// it serves /readyz at.
+func TestComposeWorkerHealthcheck(t *testing.T) {
+	w := loadCompose(t)["worker"]
+	if got := env(t, w.Environment)["WORKER_HTTP_ADDR"]; got != fmt.Sprintf("0.0.0.0:%d", DevPorts.Worker) {
+		t.Errorf("worker WORKER_HTTP_ADDR %q, want 0.0.0.0:%d", got, DevPorts.Worker)
+	}
+	if got := strings.Join(w.Healthcheck.Test, " "); got != "CMD /usr/local/bin/worker -healthcheck" {
+		t.Errorf("worker healthcheck %q, want the worker's -healthcheck", got)
 	}
 }
 

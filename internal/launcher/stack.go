@@ -18,11 +18,14 @@ import (
 type Ports struct {
 	Temporal, TemporalUI int
 	SMTP, MailpitUI      int
+	// Worker is the first worker's /livez, /readyz and /metrics; the
+	// n-th worker's is Worker+n-1.
+	Worker int
 }
 
 // DevPorts are `make dev`'s fixed ports, the ones the README and
 // docker-compose.yml name (compose_test.go checks they agree).
-var DevPorts = Ports{Temporal: 7233, TemporalUI: 8233, SMTP: 1025, MailpitUI: 8025}
+var DevPorts = Ports{Temporal: 7233, TemporalUI: 8233, SMTP: 1025, MailpitUI: 8025, Worker: 7240}
 
 // StackOptions configure StartStack.
 type StackOptions struct {
@@ -216,7 +219,7 @@ func (s *Stack) startWorker(ctx context.Context) error {
 			return err
 		}
 	}
-	for _, name := range workerNames(s.opts.Workers) {
+	for i, name := range workerNames(s.opts.Workers) {
 		if s.opts.Detach {
 			if ok, err := adoptWorker(s.opts.Dir, name, bin); ok || err != nil {
 				if err != nil {
@@ -226,6 +229,7 @@ func (s *Stack) startWorker(ctx context.Context) error {
 			}
 		}
 		w, err := StartWorker(ctx, WorkerOptions{Bin: bin, TemporalAddress: s.TemporalAddress, Namespace: s.opts.Namespace,
+			HTTPPort:    s.opts.Ports.workerPort(i),
 			DatabaseURL: s.DatabaseURL, SMTPPort: s.SMTPPort, OutputDir: filepath.Join(s.opts.Dir, "out"),
 			Env: s.opts.WorkerEnv, Dir: s.opts.Root, LogPath: s.log(name), Detach: s.opts.Detach, OnExit: s.opts.OnExit,
 			InheritSettings: s.opts.Detach})
@@ -257,6 +261,19 @@ func (s *Stack) startWorker(ctx context.Context) error {
 		return err == nil && len(d.GetPollers()) >= len(s.Workers)
 	})
 }
+
+// workerPort is the i-th worker's (from 0) HTTP port: 0, a free one,
+// unless the stack's ports are fixed.
+func (p Ports) workerPort(i int) int {
+	if p.Worker == 0 {
+		return 0
+	}
+	return p.Worker + i
+}
+
+// WorkerHTTPAddr is where the i-th worker (from 0) of a stack on fixed
+// ports serves /livez, /readyz and /metrics.
+func (p Ports) WorkerHTTPAddr(i int) string { return hostPort(p.workerPort(i)) }
 
 // workerNames are the recorded names of n workers: "worker" (as a stack
 // of one has always named it), then "worker-2"…

@@ -98,6 +98,15 @@ func preflight(ctx context.Context, o StackOptions) error {
 			return err
 		}
 	}
+	var workers []namedPort
+	for i, name := range workerNames(o.Workers) {
+		if !adopting(name) {
+			workers = append(workers, namedPort{"worker " + name + " /readyz and /metrics", o.Ports.workerPort(i)})
+		}
+	}
+	if err := portsFree(workers); err != nil {
+		return err
+	}
 	if !o.Detach { // a detached stack adopts any SMTP sink there
 		return portsFree([]namedPort{{"Mailpit SMTP", o.Ports.SMTP}, {"Mailpit web UI", o.Ports.MailpitUI}})
 	}

@@ -28,6 +28,11 @@ type WorkerOptions struct {
 	LogPath         string
 	Detach          bool
 	OnExit          func(p *Process, err error)
+	// HTTPPort is the loopback port of the worker's /livez, /readyz and
+	// /metrics (WORKER_HTTP_ADDR), 0 a free one; the worker is ready when
+	// /readyz answers 200. -1 serves none: a build older than those
+	// endpoints, ready when its log says ReadyLine.
+	HTTPPort        int
 	ReadyLine       string // "" is the worker's `msg="worker started"`
 	InheritSettings bool   // keep the caller's worker variables (make dev)
 	StartupTimeout  time.Duration
@@ -38,6 +43,8 @@ type Worker struct {
 	proc  *Process
 	ready string
 	limit time.Duration
+	// HTTPAddr is where /livez, /readyz and /metrics answer ("" none).
+	HTTPAddr string
 }
 
 // StartWorker starts the worker and waits, bounded by ctx, until it logs
@@ -55,6 +62,14 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	w := &Worker{ready: or(opts.ReadyLine, `msg="worker started"`), limit: opts.StartupTimeout}
 	if w.limit == 0 {
 		w.limit = 2 * time.Minute
+	}
+	if opts.HTTPPort >= 0 {
+		port, err := portOr(opts.HTTPPort)
+		if err != nil {
+			return nil, err
+		}
+		w.HTTPAddr = hostPort(port)
+		env = append(env, "WORKER_HTTP_ADDR="+w.HTTPAddr)
 	}
 	w.proc = &Process{Name: "worker", Bin: opts.Bin, Env: append(env, opts.Env...), Dir: opts.Dir,
 		LogPath: opts.LogPath, Detach: opts.Detach, OnExit: opts.OnExit}
@@ -89,9 +104,14 @@ func WorkerEnv(base []string, inherit bool, set ...string) []string {
 	return env
 }
 
-// Restart starts the worker again (after Kill or Stop) and waits for it.
+// Restart starts the worker again (after Kill or Stop) and waits for it:
+// until its /readyz answers 200 (it polls, reaches PostgreSQL and
+// Temporal), or for an older build its log line.
 func (w *Worker) Restart(ctx context.Context) error {
-	return w.proc.restart(ctx, 30*time.Second, w.limit, func(context.Context) bool {
+	return w.proc.restart(ctx, 30*time.Second, w.limit, func(ctx context.Context) bool {
+		if w.HTTPAddr != "" {
+			return httpOK(ctx, "http://"+w.HTTPAddr+"/readyz")
+		}
 		return strings.Contains(w.proc.Log(), w.ready)
 	})
 }
