@@ -193,6 +193,10 @@ func TestEveryCommandPrintsItsResultAsJSON(t *testing.T) {
 		t.Errorf("grant: %+v", g)
 	}
 	r.ok("payments", "export", call, "-o", filepath.Join(r.dir, "orders.xlsx"))
+	if h := r.ok("history", grant).(*operations.HistoryResult); h.Source != operations.FromTemporal || h.WorkflowType != workflows.GrantWorkflowName ||
+		len(h.Events) < 10 || h.Events[0].Type != "WorkflowExecutionStarted" {
+		t.Errorf("history of %s: source %q, type %q, %d events", grant, h.Source, h.WorkflowType, len(h.Events))
+	}
 
 	r.ok("launch", r.file("k.yaml", strings.ReplaceAll(string(cfg), "CALL_ID", other)))
 	r.fails("wrong_stage", "carry-over", other, "--budget-year", "2031")
@@ -248,6 +252,7 @@ func TestEveryCommandPrintsItsResultAsJSON(t *testing.T) {
 
 	// Errors are JSON too, with the kind and the refused fields.
 	r.fails("not_found", "grant", "status", "GRANT-NOPE")
+	r.fails("not_found", "history", "GRANT-NOPE")
 	r.fails("usage", "grant", "sign", grant, "--on", "tomorrow-ish")
 	_, je := r.run("grant", "sign", workflows.GrantWorkflowID(call+"-0002"), "--on", "2099-01-01")
 	if je == nil || je.Error.Kind != "refused" || len(je.Error.Problems) != 1 || je.Error.Problems[0].Field != "on" {

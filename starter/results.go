@@ -16,6 +16,7 @@ var resultTypes = map[string]reflect.Type{
 	"starter close":                  reflect.TypeFor[operations.CloseResult](),
 	"starter extend":                 reflect.TypeFor[operations.ExtendResult](),
 	"starter status":                 reflect.TypeFor[operations.CallStatus](),
+	"starter history":                reflect.TypeFor[operations.HistoryResult](),
 	"starter screen":                 reflect.TypeFor[operations.ScreenResult](),
 	"starter screen import":          reflect.TypeFor[operations.ImportResult](),
 	"starter screen end":             reflect.TypeFor[operations.EndScreeningResult](),

@@ -13,4 +13,5 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(BudgetWorkflow, workflow.RegisterOptions{Name: BudgetWorkflowName})
 	r.RegisterWorkflowWithOptions(AnnualReportWorkflow, workflow.RegisterOptions{Name: AnnualReportWorkflowName})
 	r.RegisterWorkflowWithOptions(PurgeIntakeWorkflow, workflow.RegisterOptions{Name: PurgeIntakeWorkflowName})
+	r.RegisterWorkflowWithOptions(ExportHistoriesWorkflow, workflow.RegisterOptions{Name: ExportHistoriesWorkflowName})
 }

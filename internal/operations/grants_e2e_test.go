@@ -86,6 +86,7 @@ func TestEndToEndGrantsToClosure(t *testing.T) {
 	if st.Grants.Closed != 2 || st.Grants.Paid.Cents != 1896300+866960 || st.Grants.Recovered.Cents != 366960 {
 		t.Fatalf("call account: %+v", st.Grants)
 	}
+	keptPastRetention(t, s, oxfam)
 
 	type row struct {
 		grant, kind string

@@ -41,7 +41,8 @@ type Schedules struct {
 }
 
 // Bootstrap makes sure what workflows rely on exists: the government
-// entity, the annual-report schedule and the intake purge schedule (a
+// entity, the annual-report schedule, the intake purge schedule and the
+// closed-history export schedule (a
 // schedule that exists is brought in line with s). It is idempotent; the
 // worker runs it at every start.
 func Bootstrap(ctx context.Context, c client.Client, s Schedules) error {
@@ -51,7 +52,28 @@ func Bootstrap(ctx context.Context, c client.Client, s Schedules) error {
 	if err := EnsureAnnualSchedule(ctx, c, s.AnnualReport); err != nil {
 		return err
 	}
-	return EnsurePurgeSchedule(ctx, c, s.IntakeRetention)
+	if err := EnsurePurgeSchedule(ctx, c, s.IntakeRetention); err != nil {
+		return err
+	}
+	return EnsureExportSchedule(ctx, c)
+}
+
+// EnsureExportSchedule creates the schedule that copies closed runs'
+// histories into PostgreSQL every workflows.ExportHistoriesEvery.
+func EnsureExportSchedule(ctx context.Context, c client.Client) error {
+	return ensureSchedule(ctx, c, client.ScheduleOptions{
+		ID:   workflows.ExportHistoriesScheduleID,
+		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: workflows.ExportHistoriesEvery}}},
+		Action: &client.ScheduleWorkflowAction{
+			ID: workflows.ExportHistoriesScheduledID, Workflow: workflows.ExportHistoriesWorkflowName,
+			Args: []any{workflows.ExportHistoriesInput{}}, TaskQueue: workflows.TaskQueue,
+		},
+		Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
+		// One run catches up on everything since the last: a missed one
+		// need not be replayed.
+		CatchupWindow: workflows.ExportHistoriesEvery,
+		Note:          "Copies the histories of closed calls, grants and the like into PostgreSQL (closed_histories), where they outlive the namespace retention.",
+	})
 }
 
 // EnsureAnnualSchedule creates the yearly annual-report schedule, or
