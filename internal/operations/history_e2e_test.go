@@ -109,5 +109,6 @@ func keptPastRetention(t *testing.T, s *stack, grantID string) {
 	if _, err := svc.History(ctx, operations.Actor{Name: "auditor"}, operations.HistoryInput{WorkflowID: " "}); operations.KindOf(err) != operations.Refused {
 		t.Errorf("no workflow id: %v, want refused", err)
 	}
-	t.Logf("%s: %d events read back from the archive after Temporal deleted the run; %d closed runs kept", grantID, len(after.Events), kept)
+	t.Logf("%s: %d events read back from the archive after Temporal deleted the run (%d bytes kept); %d closed runs kept", grantID, len(after.Events),
+		s.count(t, `SELECT octet_length(history) FROM closed_histories WHERE workflow_id = $1`, grantID), kept)
 }
