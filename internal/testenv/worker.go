@@ -1,7 +1,9 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -59,4 +61,32 @@ func StartWorker(t testing.TB, opts launcher.WorkerOptions) *launcher.Worker {
 	}
 	t.Cleanup(w.Kill)
 	return w
+}
+
+// WorkerAt is the worker binary of an earlier commit of this repository
+// (a build an office may still run), built from `git archive` of that
+// commit and cached beside the tools as worker-<commit>, so CI builds it
+// once. Without git or the commit (a shallow clone) the test fails: the
+// rolling-upgrade test must not pass by not running.
+func WorkerAt(t testing.TB, commit string) string {
+	t.Helper()
+	ServiceTest(t)
+	dir := filepath.Dir(Binary(t, "CALLCYCLE_TEMPORAL_BIN", "temporal"))
+	bin := filepath.Join(dir, "worker-"+commit[:12])
+	if _, err := os.Stat(bin); err == nil {
+		return bin
+	}
+	src := t.TempDir()
+	archive := exec.Command("bash", "-c", `set -o pipefail; git -C "$1" archive --format=tar "$2" | tar -x -C "$3"`, "bash", repoRoot(), commit, src)
+	if out, err := archive.CombinedOutput(); err != nil {
+		t.Fatalf("the source of commit %s (a full clone is needed, not a shallow one): %v\n%s", commit, err, out)
+	}
+	tmp := fmt.Sprintf("%s.%d.tmp", bin, os.Getpid())
+	if err := launcher.BuildWorker(t.Context(), src, tmp); err != nil {
+		t.Fatalf("build the worker of %s: %v", commit, err)
+	}
+	if err := os.Rename(tmp, bin); err != nil { // atomic: a parallel build just wins or loses
+		t.Fatal(err)
+	}
+	return bin
 }
