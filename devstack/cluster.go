@@ -133,11 +133,13 @@ callcycle cluster stack is up (Temporal server %s on PostgreSQL, %d workers)
   Temporal gRPC   %s   namespace default, closed workflows kept %s
   DATABASE_URL    %s
   Temporal DB     %s (and its _visibility)
+  Workers         %s   (/readyz, /livez, /metrics)
   Logs            %s/{%s}.log
   starter         TEMPORAL_ADDRESS=%s and DATABASE_URL (above, with its password) for bin/starter
+  2024 replay     make cluster-demo-2024
 `, launcher.TemporalServerVersion, opts.Workers, s.TemporalUI, opts.Ports.MailpitUI, opts.Ports.SMTP,
 		s.TemporalAddress, launcher.FormatRetention(set.retention), launcher.Redact(set.databaseURL),
-		launcher.Redact(set.temporalURL), opts.LogDir, logs, s.TemporalAddress)
+		launcher.Redact(set.temporalURL), workerURLs(opts.Ports, opts.Workers), opts.LogDir, logs, s.TemporalAddress)
 	return nil
 }
 
@@ -160,4 +162,13 @@ func clusterHint(err error) error {
 		return fmt.Errorf("%w\n  `make status` shows whether it is callcycle's own stack; `make down` stops that", err)
 	}
 	return err
+}
+
+// workerURLs are the workers' health and metrics addresses.
+func workerURLs(p launcher.Ports, n int) string {
+	var urls []string
+	for i := range n {
+		urls = append(urls, "http://"+p.WorkerHTTPAddr(i))
+	}
+	return strings.Join(urls, ", ")
 }

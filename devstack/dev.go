@@ -142,8 +142,10 @@ callcycle dev stack is up
   Mailpit         http://localhost:%d   (SMTP localhost:%d)
   Temporal gRPC   %s
   DATABASE_URL    %s
+  Worker          http://%s/readyz   (/livez, /metrics)
   Logs            %s/{temporal,mailpit,worker}.log
-`, s.TemporalUI, launcher.DevPorts.MailpitUI, launcher.DevPorts.SMTP, s.TemporalAddress, launcher.Redact(dbURL), d.logDir)
+`, s.TemporalUI, launcher.DevPorts.MailpitUI, launcher.DevPorts.SMTP, s.TemporalAddress, launcher.Redact(dbURL),
+		launcher.DevPorts.WorkerHTTPAddr(0), d.logDir)
 	return nil
 }
 
