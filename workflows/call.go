@@ -31,6 +31,7 @@ type callWF struct {
 	mailBusy  bool
 	canReason string
 	lean      bool // VersionCallLean
+	recording bool // the decide handler is recording the decision (VersionGrantsAfterDecision)
 }
 
 // CallWorkflow runs a call from launch through the close of submissions.

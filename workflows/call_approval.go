@@ -243,8 +243,10 @@ func (w *callWF) decide(ctx workflow.Context, in DecideInput) (DecideResult, err
 	// Taken now so a concurrent decision is refused by its validator.
 	w.st.Stage, w.st.Decision = StageDecided, &d
 	actx := workflow.WithActivityOptions(ctx, dbOptions)
+	w.recording = true
 	err := workflow.ExecuteActivity(actx, act.RecordDecision, activities.RecordDecisionInput{
 		CallID: w.call.ID, Decree: d.Decree, By: in.By, At: d.At, BudgetYear: w.st.BudgetYear, Grants: grants}).Get(ctx, nil)
+	w.recording = false
 	if err != nil {
 		w.st.Stage, w.st.Decision = StageProposed, nil
 		return DecideResult{}, fmt.Errorf("decision not recorded: %w", err)

@@ -15,6 +15,16 @@ const GrantStartBatch = 100
 // runGrants starts the decided grants in bounded batches, then waits
 // until every grant reports itself closed.
 func (w *callWF) runGrants(ctx workflow.Context) error {
+	// Runs recorded before grants-after-decision scheduled StartGrants
+	// beside RecordDecision; they replay that way.
+	if workflow.GetVersion(ctx, VersionGrantsAfterDecision, workflow.DefaultVersion, 1) == 1 {
+		if err := workflow.Await(ctx, func() bool { return !w.recording }); err != nil {
+			return err
+		}
+		if w.st.Stage != StageDecided { // not recorded: the handler put the call back to its proposal
+			return nil
+		}
+	}
 	grants := w.st.Decision.Grants
 	for w.st.GrantsStarted < len(grants) {
 		end := min(w.st.GrantsStarted+GrantStartBatch, len(grants))

@@ -101,4 +101,11 @@ const (
 	// attributes only when one of them changes, and no longer delivers
 	// its outbox after every grant closure.
 	VersionCallLean = "call-lean"
+	// VersionGrantsAfterDecision (2026-12-02, issue 14): a call starts its
+	// grants only once the decide update has recorded the decision in
+	// PostgreSQL. Before, the main loop saw the decided stage as soon as
+	// the handler set it and scheduled StartGrants in the same workflow
+	// task as RecordDecision, so grants could start for a decision whose
+	// recording then failed.
+	VersionGrantsAfterDecision = "grants-after-decision"
 )
