@@ -86,6 +86,7 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 		expenseCmd(withEnv, c),
 		budgetCmd(withEnv, c),
 		historyCmd(withEnv, c),
+		auditCmd(withEnv, c),
 		withEnv(&cobra.Command{
 			Use: "migrate", Short: "apply database migrations (the worker also does this at start)",
 			Args: cobra.NoArgs,

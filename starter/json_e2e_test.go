@@ -253,6 +253,21 @@ func TestEveryCommandPrintsItsResultAsJSON(t *testing.T) {
 	// Errors are JSON too, with the kind and the refused fields.
 	r.fails("not_found", "grant", "status", "GRANT-NOPE")
 	r.fails("not_found", "history", "GRANT-NOPE")
+
+	// The audit log: every command above is in it, chained; the export
+	// names the officer for each.
+	if v := r.ok("audit", "verify").(*operations.AuditVerifyResult); v.Rows < 20 || len(v.LastHash) != 64 {
+		t.Errorf("audit verify: %+v", v)
+	}
+	csvPath := filepath.Join(r.dir, "audit.csv")
+	tomorrow := time.Now().In(callspec.Brussels).AddDate(0, 0, 1).Format("2006-01-02")
+	if e := r.ok("audit", "export", "--from", "2020-01-01", "--to", tomorrow, "-o", csvPath).(*operations.AuditExportResult); e.Rows < 20 {
+		t.Errorf("audit export: %+v", e)
+	}
+	if b, err := os.ReadFile(csvPath); err != nil || !strings.Contains(string(b), ",json-officer,officer,grant.sign,"+grant+",ok,") {
+		t.Errorf("audit.csv does not record json-officer's signature of %s (%v):\n%.600s", grant, err, b)
+	}
+	r.fails("refused", "audit", "export", "--from", "2030-01-02", "--to", "2030-01-01", "-o", csvPath)
 	r.fails("usage", "grant", "sign", grant, "--on", "tomorrow-ish")
 	_, je := r.run("grant", "sign", workflows.GrantWorkflowID(call+"-0002"), "--on", "2099-01-01")
 	if je == nil || je.Error.Kind != "refused" || len(je.Error.Problems) != 1 || je.Error.Problems[0].Field != "on" {

@@ -17,6 +17,8 @@ var resultTypes = map[string]reflect.Type{
 	"starter extend":                 reflect.TypeFor[operations.ExtendResult](),
 	"starter status":                 reflect.TypeFor[operations.CallStatus](),
 	"starter history":                reflect.TypeFor[operations.HistoryResult](),
+	"starter audit verify":           reflect.TypeFor[operations.AuditVerifyResult](),
+	"starter audit export":           reflect.TypeFor[operations.AuditExportResult](),
 	"starter screen":                 reflect.TypeFor[operations.ScreenResult](),
 	"starter screen import":          reflect.TypeFor[operations.ImportResult](),
 	"starter screen end":             reflect.TypeFor[operations.EndScreeningResult](),

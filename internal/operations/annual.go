@@ -3,6 +3,7 @@ package operations
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/callcycle/callcycle/workflows"
 	"go.temporal.io/api/enums/v1"
@@ -33,7 +34,8 @@ type ReportLine struct {
 
 // AnnualReport runs the annual-report workflow for a year and waits for
 // the workbook.
-func (s *Service) AnnualReport(ctx context.Context, _ Actor, in AnnualReportInput) (AnnualReportResult, error) {
+func (s *Service) AnnualReport(ctx context.Context, by Actor, in AnnualReportInput) (res AnnualReportResult, err error) {
+	defer s.audited(ctx, by, "annual.report", in, &err, func() string { return strconv.Itoa(in.Year) })
 	if in.Year < 2000 || in.Year > 2100 {
 		return AnnualReportResult{}, refused("year", "want a year such as 2024, got %d", in.Year)
 	}

@@ -28,7 +28,8 @@ type ApplyResult struct {
 // Apply submits one application. The personal data goes to the
 // PostgreSQL inbox, the rest through the call's update; a refusal deletes
 // the inbox row again, so a refused application leaves nothing behind.
-func (s *Service) Apply(ctx context.Context, by Actor, in ApplyInput) (ApplyResult, error) {
+func (s *Service) Apply(ctx context.Context, by Actor, in ApplyInput) (res ApplyResult, err error) {
+	defer s.audited(ctx, by, "application.apply", in, &err, func() string { return res.Reference })
 	app, err := intake.ParseYAML(in.Application)
 	if err != nil {
 		return ApplyResult{}, refusedAll(in.Source+":", lines("application", err))
@@ -76,10 +77,10 @@ const importConcurrency = 4
 
 // Import submits every valid row of a bulk file and gives each refused
 // row its reason.
-func (s *Service) Import(ctx context.Context, by Actor, in ImportInput) (ImportResult, error) {
-	res := ImportResult{Name: in.Name, Accepted: []ImportedRow{}, Rejected: []ImportedRow{}}
+func (s *Service) Import(ctx context.Context, by Actor, in ImportInput) (res ImportResult, err error) {
+	defer s.audited(ctx, by, "application.import", in, &err, func() string { return in.CallID })
+	res = ImportResult{Name: in.Name, Accepted: []ImportedRow{}, Rejected: []ImportedRow{}}
 	var rows []intake.Row
-	var err error
 	switch ext := strings.ToLower(filepath.Ext(in.Name)); ext {
 	case ".csv":
 		rows, err = intake.ReadCSV(bytes.NewReader(in.File))

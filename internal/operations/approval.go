@@ -36,7 +36,8 @@ type DecideResult struct {
 }
 
 // Decide enters the government's decision.
-func (s *Service) Decide(ctx context.Context, by Actor, in DecideInput) (DecideResult, error) {
+func (s *Service) Decide(ctx context.Context, by Actor, in DecideInput) (res DecideResult, err error) {
+	defer s.audited(ctx, by, "call.decide", in, &err, func() string { return in.CallID })
 	st, err := s.requireStage(ctx, in.CallID, workflows.StageProposed)
 	if err != nil {
 		return DecideResult{}, err
@@ -99,7 +100,8 @@ type CarryOverResult struct {
 }
 
 // CarryOver continues a lapsed call under a later budget year.
-func (s *Service) CarryOver(ctx context.Context, by Actor, in CarryOverInput) (CarryOverResult, error) {
+func (s *Service) CarryOver(ctx context.Context, by Actor, in CarryOverInput) (res CarryOverResult, err error) {
+	defer s.audited(ctx, by, "call.carry-over", in, &err, func() string { return in.CallID })
 	var r workflows.CarryOverResult
 	if err := s.callUpdate(ctx, in.CallID, workflows.UpdateCarryOver, workflows.CarryOverInput{BudgetYear: in.BudgetYear, By: by.Name}, &r); err != nil {
 		return CarryOverResult{}, err
@@ -120,7 +122,8 @@ type CancelResult struct {
 }
 
 // Cancel ends a call; every applicant is told the reason.
-func (s *Service) Cancel(ctx context.Context, by Actor, in CancelInput) (CancelResult, error) {
+func (s *Service) Cancel(ctx context.Context, by Actor, in CancelInput) (res CancelResult, err error) {
+	defer s.audited(ctx, by, "call.cancel", in, &err, func() string { return in.CallID })
 	var r workflows.CancelResult
 	if err := s.callUpdate(ctx, in.CallID, workflows.UpdateCancel, workflows.CancelInput{Reason: in.Reason, By: by.Name}, &r); err != nil {
 		return CancelResult{}, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/callcycle/callcycle/activities"
@@ -90,7 +91,8 @@ func budgetResult(year int, amount money.Cents, r workflows.BudgetChangeResult) 
 }
 
 // DirectGrant records a grant outside a call (or emergency aid).
-func (s *Service) DirectGrant(ctx context.Context, by Actor, in DirectGrantInput) (BudgetEntryResult, error) {
+func (s *Service) DirectGrant(ctx context.Context, by Actor, in DirectGrantInput) (res BudgetEntryResult, err error) {
+	defer s.audited(ctx, by, "budget.direct-grant", in, &err, func() string { return strconv.Itoa(in.Year) })
 	r, err := s.budgetUpdate(ctx, in.Year, workflows.UpdateDirectGrant, workflows.DirectGrantInput{Support: in.Support, Programme: in.Programme,
 		Operator: in.Operator, Project: in.Project, Zone: in.Zone, Amount: in.Amount, DecidedOn: dayOrZero(in.DecidedOn), By: by.Name})
 	if err != nil {
@@ -100,7 +102,8 @@ func (s *Service) DirectGrant(ctx context.Context, by Actor, in DirectGrantInput
 }
 
 // Expense records an operating-cost invoice charged to a zone.
-func (s *Service) Expense(ctx context.Context, by Actor, in ExpenseInput) (BudgetEntryResult, error) {
+func (s *Service) Expense(ctx context.Context, by Actor, in ExpenseInput) (res BudgetEntryResult, err error) {
+	defer s.audited(ctx, by, "budget.expense", in, &err, func() string { return strconv.Itoa(in.Year) })
 	r, err := s.budgetUpdate(ctx, in.Year, workflows.UpdateExpense, workflows.ExpenseInput{Invoice: in.Invoice, Supplier: in.Supplier,
 		Description: in.Description, Zone: in.Zone, Amount: in.Amount, InvoicedOn: dayOrZero(in.InvoicedOn), By: by.Name})
 	if err != nil {
@@ -110,7 +113,8 @@ func (s *Service) Expense(ctx context.Context, by Actor, in ExpenseInput) (Budge
 }
 
 // BudgetHistory records a past year's committed total.
-func (s *Service) BudgetHistory(ctx context.Context, by Actor, in BudgetHistoryInput) (BudgetEntryResult, error) {
+func (s *Service) BudgetHistory(ctx context.Context, by Actor, in BudgetHistoryInput) (res BudgetEntryResult, err error) {
+	defer s.audited(ctx, by, "budget.history", in, &err, func() string { return strconv.Itoa(in.Year) })
 	r, err := s.budgetUpdate(ctx, in.Year, workflows.UpdateBudgetHistory, workflows.BudgetHistoryInput{Committed: in.Committed, Source: in.Source, By: by.Name})
 	if err != nil {
 		return BudgetEntryResult{}, err
@@ -121,7 +125,8 @@ func (s *Service) BudgetHistory(ctx context.Context, by Actor, in BudgetHistoryI
 // ReverseDirectGrant records the reversal of a grant outside a call (or
 // of emergency aid): a negative entry referring to it. The grant stays
 // recorded; the annual report nets the two out.
-func (s *Service) ReverseDirectGrant(ctx context.Context, by Actor, in ReverseDirectGrantInput) (BudgetEntryResult, error) {
+func (s *Service) ReverseDirectGrant(ctx context.Context, by Actor, in ReverseDirectGrantInput) (res BudgetEntryResult, err error) {
+	defer s.audited(ctx, by, "budget.direct-grant.reverse", in, &err, func() string { return strconv.Itoa(in.Year) })
 	r, err := s.budgetUpdate(ctx, in.Year, workflows.UpdateReverseDirectGrant, workflows.ReverseDirectGrantInput{
 		Operator: in.Operator, Project: in.Project, Reason: in.Reason, By: by.Name})
 	if err != nil {
@@ -131,7 +136,8 @@ func (s *Service) ReverseDirectGrant(ctx context.Context, by Actor, in ReverseDi
 }
 
 // ReverseExpense records the reversal of an operating-cost invoice.
-func (s *Service) ReverseExpense(ctx context.Context, by Actor, in ReverseExpenseInput) (BudgetEntryResult, error) {
+func (s *Service) ReverseExpense(ctx context.Context, by Actor, in ReverseExpenseInput) (res BudgetEntryResult, err error) {
+	defer s.audited(ctx, by, "budget.expense.reverse", in, &err, func() string { return strconv.Itoa(in.Year) })
 	r, err := s.budgetUpdate(ctx, in.Year, workflows.UpdateReverseExpense, workflows.ReverseExpenseInput{Invoice: in.Invoice, Reason: in.Reason, By: by.Name})
 	if err != nil {
 		return BudgetEntryResult{}, err
@@ -141,7 +147,8 @@ func (s *Service) ReverseExpense(ctx context.Context, by Actor, in ReverseExpens
 
 // ReverseBudgetHistory records the reversal of a past year's committed
 // total; a corrected one may then be recorded with BudgetHistory.
-func (s *Service) ReverseBudgetHistory(ctx context.Context, by Actor, in ReverseBudgetHistoryInput) (BudgetEntryResult, error) {
+func (s *Service) ReverseBudgetHistory(ctx context.Context, by Actor, in ReverseBudgetHistoryInput) (res BudgetEntryResult, err error) {
+	defer s.audited(ctx, by, "budget.history.reverse", in, &err, func() string { return strconv.Itoa(in.Year) })
 	r, err := s.budgetUpdate(ctx, in.Year, workflows.UpdateReverseHistory, workflows.ReverseBudgetHistoryInput{Reason: in.Reason, By: by.Name})
 	if err != nil {
 		return BudgetEntryResult{}, err

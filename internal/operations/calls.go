@@ -22,7 +22,8 @@ type CloseResult struct {
 
 // Close ends the submission window now. A window already closed answers
 // AlreadyDone.
-func (s *Service) Close(ctx context.Context, by Actor, in CloseInput) (CloseResult, error) {
+func (s *Service) Close(ctx context.Context, by Actor, in CloseInput) (res CloseResult, err error) {
+	defer s.audited(ctx, by, "call.close", in, &err, func() string { return in.CallID })
 	var r workflows.CloseResult
 	if err := s.callUpdate(ctx, in.CallID, workflows.UpdateClose, workflows.CloseInput{By: by.Name, Reason: in.Reason}, &r); err != nil {
 		return CloseResult{}, err
@@ -44,7 +45,8 @@ type ExtendResult struct {
 }
 
 // Extend moves the deadline; the call's timer follows.
-func (s *Service) Extend(ctx context.Context, by Actor, in ExtendInput) (ExtendResult, error) {
+func (s *Service) Extend(ctx context.Context, by Actor, in ExtendInput) (res ExtendResult, err error) {
+	defer s.audited(ctx, by, "call.extend", in, &err, func() string { return in.CallID })
 	if in.Deadline.IsZero() {
 		return ExtendResult{}, refused("deadline", "required, e.g. 2024-04-15 23:59 (Brussels time)")
 	}

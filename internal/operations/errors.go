@@ -35,6 +35,9 @@ const (
 	// AlreadyDone: what was asked to end had already ended (close a closed
 	// window, end an ended screening). Not a mistake: the CLI succeeds.
 	AlreadyDone Kind = "already_done"
+	// Tampered: the audit log's chain is broken (a row edited or removed
+	// behind the application's back).
+	Tampered Kind = "tampered"
 )
 
 // Problem is one thing wrong with an Input. Field is the Input's JSON

@@ -106,7 +106,8 @@ func EnsureGovernment(ctx context.Context, c client.Client) error {
 
 // GovernmentCaretaker records that the government is in caretaker mode
 // since the given day: calls at the approval step pause.
-func (s *Service) GovernmentCaretaker(ctx context.Context, by Actor, in GovernmentCaretakerInput) (GovernmentChangeResult, error) {
+func (s *Service) GovernmentCaretaker(ctx context.Context, by Actor, in GovernmentCaretakerInput) (res GovernmentChangeResult, err error) {
+	defer s.audited(ctx, by, "government.caretaker", in, &err, func() string { return "government" })
 	if in.Since.IsZero() {
 		return GovernmentChangeResult{}, refused("since", "give the date caretaker mode began")
 	}
@@ -118,7 +119,8 @@ func (s *Service) GovernmentCaretaker(ctx context.Context, by Actor, in Governme
 }
 
 // GovernmentInstalled ends caretaker mode: waiting calls resume.
-func (s *Service) GovernmentInstalled(ctx context.Context, by Actor, in GovernmentInstalledInput) (GovernmentChangeResult, error) {
+func (s *Service) GovernmentInstalled(ctx context.Context, by Actor, in GovernmentInstalledInput) (res GovernmentChangeResult, err error) {
+	defer s.audited(ctx, by, "government.installed", in, &err, func() string { return "government" })
 	if in.On.IsZero() {
 		return GovernmentChangeResult{}, refused("on", "give the date the government was installed")
 	}

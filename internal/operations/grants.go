@@ -84,7 +84,8 @@ type GrantChangeResult struct {
 }
 
 // GrantSign records the signed agreement; the signature tranche is ordered.
-func (s *Service) GrantSign(ctx context.Context, by Actor, in GrantSignInput) (GrantChangeResult, error) {
+func (s *Service) GrantSign(ctx context.Context, by Actor, in GrantSignInput) (res GrantChangeResult, err error) {
+	defer s.audited(ctx, by, "grant.sign", in, &err, func() string { return in.GrantID })
 	if in.On.IsZero() {
 		return GrantChangeResult{}, refused("on", "the signature date is required")
 	}
@@ -100,7 +101,8 @@ type GrantPaidInput struct {
 }
 
 // GrantPaid confirms that finance executed tranche n (0: recovery received).
-func (s *Service) GrantPaid(ctx context.Context, by Actor, in GrantPaidInput) (GrantChangeResult, error) {
+func (s *Service) GrantPaid(ctx context.Context, by Actor, in GrantPaidInput) (res GrantChangeResult, err error) {
+	defer s.audited(ctx, by, "grant.paid", in, &err, func() string { return in.GrantID })
 	if in.On.IsZero() {
 		return GrantChangeResult{}, refused("on", "the execution date is required")
 	}
@@ -115,7 +117,8 @@ type GrantEndDateInput struct {
 }
 
 // GrantEndDate moves the project's end; the report timers follow.
-func (s *Service) GrantEndDate(ctx context.Context, by Actor, in GrantEndDateInput) (GrantChangeResult, error) {
+func (s *Service) GrantEndDate(ctx context.Context, by Actor, in GrantEndDateInput) (res GrantChangeResult, err error) {
+	defer s.audited(ctx, by, "grant.end-date", in, &err, func() string { return in.GrantID })
 	if in.End.IsZero() {
 		return GrantChangeResult{}, refused("end", "the new end date is required")
 	}
@@ -132,7 +135,8 @@ type GrantReportInput struct {
 }
 
 // GrantReport records the final report as received.
-func (s *Service) GrantReport(ctx context.Context, by Actor, in GrantReportInput) (GrantChangeResult, error) {
+func (s *Service) GrantReport(ctx context.Context, by Actor, in GrantReportInput) (res GrantChangeResult, err error) {
+	defer s.audited(ctx, by, "grant.report", in, &err, func() string { return in.GrantID })
 	st, err := s.grantUpdate(ctx, in.GrantID, workflows.UpdateReport, workflows.ReportInput{Beneficiaries: in.Beneficiaries, Spent: in.Spent, Lessons: in.Lessons, By: by.Name})
 	return GrantChangeResult{Grant: st}, err
 }
@@ -147,7 +151,8 @@ type GrantReviewInput struct {
 }
 
 // GrantReview approves the report or asks for a revision.
-func (s *Service) GrantReview(ctx context.Context, by Actor, in GrantReviewInput) (GrantChangeResult, error) {
+func (s *Service) GrantReview(ctx context.Context, by Actor, in GrantReviewInput) (res GrantChangeResult, err error) {
+	defer s.audited(ctx, by, "grant.review", in, &err, func() string { return in.GrantID })
 	if in.Approve == (in.Revise != "") {
 		return GrantChangeResult{}, refused("approve", "give either approve or revise \"what to change\" with a due date")
 	}
@@ -192,7 +197,8 @@ type PaymentsExportResult struct {
 // PaymentsExport writes the call's payment-order workbook, built from the
 // ledger now: it is the only copy (the worker keeps none in OUTPUT_DIR),
 // so it lists every order and confirmation committed before the call.
-func (s *Service) PaymentsExport(ctx context.Context, _ Actor, in PaymentsExportInput) (PaymentsExportResult, error) {
+func (s *Service) PaymentsExport(ctx context.Context, by Actor, in PaymentsExportInput) (res PaymentsExportResult, err error) {
+	defer s.audited(ctx, by, "payments.export", in, &err, func() string { return in.CallID })
 	orders, err := activities.PaymentOrders(ctx, s.DB, in.CallID)
 	if err != nil {
 		return PaymentsExportResult{}, classify("", err)

@@ -189,5 +189,6 @@ func TestEndToEndGrantsToClosure(t *testing.T) {
 	testenv.SaveHistory(t, s.tc, ulb, "grant-full")
 	testenv.SaveHistory(t, s.tc, oxfam, "grant-recovery")
 	testenv.SaveHistory(t, s.tc, workflows.CallWorkflowID(call), "call-decision-to-completion")
+	checkAudited(t, s, ulb)
 	keptPastRetention(t, s, oxfam) // last: it deletes oxfam's run from Temporal
 }

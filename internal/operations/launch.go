@@ -46,8 +46,8 @@ type Envelope struct {
 // Launch validates a call configuration, stores its contacts and starts
 // the call workflow. Nothing starts if anything is wrong, and a second
 // launch of the same call id is refused.
-func (s *Service) Launch(ctx context.Context, by Actor, in LaunchInput) (LaunchResult, error) {
-	var res LaunchResult
+func (s *Service) Launch(ctx context.Context, by Actor, in LaunchInput) (res LaunchResult, err error) {
+	defer s.audited(ctx, by, "call.launch", in, &err, func() string { return res.CallID })
 	call, contacts, err := callspec.Parse(in.Call)
 	if err != nil {
 		return res, refusedAll(in.Source+":", lines("call", err))

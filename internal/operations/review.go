@@ -33,7 +33,8 @@ type ReviewExportResult struct {
 
 // ReviewExport writes the scoring workbook (the same content the
 // secretariat received) to in.Out.
-func (s *Service) ReviewExport(ctx context.Context, _ Actor, in ReviewExportInput) (ReviewExportResult, error) {
+func (s *Service) ReviewExport(ctx context.Context, by Actor, in ReviewExportInput) (res ReviewExportResult, err error) {
+	defer s.audited(ctx, by, "review.export", in, &err, func() string { return in.CallID })
 	if _, err := s.requireStage(ctx, in.CallID, reviewStages...); err != nil {
 		return ReviewExportResult{}, err
 	}
@@ -68,7 +69,8 @@ type ReviewImportResult struct {
 // valid one is staged and handed to the call, which ranks and proposes.
 // An invalid workbook changes nothing and every problem is reported
 // (Problem.Field "workbook", the cell in the reason).
-func (s *Service) ReviewImport(ctx context.Context, by Actor, in ReviewImportInput) (ReviewImportResult, error) {
+func (s *Service) ReviewImport(ctx context.Context, by Actor, in ReviewImportInput) (res ReviewImportResult, err error) {
+	defer s.audited(ctx, by, "review.import", in, &err, func() string { return in.CallID })
 	var zero ReviewImportResult
 	st, err := s.requireStage(ctx, in.CallID, workflows.StageReview)
 	if err != nil {
@@ -116,12 +118,12 @@ func (s *Service) ReviewImport(ctx context.Context, by Actor, in ReviewImportInp
 		[]string{"import_id", "call_id", "reference", "reviewer", "conflict", "scores", "comment"}, pgx.CopyFromRows(rows)); err != nil {
 		return zero, classify("", fmt.Errorf("stage scores: %w", err))
 	}
-	var res workflows.ImportScoresResult
-	if err := s.callUpdate(ctx, in.CallID, workflows.UpdateImportScores, workflows.ImportScoresInput{ImportID: importID, By: by.Name}, &res); err != nil {
+	var upd workflows.ImportScoresResult
+	if err := s.callUpdate(ctx, in.CallID, workflows.UpdateImportScores, workflows.ImportScoresInput{ImportID: importID, By: by.Name}, &upd); err != nil {
 		_, _ = s.DB.Exec(context.WithoutCancel(ctx), `DELETE FROM score_staging WHERE import_id = $1`, importID)
 		return zero, err
 	}
-	return ReviewImportResult{CallID: in.CallID, Proposal: proposalOf(res.Proposal)}, nil
+	return ReviewImportResult{CallID: in.CallID, Proposal: proposalOf(upd.Proposal)}, nil
 }
 
 // ReviewProposalInput asks for the proposal workbook, written to Out.

@@ -30,7 +30,8 @@ type ScreenResult struct {
 }
 
 // Screen records one verdict; an ineligible applicant is told the reason.
-func (s *Service) Screen(ctx context.Context, by Actor, in ScreenInput) (ScreenResult, error) {
+func (s *Service) Screen(ctx context.Context, by Actor, in ScreenInput) (res ScreenResult, err error) {
+	defer s.audited(ctx, by, "screen.verdict", in, &err, func() string { return in.CallID })
 	v := workflows.Verdict{Reference: in.Reference, Eligible: in.Eligible, Reason: in.Reason}
 	var r workflows.ScreenResult
 	if err := s.callUpdate(ctx, in.CallID, workflows.UpdateScreen, workflows.ScreenInput{Verdicts: []workflows.Verdict{v}, By: by.Name}, &r); err != nil {
@@ -50,8 +51,9 @@ type ScreenImportInput struct {
 
 // ScreenImport records every valid verdict of a file and gives each
 // refused row its reason.
-func (s *Service) ScreenImport(ctx context.Context, by Actor, in ScreenImportInput) (ImportResult, error) {
-	res := ImportResult{Name: in.Name, Accepted: []ImportedRow{}, Rejected: []ImportedRow{}}
+func (s *Service) ScreenImport(ctx context.Context, by Actor, in ScreenImportInput) (res ImportResult, err error) {
+	defer s.audited(ctx, by, "screen.import", in, &err, func() string { return in.CallID })
+	res = ImportResult{Name: in.Name, Accepted: []ImportedRow{}, Rejected: []ImportedRow{}}
 	rows, err := readVerdicts(in.File, in.Name)
 	if err != nil {
 		return res, refused("file", "%s: %v", in.Name, err)
@@ -102,7 +104,8 @@ type EndScreeningResult struct {
 // EndScreening ends screening: applications without a verdict are
 // declared eligible (they passed the automatic checks). Screening
 // already ended answers AlreadyDone.
-func (s *Service) EndScreening(ctx context.Context, by Actor, in EndScreeningInput) (EndScreeningResult, error) {
+func (s *Service) EndScreening(ctx context.Context, by Actor, in EndScreeningInput) (res EndScreeningResult, err error) {
+	defer s.audited(ctx, by, "screen.end", in, &err, func() string { return in.CallID })
 	var r workflows.EndScreeningResult
 	if err := s.callUpdate(ctx, in.CallID, workflows.UpdateEndScreening, workflows.EndScreeningInput{By: by.Name}, &r); err != nil {
 		return EndScreeningResult{}, err

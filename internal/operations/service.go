@@ -34,6 +34,9 @@ type Service struct {
 // (from OIDC) will be added here.
 type Actor struct {
 	Name string `json:"name"`
+	// Role is the role the action is taken in, for the audit log; ""
+	// is RoleOfficer.
+	Role string `json:"role,omitempty"`
 }
 
 func (s *Service) now() time.Time {
