@@ -1,0 +1,216 @@
+// Package portal is the people's front door (issue 15): a JSON API over
+// the operations layer, each route declaring the right it needs, every
+// request authenticated (a personal access token now; OIDC sessions and
+// e-mail links next). It keeps no state beyond PostgreSQL, so instances
+// behind a load balancer behave as one.
+package portal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/callcycle/callcycle/internal/audit"
+	"github.com/callcycle/callcycle/internal/auth"
+	"github.com/callcycle/callcycle/internal/operations"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Route is one API endpoint. Every route names its Right, or says it
+// needs only a signed-in person (AnyUser); New refuses a table where one
+// does neither, or names a right the rights table lacks.
+type Route struct {
+	Method, Path string     // "POST", "/api/v1/calls/{call}/close"
+	Right        auth.Right // what the caller must hold
+	AnyUser      bool       // any authenticated person (who am I)
+	Action       string     // the audit log's name for a refused attempt
+	Handle       func(r *Request) (any, error)
+}
+
+// Request is what a handler gets: the principal, the HTTP request, and
+// the actor to pass to the operations layer.
+type Request struct {
+	*http.Request
+	Principal auth.Principal
+	Actor     operations.Actor
+}
+
+// JSON decodes the body into v, refusing unknown fields and a body over
+// 1 MiB.
+func (r *Request) JSON(v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &operations.Error{Kind: operations.Refused, Message: "request body: " + err.Error(),
+			Problems: []operations.Problem{{Reason: "the body is not the JSON this route takes: " + err.Error()}}}
+	}
+	return nil
+}
+
+// Config is what the server needs.
+type Config struct {
+	Service *operations.Service
+	DB      *pgxpool.Pool
+	Log     *slog.Logger
+	Now     func() time.Time // nil: time.Now
+}
+
+// Server serves the API.
+type Server struct {
+	cfg    Config
+	mux    *http.ServeMux
+	routes []Route
+}
+
+// New builds the server on routes (Routes() in production), refusing
+// any route that declares no right.
+func New(cfg Config, routes []Route) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), routes: routes}
+	var bad []string
+	for _, rt := range routes {
+		switch {
+		case rt.Right == "" && !rt.AnyUser:
+			bad = append(bad, fmt.Sprintf("%s %s declares no right", rt.Method, rt.Path))
+		case rt.Right != "" && !auth.Known(rt.Right):
+			bad = append(bad, fmt.Sprintf("%s %s needs %q, which the rights table does not have", rt.Method, rt.Path, rt.Right))
+		case rt.Handle == nil:
+			bad = append(bad, fmt.Sprintf("%s %s has no handler", rt.Method, rt.Path))
+		default:
+			s.mux.Handle(rt.Method+" "+rt.Path, s.serve(rt))
+		}
+	}
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("portal routes:\n  %s", strings.Join(bad, "\n  "))
+	}
+	return s, nil
+}
+
+// Handler is the API.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Routes is the table the server was built on.
+func (s *Server) Routes() []Route { return s.routes }
+
+func (s *Server) serve(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			writeError(w, http.StatusUnauthorized, "unauthenticated", "sign in: send a personal access token as Authorization: Bearer cct_…")
+			return
+		}
+		p, err := auth.Authenticate(ctx, s.cfg.DB, strings.TrimSpace(token), s.cfg.Now())
+		if err != nil {
+			// One answer for every bad token: the caller learns nothing of others'.
+			s.cfg.Log.Info("token refused", "route", rt.Path, "why", err)
+			writeError(w, http.StatusUnauthorized, "unauthenticated", "the token is not valid (unknown, expired or revoked): create a new one in the portal")
+			return
+		}
+		if !rt.AnyUser && !p.Can(rt.Right) {
+			s.forbidden(ctx, p, rt, r)
+			writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("%s may not do this: it needs the right %q, which none of its roles (%s) grants", p.Name, rt.Right, roleList(p.Roles)))
+			return
+		}
+		role := string(p.RoleFor(rt.Right))
+		if rt.AnyUser && len(p.Roles) > 0 {
+			role = string(p.Roles[0])
+		}
+		res, err := rt.Handle(&Request{Request: r, Principal: p, Actor: operations.Actor{Name: p.Name, Role: role}})
+		if err != nil {
+			status, body := errorBody(err)
+			if status == http.StatusInternalServerError {
+				s.cfg.Log.Error("route failed", "route", rt.Path, "err", err)
+			}
+			writeJSON(w, status, body)
+			return
+		}
+		writeJSON(w, http.StatusOK, res)
+	})
+}
+
+// forbidden records a refused attempt: who, as what, tried which action
+// on which target.
+func (s *Server) forbidden(ctx context.Context, p auth.Principal, rt Route, r *http.Request) {
+	target := ""
+	for _, k := range []string{"call", "grant", "application"} {
+		if v := r.PathValue(k); v != "" {
+			target = v
+		}
+	}
+	_, err := audit.Append(context.WithoutCancel(ctx), s.cfg.DB, audit.Entry{Actor: p.Name, Role: roleList(p.Roles), Action: rt.Action,
+		Target: target, InputDigest: audit.Digest(r.URL.Path), Result: "forbidden", Detail: string(rt.Right)})
+	if err != nil {
+		s.cfg.Log.Error("audit a refused attempt", "err", err)
+	}
+}
+
+func roleList(roles []auth.Role) string {
+	if len(roles) == 0 {
+		return "none"
+	}
+	s := make([]string, len(roles))
+	for i, r := range roles {
+		s[i] = string(r)
+	}
+	return strings.Join(s, "+")
+}
+
+// ErrorBody is every error's JSON, as starter --json prints it.
+type ErrorBody struct {
+	Error struct {
+		Kind     string               `json:"kind"`
+		Message  string               `json:"message"`
+		Problems []operations.Problem `json:"problems"`
+		Stage    string               `json:"stage,omitempty"`
+	} `json:"error"`
+}
+
+// errorBody maps an operation's error to its status: the kinds are the
+// operations layer's, never read from the message.
+func errorBody(err error) (int, ErrorBody) {
+	var b ErrorBody
+	b.Error.Kind, b.Error.Message, b.Error.Problems = "failure", "the service failed; the portal's log says why", []operations.Problem{}
+	var op *operations.Error
+	if !errors.As(err, &op) {
+		return http.StatusInternalServerError, b
+	}
+	b.Error.Kind, b.Error.Message, b.Error.Stage = string(op.Kind), op.Message, op.Stage
+	if op.Problems != nil {
+		b.Error.Problems = op.Problems
+	}
+	status := map[operations.Kind]int{
+		operations.Refused: http.StatusUnprocessableEntity, operations.NotFound: http.StatusNotFound,
+		operations.Ended: http.StatusConflict, operations.WrongStage: http.StatusConflict,
+		operations.Busy: http.StatusServiceUnavailable, operations.Unavailable: http.StatusServiceUnavailable,
+		operations.AlreadyDone: http.StatusOK, operations.Tampered: http.StatusConflict,
+	}[op.Kind]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	return status, b
+}
+
+func writeError(w http.ResponseWriter, status int, kind, msg string) {
+	var b ErrorBody
+	b.Error.Kind, b.Error.Message, b.Error.Problems = kind, msg, []operations.Problem{}
+	writeJSON(w, status, b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,127 @@
+package portal_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callcycle/callcycle/internal/auth"
+	"github.com/callcycle/callcycle/internal/operations"
+	"github.com/callcycle/callcycle/internal/portal"
+	"github.com/callcycle/callcycle/internal/workerapp/workerapptest"
+)
+
+// The authorization matrix: every route called as every role, compared
+// with the table below (who may); an unexpected allow or refusal fails.
+// A refused call answers 403 with a message, changes nothing and is in
+// the audit log; no token, a bad one and a revoked one answer 401.
+func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
+	sys := workerapptest.Start(t, workerapptest.Options{Government: true})
+	ctx := context.Background()
+	svc := &operations.Service{Temporal: sys.Temporal, DB: sys.DB}
+	srv, err := portal.New(portal.Config{Service: svc, DB: sys.DB}, portal.Routes(svc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := httptest.NewServer(srv.Handler())
+	defer web.Close()
+
+	call, err := os.ReadFile(filepath.Join("..", "..", "examples", "call-ap-sud-2030.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[auth.Role]string{}
+	for _, r := range auth.Roles {
+		id, err := auth.CreateUser(ctx, sys.DB, "user "+string(r), string(r)+"@office.example", "sub-"+string(r), "test", r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := auth.CreateToken(ctx, sys.DB, id, "matrix", time.Hour, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[r] = tok.Secret
+	}
+	do := func(token, method, path, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, web.URL+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	grant := "GRANT-AP-SUD-2030-0001"
+	cases := []struct {
+		method, path, body string
+		may                []auth.Role
+	}{
+		{"GET", "/api/v1/me", "", auth.Roles},
+		{"GET", "/api/v1/calls/AP-SUD-2030", "", []auth.Role{auth.Officer, auth.Finance, auth.Manager}},
+		{"GET", "/api/v1/grants/" + grant, "", []auth.Role{auth.Officer, auth.Finance, auth.Manager}},
+		{"GET", "/api/v1/audit/verify", "", []auth.Role{auth.Officer, auth.Finance, auth.Manager}},
+		{"POST", "/api/v1/grants/" + grant + "/sign", `{"on": "2030-09-01T00:00:00Z"}`, []auth.Role{auth.Officer}},
+		{"POST", "/api/v1/grants/" + grant + "/paid", `{"tranche": 1, "on": "2030-09-15T00:00:00Z"}`, []auth.Role{auth.Finance}},
+		{"POST", "/api/v1/calls", string(call), []auth.Role{auth.Officer}},
+		{"POST", "/api/v1/calls/AP-SUD-2030/close", `{"reason": "envelope exhausted"}`, []auth.Role{auth.Officer}},
+	}
+	covered := map[string]bool{}
+	for _, c := range cases {
+		covered[c.method+" "+c.path] = true
+		for _, r := range auth.Roles {
+			code, body := do(tokens[r], c.method, c.path, c.body)
+			allowed := code != http.StatusForbidden && code != http.StatusUnauthorized
+			if allowed != slices.Contains(c.may, r) {
+				t.Errorf("%s %s as %s: %d %s (the table says allowed=%v)", c.method, c.path, r, code, body, !allowed)
+			}
+			if !allowed && !strings.Contains(body, `"kind":"forbidden"`) {
+				t.Errorf("%s %s as %s: refused without saying why: %s", c.method, c.path, r, body)
+			}
+		}
+	}
+	for _, rt := range srv.Routes() { // the table covers every route
+		p := rt.Path
+		p = strings.ReplaceAll(strings.ReplaceAll(p, "{call}", "AP-SUD-2030"), "{grant}", grant)
+		if !covered[rt.Method+" "+p] {
+			t.Errorf("route %s %s is not in the matrix", rt.Method, rt.Path)
+		}
+	}
+	var forbidden int
+	if err := sys.DB.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE result = 'forbidden' AND action = 'call.close' AND target = 'AP-SUD-2030' AND actor = 'user finance'`).Scan(&forbidden); err != nil || forbidden != 1 {
+		t.Errorf("finance's refused close: %d audit rows (%v), want 1", forbidden, err)
+	}
+	var launched int
+	if err := sys.DB.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'call.launch' AND result = 'ok' AND actor = 'user officer' AND role = 'officer'`).Scan(&launched); err != nil || launched != 1 {
+		t.Errorf("the officer's launch: %d audit rows, want 1", launched)
+	}
+
+	// Who am I, and tokens that do not authenticate.
+	code, body := do(tokens[auth.Finance], "GET", "/api/v1/me", "")
+	var me auth.Principal
+	if code != 200 || json.Unmarshal([]byte(body), &me) != nil || me.Name != "user finance" || !slices.Equal(me.Roles, []auth.Role{auth.Finance}) {
+		t.Errorf("me: %d %s", code, body)
+	}
+	for name, tok := range map[string]string{"none": "", "malformed": "abc", "altered": tokens[auth.Officer] + "x"} {
+		if code, body := do(tok, "GET", "/api/v1/me", ""); code != http.StatusUnauthorized || !strings.Contains(body, "unauthenticated") {
+			t.Errorf("token %s: %d %s, want 401", name, code, body)
+		}
+	}
+	// Bad input through the API: refused with the field, nothing changes.
+	if code, body := do(tokens[auth.Officer], "POST", "/api/v1/grants/"+grant+"/sign", `{"on": "2030-09-01T00:00:00Z", "extra": 1}`); code != http.StatusUnprocessableEntity {
+		t.Errorf("unknown field: %d %s, want 422", code, body)
+	}
+}

@@ -1,0 +1,127 @@
+// Command portal is callcycle's front door for people (issue 15): the
+// JSON API over the operations layer, every request authenticated and
+// checked against the right its route declares. It keeps no state of its
+// own beyond PostgreSQL: two instances behind a load balancer are one.
+//
+// Besides the settings of internal/config (the database, Temporal), it
+// reads:
+//
+//	PORTAL_ADDR      host:port of the API (default 127.0.0.1:7280)
+//	PORTAL_OPS_ADDR  host:port of /livez, /readyz and /metrics (default
+//	                 127.0.0.1:7281; "" none): apart from the API, so
+//	                 the metrics are not published with it
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata"
+
+	"github.com/callcycle/callcycle/internal/app"
+	"github.com/callcycle/callcycle/internal/config"
+	"github.com/callcycle/callcycle/internal/observe"
+	"github.com/callcycle/callcycle/internal/operations"
+	"github.com/callcycle/callcycle/internal/portal"
+	"go.temporal.io/sdk/client"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "portal:", err)
+		os.Exit(1)
+	}
+}
+
+func setting(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func run() error {
+	cfg, err := config.Load(os.LookupEnv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := app.Logger(cfg.LogLevel)
+	addr, opsAddr := setting("PORTAL_ADDR", "127.0.0.1:7280"), setting("PORTAL_OPS_ADDR", "127.0.0.1:7281")
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("PORTAL_ADDR=%q: want host:port: %w", addr, err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	pool, err := app.OpenDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	sdk := observe.NewSDK()
+	tc, err := app.DialMetrics(cfg.Temporal, log, sdk)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	reg, err := observe.NewRegistry()
+	if err != nil {
+		return err
+	}
+	if err := sdk.Register(reg); err != nil {
+		return err
+	}
+	metrics, err := portal.NewHTTPMetrics(reg)
+	if err != nil {
+		return err
+	}
+	svc := &operations.Service{Temporal: tc, DB: pool}
+	srv, err := portal.New(portal.Config{Service: svc, DB: pool, Log: log}, portal.Routes(svc))
+	if err != nil {
+		return err // a route without a right: the portal does not start
+	}
+	ops := &observe.Server{Registry: reg, Log: log, Checks: []observe.Check{
+		{Name: "database", Test: pool.Ping},
+		{Name: "temporal", Test: func(ctx context.Context) error {
+			_, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		}},
+	}}
+	if opsAddr != "" {
+		if err := ops.Listen(opsAddr, "PORTAL_OPS_ADDR"); err != nil {
+			return err
+		}
+		defer ops.Close()
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("PORTAL_ADDR: %w", err)
+	}
+	api := &http.Server{Handler: metrics.Wrap(srv.Handler()), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
+	served := make(chan error, 1)
+	go func() { served <- api.Serve(ln) }()
+	ops.Started()
+	log.Info("portal listening", "addr", ln.Addr().String(), "ops", opsAddr)
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	// Not ready from here on; requests under way finish (a load balancer
+	// stops sending new ones when /readyz fails).
+	ops.Stopping()
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.WorkerStopTimeout)
+	defer cancel()
+	if err := api.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("portal stopped")
+	return nil
+}
