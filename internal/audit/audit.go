@@ -106,7 +106,9 @@ type Broken struct {
 	Reason string `json:"reason"` // edited, missing before it, out of order
 }
 
-func (b *Broken) Error() string { return fmt.Sprintf("audit log broken at row %d: %s", b.Seq, b.Reason) }
+func (b *Broken) Error() string {
+	return fmt.Sprintf("audit log broken at row %d: %s", b.Seq, b.Reason)
+}
 
 // VerifyResult is what Verify found.
 type VerifyResult struct {

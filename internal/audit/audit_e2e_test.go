@@ -116,4 +116,3 @@ func TestAuditBetween(t *testing.T) {
 		t.Fatalf("between: %+v, %v; want rows 1 and 2", rows, err)
 	}
 }
-
