@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -136,6 +137,13 @@ func (s *Server) serve(rt Route) http.Handler {
 			writeJSON(w, status, body)
 			return
 		}
+		if f, ok := res.(File); ok {
+			w.Header().Set("Content-Type", f.ContentType)
+			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+			w.Header().Set("Cache-Control", "no-store")
+			_, _ = w.Write(f.Data)
+			return
+		}
 		writeJSON(w, http.StatusOK, res)
 	})
 }
@@ -144,7 +152,7 @@ func (s *Server) serve(rt Route) http.Handler {
 // on which target.
 func (s *Server) forbidden(ctx context.Context, p auth.Principal, rt Route, r *http.Request) {
 	target := ""
-	for _, k := range []string{"call", "grant", "application"} {
+	for _, k := range []string{"call", "grant", "workflow"} {
 		if v := r.PathValue(k); v != "" {
 			target = v
 		}

@@ -66,18 +66,34 @@ func TestAuthorizationMatrix(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 	grant := "GRANT-AP-SUD-2030-0001"
+	staff := []auth.Role{auth.Officer, auth.Finance, auth.Manager}
+	officer := []auth.Role{auth.Officer}
 	cases := []struct {
 		method, path, body string
 		may                []auth.Role
 	}{
 		{"GET", "/api/v1/me", "", auth.Roles},
-		{"GET", "/api/v1/calls/AP-SUD-2030", "", []auth.Role{auth.Officer, auth.Finance, auth.Manager}},
-		{"GET", "/api/v1/grants/" + grant, "", []auth.Role{auth.Officer, auth.Finance, auth.Manager}},
-		{"GET", "/api/v1/audit/verify", "", []auth.Role{auth.Officer, auth.Finance, auth.Manager}},
-		{"POST", "/api/v1/grants/" + grant + "/sign", `{"on": "2030-09-01T00:00:00Z"}`, []auth.Role{auth.Officer}},
+		{"POST", "/api/v1/calls", string(call), officer},
+		{"GET", "/api/v1/calls/AP-SUD-2030", "", staff},
+		{"GET", "/api/v1/grants/" + grant, "", staff},
+		{"GET", "/api/v1/audit/verify", "", staff},
+		{"GET", "/api/v1/government", "", staff},
+		{"GET", "/api/v1/history/call-AP-SUD-2030", "", staff},
+		{"GET", "/api/v1/calls/AP-SUD-2030/payment-orders.xlsx", "", []auth.Role{auth.Officer, auth.Finance}},
+		{"POST", "/api/v1/grants/" + grant + "/sign", `{"on": "2030-09-01T00:00:00Z"}`, officer},
 		{"POST", "/api/v1/grants/" + grant + "/paid", `{"tranche": 1, "on": "2030-09-15T00:00:00Z"}`, []auth.Role{auth.Finance}},
-		{"POST", "/api/v1/calls", string(call), []auth.Role{auth.Officer}},
-		{"POST", "/api/v1/calls/AP-SUD-2030/close", `{"reason": "envelope exhausted"}`, []auth.Role{auth.Officer}},
+		{"POST", "/api/v1/grants/" + grant + "/end-date", `{"end": "2031-12-31T00:00:00Z"}`, officer},
+		{"POST", "/api/v1/grants/" + grant + "/report", `{"beneficiaries": 1, "spent": 100, "lessons": "x"}`, officer},
+		{"POST", "/api/v1/grants/" + grant + "/review", `{"approve": true}`, officer},
+		{"POST", "/api/v1/calls/AP-SUD-2030/screen", `{"reference": "AP-SUD-2030-0001", "eligible": true}`, officer},
+		{"POST", "/api/v1/calls/AP-SUD-2030/screen/end", `{}`, officer},
+		{"POST", "/api/v1/calls/AP-SUD-2030/decide", `{"decree": "AGRBC 2030/1", "all": true}`, officer},
+		{"POST", "/api/v1/calls/AP-SUD-2030/carry-over", `{"budget_year": 2031}`, officer},
+		{"POST", "/api/v1/calls/AP-SUD-2030/extend", `{"deadline": "2030-04-15T21:59:00Z"}`, officer},
+		{"POST", "/api/v1/government/caretaker", `{"since": "2030-06-10T00:00:00Z"}`, officer},
+		{"POST", "/api/v1/government/installed", `{"on": "2030-07-10T00:00:00Z"}`, officer},
+		{"POST", "/api/v1/calls/AP-SUD-2030/close", `{"reason": "envelope exhausted"}`, officer},
+		{"POST", "/api/v1/calls/AP-SUD-2030/cancel", `{"reason": "no money left"}`, officer},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {
@@ -95,7 +111,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	for _, rt := range srv.Routes() { // the table covers every route
 		p := rt.Path
-		p = strings.ReplaceAll(strings.ReplaceAll(p, "{call}", "AP-SUD-2030"), "{grant}", grant)
+		p = strings.NewReplacer("{call}", "AP-SUD-2030", "{grant}", grant, "{workflow}", "call-AP-SUD-2030").Replace(p)
 		if !covered[rt.Method+" "+p] {
 			t.Errorf("route %s %s is not in the matrix", rt.Method, rt.Path)
 		}

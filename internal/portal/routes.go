@@ -1,6 +1,8 @@
 package portal
 
 import (
+	"bytes"
+	"context"
 	"io"
 
 	"github.com/callcycle/callcycle/internal/auth"
@@ -9,8 +11,11 @@ import (
 
 // Routes is the API, each route with the right the brief gives it. A
 // route added here without a right stops the portal at start
-// (TestEveryRouteDeclaresARight, and New itself).
+// (TestEveryRouteDeclaresARight, and New itself); the authorization
+// matrix test must list it, or it fails.
 func Routes(svc *operations.Service) []Route {
+	call := func(r *Request) string { return r.PathValue("call") }
+	grant := func(r *Request) string { return r.PathValue("grant") }
 	return []Route{
 		{Method: "GET", Path: "/api/v1/me", AnyUser: true, Handle: func(r *Request) (any, error) { return r.Principal, nil }},
 
@@ -21,40 +26,77 @@ func Routes(svc *operations.Service) []Route {
 			}
 			return svc.Launch(r.Context(), r.Actor, operations.LaunchInput{Call: body, Source: "request body"})
 		}},
-		{Method: "GET", Path: "/api/v1/calls/{call}", Right: auth.ReadReports, Action: "call.status", Handle: func(r *Request) (any, error) {
-			return svc.Status(r.Context(), r.Actor, operations.StatusInput{CallID: r.PathValue("call")})
-		}},
-		{Method: "POST", Path: "/api/v1/calls/{call}/close", Right: auth.ManageCalls, Action: "call.close", Handle: func(r *Request) (any, error) {
-			var in operations.CloseInput
-			if err := r.JSON(&in); err != nil {
+		get("/api/v1/calls/{call}", auth.ReadReports, "call.status", func(in *operations.StatusInput, r *Request) { in.CallID = call(r) }, svcOp(svc.Status)),
+		post("/api/v1/calls/{call}/close", auth.ManageCalls, "call.close", func(in *operations.CloseInput, r *Request) { in.CallID = call(r) }, svcOp(svc.Close)),
+		post("/api/v1/calls/{call}/extend", auth.ManageCalls, "call.extend", func(in *operations.ExtendInput, r *Request) { in.CallID = call(r) }, svcOp(svc.Extend)),
+		post("/api/v1/calls/{call}/cancel", auth.ManageCalls, "call.cancel", func(in *operations.CancelInput, r *Request) { in.CallID = call(r) }, svcOp(svc.Cancel)),
+		post("/api/v1/calls/{call}/carry-over", auth.ManageCalls, "call.carry-over", func(in *operations.CarryOverInput, r *Request) { in.CallID = call(r) }, svcOp(svc.CarryOver)),
+		post("/api/v1/calls/{call}/screen", auth.Screen, "screen.verdict", func(in *operations.ScreenInput, r *Request) { in.CallID = call(r) }, svcOp(svc.Screen)),
+		post("/api/v1/calls/{call}/screen/end", auth.Screen, "screen.end", func(in *operations.EndScreeningInput, r *Request) { in.CallID = call(r) }, svcOp(svc.EndScreening)),
+		// Four-eyes (a proposal approved by another officer) comes with issue 15 point 5.
+		post("/api/v1/calls/{call}/decide", auth.ProposeDecision, "call.decide", func(in *operations.DecideInput, r *Request) { in.CallID = call(r) }, svcOp(svc.Decide)),
+		{Method: "GET", Path: "/api/v1/calls/{call}/payment-orders.xlsx", Right: auth.ExportPaymentData, Action: "payments.export", Handle: func(r *Request) (any, error) {
+			var b bytes.Buffer
+			if _, err := svc.PaymentsExport(r.Context(), r.Actor, operations.PaymentsExportInput{CallID: call(r), Out: &b}); err != nil {
 				return nil, err
 			}
-			in.CallID = r.PathValue("call")
-			return svc.Close(r.Context(), r.Actor, in)
+			return File{Name: call(r) + "-payment-orders.xlsx", ContentType: xlsxType, Data: b.Bytes()}, nil
 		}},
 
-		{Method: "GET", Path: "/api/v1/grants/{grant}", Right: auth.ReadReports, Action: "grant.status", Handle: func(r *Request) (any, error) {
-			return svc.GrantStatus(r.Context(), r.Actor, operations.GrantStatusInput{GrantID: r.PathValue("grant")})
-		}},
-		{Method: "POST", Path: "/api/v1/grants/{grant}/sign", Right: auth.ManageGrants, Action: "grant.sign", Handle: func(r *Request) (any, error) {
-			var in operations.GrantSignInput
-			if err := r.JSON(&in); err != nil {
-				return nil, err
-			}
-			in.GrantID = r.PathValue("grant")
-			return svc.GrantSign(r.Context(), r.Actor, in)
-		}},
-		{Method: "POST", Path: "/api/v1/grants/{grant}/paid", Right: auth.ConfirmPayment, Action: "grant.paid", Handle: func(r *Request) (any, error) {
-			var in operations.GrantPaidInput
-			if err := r.JSON(&in); err != nil {
-				return nil, err
-			}
-			in.GrantID = r.PathValue("grant")
-			return svc.GrantPaid(r.Context(), r.Actor, in)
-		}},
+		get("/api/v1/grants/{grant}", auth.ReadReports, "grant.status", func(in *operations.GrantStatusInput, r *Request) { in.GrantID = grant(r) }, svcOp(svc.GrantStatus)),
+		post("/api/v1/grants/{grant}/sign", auth.ManageGrants, "grant.sign", func(in *operations.GrantSignInput, r *Request) { in.GrantID = grant(r) }, svcOp(svc.GrantSign)),
+		post("/api/v1/grants/{grant}/paid", auth.ConfirmPayment, "grant.paid", func(in *operations.GrantPaidInput, r *Request) { in.GrantID = grant(r) }, svcOp(svc.GrantPaid)),
+		post("/api/v1/grants/{grant}/end-date", auth.ManageGrants, "grant.end-date", func(in *operations.GrantEndDateInput, r *Request) { in.GrantID = grant(r) }, svcOp(svc.GrantEndDate)),
+		post("/api/v1/grants/{grant}/report", auth.ManageGrants, "grant.report", func(in *operations.GrantReportInput, r *Request) { in.GrantID = grant(r) }, svcOp(svc.GrantReport)),
+		post("/api/v1/grants/{grant}/review", auth.ManageGrants, "grant.review", func(in *operations.GrantReviewInput, r *Request) { in.GrantID = grant(r) }, svcOp(svc.GrantReview)),
 
-		{Method: "GET", Path: "/api/v1/audit/verify", Right: auth.ReadReports, Action: "audit.verify", Handle: func(r *Request) (any, error) {
-			return svc.AuditVerify(r.Context(), r.Actor, operations.AuditVerifyInput{})
-		}},
+		get("/api/v1/government", auth.ReadGovernment, "government.status", nil, svcOp(svc.GovernmentStatus)),
+		post("/api/v1/government/caretaker", auth.RecordGovernment, "government.caretaker", nil, svcOp(svc.GovernmentCaretaker)),
+		post("/api/v1/government/installed", auth.RecordGovernment, "government.installed", nil, svcOp(svc.GovernmentInstalled)),
+
+		get("/api/v1/history/{workflow}", auth.ReadReports, "history", func(in *operations.HistoryInput, r *Request) {
+			in.WorkflowID, in.RunID = r.PathValue("workflow"), r.URL.Query().Get("run")
+		}, svcOp(svc.History)),
+		get("/api/v1/audit/verify", auth.ReadReports, "audit.verify", nil, svcOp(svc.AuditVerify)),
 	}
+}
+
+// xlsxType is a workbook's media type.
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// File is a download: served as it is, not as JSON.
+type File struct {
+	Name, ContentType string
+	Data              []byte
+}
+
+// op is an operation of the Service, typed by its Input and Result.
+type op[I, R any] func(context.Context, operations.Actor, I) (R, error)
+
+func svcOp[I, R any](f func(context.Context, operations.Actor, I) (R, error)) op[I, R] { return f }
+
+// post is a route that decodes its JSON body into the operation's Input,
+// fills in what the path names (set), and answers with its Result.
+func post[I, R any](path string, right auth.Right, action string, set func(*I, *Request), f op[I, R]) Route {
+	return Route{Method: "POST", Path: path, Right: right, Action: action, Handle: func(r *Request) (any, error) {
+		var in I
+		if err := r.JSON(&in); err != nil {
+			return nil, err
+		}
+		if set != nil {
+			set(&in, r)
+		}
+		return f(r.Context(), r.Actor, in)
+	}}
+}
+
+// get is a route whose Input comes from the path alone.
+func get[I, R any](path string, right auth.Right, action string, set func(*I, *Request), f op[I, R]) Route {
+	return Route{Method: "GET", Path: path, Right: right, Action: action, Handle: func(r *Request) (any, error) {
+		var in I
+		if set != nil {
+			set(&in, r)
+		}
+		return f(r.Context(), r.Actor, in)
+	}}
 }
