@@ -63,6 +63,7 @@ logs:
 build:
 	go build -o bin/worker ./worker
 	go build -o bin/starter ./starter
+	go build -o bin/portal ./portal
 
 tools:
 	$(STACK) tools

@@ -98,7 +98,8 @@ func (d *dev) clusterUp(ctx context.Context, f upFlags) error {
 		TemporalKind: launcher.KindCluster, Workers: max(f.workers, 2), Progress: os.Stderr,
 		Cluster: launcher.ClusterOptions{DatabaseURL: set.temporalURL, Ports: launcher.ClusterDevPorts,
 			Retention: set.retention, UpgradeSchema: f.upgrade},
-		WorkerBin: filepath.Join(d.root, "bin", "worker"), Detach: true}
+		WorkerBin: filepath.Join(d.root, "bin", "worker"), Detach: true,
+		Portal: true, PortalBin: filepath.Join(d.root, "bin", "portal")}
 	if os.Getenv("OUTPUT_DIR") == "" {
 		opts.WorkerEnv = append(opts.WorkerEnv, "OUTPUT_DIR="+filepath.Join(d.root, "out", "cluster"))
 	}
@@ -134,12 +135,13 @@ callcycle cluster stack is up (Temporal server %s on PostgreSQL, %d workers)
   DATABASE_URL    %s
   Temporal DB     %s (and its _visibility)
   Workers         %s   (/readyz, /livez, /metrics)
+  Portal API      %s   (health and metrics: http://127.0.0.1:%d/readyz)
   Logs            %s/{%s}.log
   starter         TEMPORAL_ADDRESS=%s and DATABASE_URL (above, with its password) for bin/starter
   2024 replay     make cluster-demo-2024
 `, launcher.TemporalServerVersion, opts.Workers, s.TemporalUI, opts.Ports.MailpitUI, opts.Ports.SMTP,
 		s.TemporalAddress, launcher.FormatRetention(set.retention), launcher.Redact(set.databaseURL),
-		launcher.Redact(set.temporalURL), workerURLs(opts.Ports, opts.Workers), opts.LogDir, logs, s.TemporalAddress)
+		launcher.Redact(set.temporalURL), workerURLs(opts.Ports, opts.Workers), s.PortalURL, opts.Ports.PortalOps, opts.LogDir, logs, s.TemporalAddress)
 	return nil
 }
 

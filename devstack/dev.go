@@ -94,8 +94,8 @@ func (d *dev) pgCluster(ctx context.Context) (launcher.Cluster, error) {
 func (d *dev) startedFile() string { return filepath.Join(d.run, "postgres.started") }
 
 func (d *dev) build(ctx context.Context) error {
-	logf("building bin/worker and bin/starter")
-	for _, pkg := range []string{"worker", "starter"} {
+	logf("building bin/worker, bin/starter and bin/portal")
+	for _, pkg := range []string{"worker", "starter", "portal"} {
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join("bin", pkg), "./"+pkg)
 		cmd.Dir, cmd.Stdout, cmd.Stderr = d.root, os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
@@ -131,7 +131,8 @@ func (d *dev) up(ctx context.Context, args []string) error {
 	s, err := launcher.StartStack(ctx, launcher.StackOptions{Root: d.root, Dir: d.run, LogDir: d.logDir,
 		Tools: d.tools, Ports: launcher.DevPorts, DatabaseURL: dbURL,
 		DynamicConfigFile: filepath.Join(d.root, launcher.DevDynamicConfig),
-		WorkerBin:         filepath.Join(d.root, "bin", "worker"), WorkerEnv: env, Detach: true, Workers: f.workers})
+		WorkerBin:         filepath.Join(d.root, "bin", "worker"), WorkerEnv: env, Detach: true, Workers: f.workers,
+		Portal: true, PortalBin: filepath.Join(d.root, "bin", "portal")})
 	if err != nil {
 		return err
 	}
@@ -143,9 +144,10 @@ callcycle dev stack is up
   Temporal gRPC   %s
   DATABASE_URL    %s
   Worker          http://%s/readyz   (/livez, /metrics)
-  Logs            %s/{temporal,mailpit,worker}.log
+  Portal API      %s   (health and metrics: http://127.0.0.1:%d/readyz)
+  Logs            %s/{temporal,mailpit,worker,portal}.log
 `, s.TemporalUI, launcher.DevPorts.MailpitUI, launcher.DevPorts.SMTP, s.TemporalAddress, launcher.Redact(dbURL),
-		launcher.DevPorts.WorkerHTTPAddr(0), d.logDir)
+		launcher.DevPorts.WorkerHTTPAddr(0), s.PortalURL, launcher.DevPorts.PortalOps, d.logDir)
 	return nil
 }
 
@@ -183,6 +185,9 @@ func (d *dev) status(ctx context.Context) error {
 				if strings.HasPrefix(name, "worker") {
 					state += " " + workerReadiness(ctx, ports.WorkerHTTPAddr(worker))
 				}
+				if name == "portal" {
+					state += " " + workerReadiness(ctx, fmt.Sprintf("127.0.0.1:%d", ports.PortalOps))
+				}
 			}
 			if strings.HasPrefix(name, "worker") {
 				worker++
@@ -214,7 +219,7 @@ func (d *dev) status(ctx context.Context) error {
 	return nil
 }
 
-// workerReadiness is what the worker's /readyz says.
+// workerReadiness is what a worker's (or the portal's) /readyz says.
 func workerReadiness(ctx context.Context, addr string) string {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()

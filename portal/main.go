@@ -15,6 +15,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -33,6 +34,17 @@ import (
 )
 
 func main() {
+	check := flag.Bool("healthcheck", false, "ask the running portal's /readyz (PORTAL_OPS_ADDR) and exit 0 when it is ready")
+	flag.Parse()
+	if *check {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := observe.Probe(ctx, setting("PORTAL_OPS_ADDR", "127.0.0.1:7281")); err != nil {
+			fmt.Fprintln(os.Stderr, "portal -healthcheck:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "portal:", err)
 		os.Exit(1)

@@ -173,6 +173,7 @@ func TestComposePortsAreDevPorts(t *testing.T) {
 		"mailpit":     {DevPorts.MailpitUI, DevPorts.SMTP},
 		"postgresql":  {5432},
 		"worker":      {DevPorts.Worker},
+		"portal":      {DevPorts.Portal, DevPorts.PortalOps},
 	}
 	for name, ports := range want {
 		var got []int

@@ -21,11 +21,13 @@ type Ports struct {
 	// Worker is the first worker's /livez, /readyz and /metrics; the
 	// n-th worker's is Worker+n-1.
 	Worker int
+	// Portal is the portal's API, PortalOps its /livez, /readyz, /metrics.
+	Portal, PortalOps int
 }
 
 // DevPorts are `make dev`'s fixed ports, the ones the README and
 // docker-compose.yml name (compose_test.go checks they agree).
-var DevPorts = Ports{Temporal: 7233, TemporalUI: 8233, SMTP: 1025, MailpitUI: 8025, Worker: 7240}
+var DevPorts = Ports{Temporal: 7233, TemporalUI: 8233, SMTP: 1025, MailpitUI: 8025, Worker: 7240, Portal: 7280, PortalOps: 7281}
 
 // StackOptions configure StartStack.
 type StackOptions struct {
@@ -59,6 +61,10 @@ type StackOptions struct {
 	// WorkerBin is run as the worker; "" builds ./worker into Dir.
 	WorkerBin string
 	WorkerEnv []string
+	// Portal starts the portal after the workers: PortalBin, or ./portal
+	// built into Dir when that is "".
+	Portal    bool
+	PortalBin string
 	// Workers is how many worker processes poll the task queue, all of
 	// the same binary (0 is one): "worker", "worker-2"…
 	Workers int
@@ -95,6 +101,10 @@ type Stack struct {
 	// Worker is Workers[0], the one worker of a stack that has one.
 	Worker  *Worker
 	Workers []*Worker
+	// Portal runs when StackOptions.Portal (nil when adopted);
+	// PortalURL is its API either way.
+	Portal    *Portal
+	PortalURL string
 	// TemporalDatabaseURL is a cluster's persistence database ("" for the
 	// dev server).
 	TemporalDatabaseURL string
@@ -154,7 +164,45 @@ func StartStack(ctx context.Context, opts StackOptions) (s *Stack, err error) {
 	if err = s.startWorker(ctx); err != nil {
 		return s, err
 	}
+	if err = s.startPortal(ctx); err != nil {
+		return s, err
+	}
 	return s, nil
+}
+
+// startPortal starts (or, detached, adopts) the portal on the stack's
+// database and Temporal.
+func (s *Stack) startPortal(ctx context.Context) error {
+	if !s.opts.Portal {
+		return nil
+	}
+	bin := s.opts.PortalBin
+	if bin == "" {
+		bin = filepath.Join(s.opts.Dir, "portal")
+		if err := BuildPortal(ctx, s.opts.Root, bin); err != nil {
+			return err
+		}
+	}
+	s.PortalURL = "http://" + hostPort(s.opts.Ports.Portal)
+	if s.opts.Detach {
+		if ok, err := adoptWorker(s.opts.Dir, "portal", bin); ok || err != nil {
+			return err
+		}
+	}
+	p, err := StartPortal(ctx, PortalOptions{Bin: bin, TemporalAddress: s.TemporalAddress, Namespace: s.opts.Namespace,
+		DatabaseURL: s.DatabaseURL, Port: s.opts.Ports.Portal, OpsPort: s.opts.Ports.PortalOps, Env: s.opts.WorkerEnv,
+		Dir: s.opts.Root, LogPath: s.log("portal"), Detach: s.opts.Detach, OnExit: s.opts.OnExit, InheritSettings: s.opts.Detach})
+	if err != nil {
+		return err
+	}
+	s.Portal, s.PortalURL = p, p.URL
+	if err := s.record("portal", p.proc); err != nil {
+		return err
+	}
+	if s.opts.Detach {
+		return recordSum(s.opts.Dir, "portal", bin)
+	}
+	return nil
 }
 
 func (s *Stack) log(name string) string { return filepath.Join(s.opts.LogDir, name+".log") }
@@ -310,6 +358,9 @@ func (s *Stack) Stop() {
 			s.Postgres.Close()
 		}
 		return
+	}
+	if s.Portal != nil { // first: nothing new reaches the workers
+		s.Portal.Stop()
 	}
 	var wg sync.WaitGroup
 	for _, w := range s.Workers { // each drains for up to 30 s: side by side

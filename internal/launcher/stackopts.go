@@ -104,6 +104,9 @@ func preflight(ctx context.Context, o StackOptions) error {
 			workers = append(workers, namedPort{"worker " + name + " /readyz and /metrics", o.Ports.workerPort(i)})
 		}
 	}
+	if o.Portal && !adopting("portal") {
+		workers = append(workers, namedPort{"portal API", o.Ports.Portal}, namedPort{"portal /readyz and /metrics", o.Ports.PortalOps})
+	}
 	if err := portsFree(workers); err != nil {
 		return err
 	}
