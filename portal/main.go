@@ -10,6 +10,11 @@
 //	PORTAL_OPS_ADDR  host:port of /livez, /readyz and /metrics (default
 //	                 127.0.0.1:7281; "" none): apart from the API, so
 //	                 the metrics are not published with it
+//
+// `portal create-user --name N --email E --role R [--role R…]
+// [--token-days D]` adds a person from the server's shell (the first
+// administrator), printing a personal access token once; `portal
+// -healthcheck` asks PORTAL_OPS_ADDR's /readyz (compose).
 package main
 
 import (
@@ -34,6 +39,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "create-user" {
+		if err := createUser(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "portal create-user:", err)
+			os.Exit(2)
+		}
+		return
+	}
 	check := flag.Bool("healthcheck", false, "ask the running portal's /readyz (PORTAL_OPS_ADDR) and exit 0 when it is ready")
 	flag.Parse()
 	if *check {

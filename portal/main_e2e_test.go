@@ -2,18 +2,19 @@ package main_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/callcycle/callcycle/internal/auth"
 	"github.com/callcycle/callcycle/internal/launcher"
 	"github.com/callcycle/callcycle/internal/testenv"
 )
@@ -66,15 +67,32 @@ func TestPortalProcess(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	id, err := auth.CreateUser(ctx, db, "Awa Diallo", "awa@office.example", "", "test", auth.Officer)
-	if err != nil {
-		t.Fatal(err)
+	// The first person, from the server's shell: refused without a role
+	// (nothing made), then made with a token printed once.
+	admin := func(args ...string) (int, string) {
+		c := exec.Command(bin, append([]string{"create-user"}, args...)...)
+		c.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
+		out, err := c.CombinedOutput()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode(), string(out)
+		}
+		return 0, string(out)
 	}
-	tok, err := auth.CreateToken(ctx, db, id, "test", time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
+	if code, out := admin("--name", "Awa Diallo", "--email", "awa@office.example"); code != 2 || !strings.Contains(out, "--role") {
+		t.Errorf("create-user without a role: exit %d %s", code, out)
 	}
-	if code, body := get(apiURL+"/api/v1/me", tok.Secret); code != 200 || !strings.Contains(body, `"name":"Awa Diallo"`) {
+	var users int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&users); err != nil || users != 0 {
+		t.Errorf("a refused create-user left %d users", users)
+	}
+	code, out := admin("--name", "Awa Diallo", "--email", "awa@office.example", "--role", "officer", "--role", "Manager", "--token-days", "1")
+	m := regexp.MustCompile(`token \(shown once[^)]*\): (cct_\S+)`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("create-user: exit %d %s", code, out)
+	}
+	tok := struct{ Secret string }{m[1]}
+	if code, body := get(apiURL+"/api/v1/me", tok.Secret); code != 200 || !strings.Contains(body, `"name":"Awa Diallo"`) || !strings.Contains(body, `"roles":["officer","manager"]`) {
 		t.Errorf("me: %d %s", code, body)
 	}
 	if code, _ := get(apiURL+"/api/v1/me", ""); code != 401 {

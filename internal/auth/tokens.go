@@ -159,3 +159,27 @@ func CreateUser(ctx context.Context, db *pgxpool.Pool, name, email, oidcSubject,
 	}
 	return id, nil
 }
+
+// TokenInfo is a token as its owner sees it later: never the secret.
+type TokenInfo struct {
+	TokenID    string     `json:"token_id"`
+	Name       string     `json:"name"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
+
+// TokensOf lists userID's tokens, newest first.
+func TokensOf(ctx context.Context, db *pgxpool.Pool, userID string) ([]TokenInfo, error) {
+	rows, err := db.Query(ctx, `SELECT token_id::text, name, created_at, expires_at, revoked_at, last_used_at
+		FROM access_tokens WHERE user_id = $1 ORDER BY created_at DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (TokenInfo, error) {
+		var t TokenInfo
+		err := row.Scan(&t.TokenID, &t.Name, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt)
+		return t, err
+	})
+}

@@ -78,7 +78,9 @@ func New(cfg Config, routes []Route) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), routes: routes}
+	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	routes = append(routes, s.tokenRoutes()...)
+	s.routes = routes
 	var bad []string
 	for _, rt := range routes {
 		switch {
@@ -152,7 +154,7 @@ func (s *Server) serve(rt Route) http.Handler {
 // on which target.
 func (s *Server) forbidden(ctx context.Context, p auth.Principal, rt Route, r *http.Request) {
 	target := ""
-	for _, k := range []string{"call", "grant", "workflow"} {
+	for _, k := range []string{"call", "grant", "workflow", "token"} {
 		if v := r.PathValue(k); v != "" {
 			target = v
 		}

@@ -68,6 +68,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 	grant := "GRANT-AP-SUD-2030-0001"
 	staff := []auth.Role{auth.Officer, auth.Finance, auth.Manager}
 	officer := []auth.Role{auth.Officer}
+	tokenHolders := []auth.Role{auth.Officer, auth.Finance, auth.Manager, auth.Admin}
+	const unknownToken = "0190c2f4-0000-7000-8000-000000000000"
 	cases := []struct {
 		method, path, body string
 		may                []auth.Role
@@ -94,6 +96,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/government/installed", `{"on": "2030-07-10T00:00:00Z"}`, officer},
 		{"POST", "/api/v1/calls/AP-SUD-2030/close", `{"reason": "envelope exhausted"}`, officer},
 		{"POST", "/api/v1/calls/AP-SUD-2030/cancel", `{"reason": "no money left"}`, officer},
+		{"GET", "/api/v1/tokens", "", tokenHolders},
+		{"POST", "/api/v1/tokens", `{"name": "matrix", "days": 1}`, tokenHolders},
+		{"DELETE", "/api/v1/tokens/" + unknownToken, "", tokenHolders},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {
@@ -111,7 +116,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	for _, rt := range srv.Routes() { // the table covers every route
 		p := rt.Path
-		p = strings.NewReplacer("{call}", "AP-SUD-2030", "{grant}", grant, "{workflow}", "call-AP-SUD-2030").Replace(p)
+		p = strings.NewReplacer("{call}", "AP-SUD-2030", "{grant}", grant, "{workflow}", "call-AP-SUD-2030", "{token}", unknownToken).Replace(p)
 		if !covered[rt.Method+" "+p] {
 			t.Errorf("route %s %s is not in the matrix", rt.Method, rt.Path)
 		}
