@@ -3,7 +3,6 @@ package portal_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -51,20 +50,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		tokens[r] = tok.Secret
 	}
-	do := func(token, method, path, body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, web.URL+path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	do := caller(t, web.URL)
 	grant := "GRANT-AP-SUD-2030-0001"
 	staff := []auth.Role{auth.Officer, auth.Finance, auth.Manager}
 	officer := []auth.Role{auth.Officer}

@@ -3,7 +3,6 @@ package portal_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -33,17 +32,7 @@ func TestTokensThroughTheAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	do := func(token, method, path, body string) (int, string) {
-		req, _ := http.NewRequest(method, web.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	do := caller(t, web.URL)
 	for _, bad := range []string{`{"name": "", "days": 30}`, `{"name": "ci", "days": 0}`, `{"name": "ci", "days": 400}`, `{"name": "ci"`} {
 		if code, body := do(first.Secret, "POST", "/api/v1/tokens", bad); code != http.StatusUnprocessableEntity {
 			t.Errorf("create %s: %d %s, want 422", bad, code, body)
