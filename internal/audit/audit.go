@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -69,35 +70,91 @@ func hashOf(r Row) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// Append adds e at the end of the chain, in one short transaction.
+// Append adds e at the end of the chain and returns once it is
+// committed. Appends of one process that arrive together share one
+// transaction (group commit): the chain lock serialises appends, so one
+// commit each would cost a disk flush per action in a row.
 func Append(ctx context.Context, db *pgxpool.Pool, e Entry) (Row, error) {
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
 	// PostgreSQL keeps microseconds: hash what will be read back.
 	e.At = e.At.UTC().Truncate(time.Microsecond)
-	r := Row{Entry: e}
-	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+	g, _ := groups.LoadOrStore(db, &group{})
+	return g.(*group).append(ctx, db, e)
+}
+
+// groups is one batcher per pool.
+var groups sync.Map
+
+type pending struct {
+	e    Entry
+	row  Row
+	err  error
+	done chan struct{}
+}
+
+// group batches the appends waiting while a transaction is under way;
+// the caller that finds none under way writes them all (no goroutine of
+// its own: the work is done by whoever waits for it).
+type group struct {
+	mu      sync.Mutex
+	queue   []*pending
+	writing bool
+}
+
+func (g *group) append(ctx context.Context, db *pgxpool.Pool, e Entry) (Row, error) {
+	p := &pending{e: e, done: make(chan struct{})}
+	g.mu.Lock()
+	g.queue = append(g.queue, p)
+	if g.writing {
+		g.mu.Unlock()
+		<-p.done // the writer commits it (the context is not given up halfway: the row is the action's record)
+		return p.row, p.err
+	}
+	g.writing = true
+	for len(g.queue) > 0 {
+		batch := g.queue
+		g.queue = nil
+		g.mu.Unlock()
+		err := write(context.WithoutCancel(ctx), db, batch)
+		for _, b := range batch {
+			if err != nil {
+				b.err = fmt.Errorf("audit log: %w", err)
+			}
+			close(b.done)
+		}
+		g.mu.Lock()
+	}
+	g.writing = false
+	g.mu.Unlock()
+	return p.row, p.err
+}
+
+// write appends batch in one transaction under the chain lock.
+func write(ctx context.Context, db *pgxpool.Pool, batch []*pending) error {
+	return pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, chainLock); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&r.Seq, &r.PrevHash)
-		if errors.Is(err, pgx.ErrNoRows) {
-			r.Seq, r.PrevHash = 0, Genesis
-		} else if err != nil {
+		var seq int64
+		prev := Genesis
+		err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		r.Seq++
-		r.Hash = hashOf(r)
-		_, err = tx.Exec(ctx, `INSERT INTO audit_log (seq, at, actor, role, action, target, input_digest, result, detail, prev_hash, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			r.Seq, r.At, r.Actor, r.Role, r.Action, r.Target, r.InputDigest, r.Result, r.Detail, r.PrevHash, r.Hash)
+		rows := make([][]any, len(batch))
+		for i, p := range batch {
+			seq++
+			r := Row{Seq: seq, Entry: p.e, PrevHash: prev}
+			r.Hash = hashOf(r)
+			p.row, prev = r, r.Hash
+			rows[i] = []any{r.Seq, r.At, r.Actor, r.Role, r.Action, r.Target, r.InputDigest, r.Result, r.Detail, r.PrevHash, r.Hash}
+		}
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"audit_log"},
+			[]string{"seq", "at", "actor", "role", "action", "target", "input_digest", "result", "detail", "prev_hash", "hash"}, pgx.CopyFromRows(rows))
 		return err
 	})
-	if err != nil {
-		return r, fmt.Errorf("audit log: %w", err)
-	}
-	return r, nil
 }
 
 // Broken says where the chain no longer holds.
