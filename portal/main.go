@@ -10,6 +10,12 @@
 //	PORTAL_OPS_ADDR  host:port of /livez, /readyz and /metrics (default
 //	                 127.0.0.1:7281; "" none): apart from the API, so
 //	                 the metrics are not published with it
+//	OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET
+//	                 the office's OpenID Connect provider for staff
+//	                 sign-in (/auth/login); unset: tokens only
+//	PORTAL_PUBLIC_URL the address people reach the portal at (default
+//	                 http://PORTAL_ADDR): the provider sends them back
+//	                 to its /auth/callback
 //
 // `portal create-user --name N --email E --role R [--role R…]
 // [--token-days D]` adds a person from the server's shell (the first
@@ -106,7 +112,21 @@ func run() error {
 		return err
 	}
 	svc := &operations.Service{Temporal: tc, DB: pool}
-	srv, err := portal.New(portal.Config{Service: svc, DB: pool, Log: log}, portal.Routes(svc))
+	var signIn *portal.OIDC
+	if issuer := os.Getenv("OIDC_ISSUER"); issuer != "" {
+		id, secret := os.Getenv("OIDC_CLIENT_ID"), os.Getenv("OIDC_CLIENT_SECRET")
+		if id == "" || secret == "" {
+			return fmt.Errorf("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are needed too")
+		}
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		signIn, err = portal.NewOIDC(dctx, portal.OIDCConfig{Issuer: issuer, ClientID: id, ClientSecret: secret,
+			PublicURL: setting("PORTAL_PUBLIC_URL", "http://"+addr)})
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	srv, err := portal.New(portal.Config{Service: svc, DB: pool, Log: log, SignIn: signIn}, portal.Routes(svc))
 	if err != nil {
 		return err // a route without a right: the portal does not start
 	}

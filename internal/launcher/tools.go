@@ -102,9 +102,11 @@ func (t Tools) Ensure(ctx context.Context) error {
 		}
 	}
 	if !builtFrom(t.Workflowcheck(), WorkflowcheckModule, WorkflowcheckVersion) {
-		return t.install(ctx, "workflowcheck", WorkflowcheckModule+"@"+WorkflowcheckVersion, "about a minute")
+		if err := t.install(ctx, "workflowcheck", WorkflowcheckModule+"@"+WorkflowcheckVersion, "about a minute"); err != nil {
+			return err
+		}
 	}
-	return nil
+	return t.ensureIDP(ctx)
 }
 
 // lock takes the folder's build lock, waiting for another holder.

@@ -60,6 +60,9 @@ type Config struct {
 	DB      *pgxpool.Pool
 	Log     *slog.Logger
 	Now     func() time.Time // nil: time.Now
+	// SignIn is staff sign-in through the office's OIDC provider; nil:
+	// tokens only.
+	SignIn *OIDC
 }
 
 // Server serves the API.
@@ -97,6 +100,9 @@ func New(cfg Config, routes []Route) (*Server, error) {
 	if len(bad) > 0 {
 		return nil, fmt.Errorf("portal routes:\n  %s", strings.Join(bad, "\n  "))
 	}
+	if cfg.SignIn != nil {
+		s.signInRoutes()
+	}
 	return s, nil
 }
 
@@ -109,12 +115,15 @@ func (s *Server) Routes() []Route { return s.routes }
 func (s *Server) serve(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok {
-			writeError(w, http.StatusUnauthorized, "unauthenticated", "sign in: send a personal access token as Authorization: Bearer cct_…")
+		p, err := s.principal(r)
+		if errors.Is(err, errCSRF) {
+			writeError(w, http.StatusForbidden, "forbidden", "a change through a signed-in session needs the session's "+CSRFHeader+" header")
 			return
 		}
-		p, err := auth.Authenticate(ctx, s.cfg.DB, strings.TrimSpace(token), s.cfg.Now())
+		if errors.Is(err, errNoCredentials) {
+			writeError(w, http.StatusUnauthorized, "unauthenticated", "sign in (/auth/login), or send a personal access token as Authorization: Bearer cct_…")
+			return
+		}
 		if err != nil {
 			// One answer for every bad token: the caller learns nothing of others'.
 			s.cfg.Log.Info("token refused", "route", rt.Path, "why", err)
@@ -148,6 +157,32 @@ func (s *Server) serve(rt Route) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, res)
 	})
+}
+
+var (
+	errNoCredentials = errors.New("no token and no session")
+	errCSRF          = errors.New("missing or wrong CSRF token")
+)
+
+// principal authenticates r: a bearer token (the CLI, scripts), else the
+// session cookie, which for anything but GET and HEAD must come with
+// the session's CSRF token.
+func (s *Server) principal(r *http.Request) (auth.Principal, error) {
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return auth.Authenticate(r.Context(), s.cfg.DB, strings.TrimSpace(token), s.cfg.Now())
+	}
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return auth.Principal{}, errNoCredentials
+	}
+	p, csrf, err := auth.SessionPrincipal(r.Context(), s.cfg.DB, c.Value, s.cfg.Now())
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !csrfOK(r, csrf) {
+		return auth.Principal{}, errCSRF
+	}
+	return p, nil
 }
 
 // forbidden records a refused attempt: who, as what, tried which action

@@ -90,3 +90,21 @@ func WorkerAt(t testing.TB, commit string) string {
 	}
 	return bin
 }
+
+// StartIDP runs the OpenID Connect provider (launcher.StartIDP) for t with
+// users, sending people back to redirect; stopped when t ends.
+func StartIDP(t testing.TB, redirect string, users ...launcher.IDPUser) *launcher.IDP {
+	t.Helper()
+	ServiceTest(t)
+	bin := Binary(t, "CALLCYCLE_IDP_BIN", filepath.Join("oidc-provider-"+launcher.IDPVersion, "server"))
+	ctx, cancel := startCtx(t)
+	defer cancel()
+	dir := t.TempDir()
+	p, err := launcher.StartIDP(ctx, launcher.IDPOptions{Bin: bin, Users: users, RedirectURIs: []string{redirect},
+		Dir: dir, LogPath: filepath.Join(dir, "idp.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	return p
+}
