@@ -99,7 +99,7 @@ func (d *dev) clusterUp(ctx context.Context, f upFlags) error {
 		Cluster: launcher.ClusterOptions{DatabaseURL: set.temporalURL, Ports: launcher.ClusterDevPorts,
 			Retention: set.retention, UpgradeSchema: f.upgrade},
 		WorkerBin: filepath.Join(d.root, "bin", "worker"), Detach: true,
-		Portal: true, PortalBin: filepath.Join(d.root, "bin", "portal")}
+		Portal: true, PortalBin: filepath.Join(d.root, "bin", "portal"), IDPUsers: idpUsers()}
 	if os.Getenv("OUTPUT_DIR") == "" {
 		opts.WorkerEnv = append(opts.WorkerEnv, "OUTPUT_DIR="+filepath.Join(d.root, "out", "cluster"))
 	}
@@ -126,6 +126,9 @@ func (d *dev) clusterUp(ctx context.Context, f upFlags) error {
 		return clusterHint(err)
 	}
 	s.Stop() // closes our connections; detached services keep running
+	if err := seedUsers(ctx, set.databaseURL); err != nil {
+		return err
+	}
 	logs := strings.Join(launcher.Services(launcher.KindCluster, opts.Workers), ",")
 	fmt.Printf(`
 callcycle cluster stack is up (Temporal server %s on PostgreSQL, %d workers)
@@ -139,9 +142,9 @@ callcycle cluster stack is up (Temporal server %s on PostgreSQL, %d workers)
   Logs            %s/{%s}.log
   starter         TEMPORAL_ADDRESS=%s and DATABASE_URL (above, with its password) for bin/starter
   2024 replay     make cluster-demo-2024
-`, launcher.TemporalServerVersion, opts.Workers, s.TemporalUI, opts.Ports.MailpitUI, opts.Ports.SMTP,
+%s`, launcher.TemporalServerVersion, opts.Workers, s.TemporalUI, opts.Ports.MailpitUI, opts.Ports.SMTP,
 		s.TemporalAddress, launcher.FormatRetention(set.retention), launcher.Redact(set.databaseURL),
-		launcher.Redact(set.temporalURL), workerURLs(opts.Ports, opts.Workers), s.PortalURL, opts.Ports.PortalOps, opts.LogDir, logs, s.TemporalAddress)
+		launcher.Redact(set.temporalURL), workerURLs(opts.Ports, opts.Workers), s.PortalURL, opts.Ports.PortalOps, opts.LogDir, logs, s.TemporalAddress, signInHelp(s.PortalURL))
 	return nil
 }
 

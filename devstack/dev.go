@@ -132,11 +132,14 @@ func (d *dev) up(ctx context.Context, args []string) error {
 		Tools: d.tools, Ports: launcher.DevPorts, DatabaseURL: dbURL,
 		DynamicConfigFile: filepath.Join(d.root, launcher.DevDynamicConfig),
 		WorkerBin:         filepath.Join(d.root, "bin", "worker"), WorkerEnv: env, Detach: true, Workers: f.workers,
-		Portal: true, PortalBin: filepath.Join(d.root, "bin", "portal")})
+		Portal: true, PortalBin: filepath.Join(d.root, "bin", "portal"), IDPUsers: idpUsers()})
 	if err != nil {
 		return err
 	}
 	s.Stop() // closes our connections; detached services keep running
+	if err := seedUsers(ctx, dbURL); err != nil {
+		return err
+	}
 	fmt.Printf(`
 callcycle dev stack is up
   Temporal UI     %s
@@ -145,9 +148,9 @@ callcycle dev stack is up
   DATABASE_URL    %s
   Worker          http://%s/readyz   (/livez, /metrics)
   Portal API      %s   (health and metrics: http://127.0.0.1:%d/readyz)
-  Logs            %s/{temporal,mailpit,worker,portal}.log
+%s  Logs            %s/{temporal,mailpit,worker,oidc-provider,portal}.log
 `, s.TemporalUI, launcher.DevPorts.MailpitUI, launcher.DevPorts.SMTP, s.TemporalAddress, launcher.Redact(dbURL),
-		launcher.DevPorts.WorkerHTTPAddr(0), s.PortalURL, launcher.DevPorts.PortalOps, d.logDir)
+		launcher.DevPorts.WorkerHTTPAddr(0), s.PortalURL, launcher.DevPorts.PortalOps, signInHelp(s.PortalURL), d.logDir)
 	return nil
 }
 

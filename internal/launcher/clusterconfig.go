@@ -36,7 +36,7 @@ var ClusterDevPorts = ClusterPorts{Frontend: 17233, FrontendHTTP: 17243, History
 
 // ClusterStackPorts are `make cluster`'s stack ports, the dev stack's
 // plus 10000 likewise: Temporal 17233, its UI 18233, SMTP 11025, Mailpit 18025.
-var ClusterStackPorts = Ports{Temporal: ClusterDevPorts.Frontend, TemporalUI: 18233, SMTP: 11025, MailpitUI: 18025, Worker: 17240, Portal: 17280, PortalOps: 17281}
+var ClusterStackPorts = Ports{Temporal: ClusterDevPorts.Frontend, TemporalUI: 18233, SMTP: 11025, MailpitUI: 18025, Worker: 17240, Portal: 17280, PortalOps: 17281, IDP: 17290}
 
 // named lists the ports with what binds them, for messages.
 func (p ClusterPorts) named() []namedPort {

@@ -57,7 +57,7 @@ func Services(kind Kind, workers int) []string {
 			names = append(names, n)
 		}
 	}
-	return append(append(names, workerNames(workers)...), "portal")
+	return append(append(names, workerNames(workers)...), "oidc-provider", "portal")
 }
 
 // recorded are the names with a pid file in dir, in start order.
@@ -68,7 +68,7 @@ func recorded(dir string) []string {
 	for _, m := range more {
 		names = append(names, strings.TrimSuffix(filepath.Base(m), ".pid"))
 	}
-	return append(names, "portal") // last started, first stopped
+	return append(names, "oidc-provider", "portal") // last started, first stopped
 }
 
 // StopRecorded stops the recorded processes of dir, last started first:

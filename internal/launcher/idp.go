@@ -91,7 +91,7 @@ func StartIDP(ctx context.Context, opts IDPOptions) (*IDP, error) {
 	// it listens on every interface of the port (its own code), which
 	// only loopback reaches on a dev machine or in CI.
 	p := &IDP{Issuer: fmt.Sprintf("http://localhost:%d/", port)}
-	p.proc = &Process{Name: "idp", Bin: opts.Bin, Dir: opts.Dir, LogPath: opts.LogPath, Detach: opts.Detach,
+	p.proc = &Process{Name: "oidc-provider", Bin: opts.Bin, Dir: opts.Dir, LogPath: opts.LogPath, Detach: opts.Detach,
 		Env: append(os.Environ(), "PORT="+strconv.Itoa(port), "USERS_FILE="+file, "REDIRECT_URI="+strings.Join(opts.RedirectURIs, ","))}
 	err = p.proc.restart(ctx, 10*time.Second, time.Minute, func(ctx context.Context) bool {
 		return httpOK(ctx, p.Issuer+".well-known/openid-configuration")

@@ -23,11 +23,13 @@ type Ports struct {
 	Worker int
 	// Portal is the portal's API, PortalOps its /livez, /readyz, /metrics.
 	Portal, PortalOps int
+	// IDP is the OpenID Connect provider (StackOptions.IDPUsers).
+	IDP int
 }
 
 // DevPorts are `make dev`'s fixed ports, the ones the README and
 // docker-compose.yml name (compose_test.go checks they agree).
-var DevPorts = Ports{Temporal: 7233, TemporalUI: 8233, SMTP: 1025, MailpitUI: 8025, Worker: 7240, Portal: 7280, PortalOps: 7281}
+var DevPorts = Ports{Temporal: 7233, TemporalUI: 8233, SMTP: 1025, MailpitUI: 8025, Worker: 7240, Portal: 7280, PortalOps: 7281, IDP: 7290}
 
 // StackOptions configure StartStack.
 type StackOptions struct {
@@ -65,6 +67,9 @@ type StackOptions struct {
 	// built into Dir when that is "".
 	Portal    bool
 	PortalBin string
+	// IDPUsers, when any, start the OpenID Connect provider with them
+	// before the portal, which signs staff in through it.
+	IDPUsers []IDPUser
 	// Workers is how many worker processes poll the task queue, all of
 	// the same binary (0 is one): "worker", "worker-2"…
 	Workers int
@@ -105,6 +110,10 @@ type Stack struct {
 	// PortalURL is its API either way.
 	Portal    *Portal
 	PortalURL string
+	// IDP runs when StackOptions.IDPUsers (nil when adopted); IDPIssuer
+	// is its issuer either way.
+	IDP       *IDP
+	IDPIssuer string
 	// TemporalDatabaseURL is a cluster's persistence database ("" for the
 	// dev server).
 	TemporalDatabaseURL string
@@ -189,8 +198,21 @@ func (s *Stack) startPortal(ctx context.Context) error {
 			return err
 		}
 	}
+	port, err := portOr(s.opts.Ports.Portal)
+	if err != nil {
+		return err
+	}
+	env := s.opts.WorkerEnv
+	if len(s.opts.IDPUsers) > 0 {
+		public := "http://" + hostPort(port)
+		if err := s.startIDP(ctx, public+"/auth/callback"); err != nil {
+			return err
+		}
+		env = append(append([]string{}, env...), "OIDC_ISSUER="+s.IDPIssuer, "OIDC_CLIENT_ID="+IDPClientID,
+			"OIDC_CLIENT_SECRET="+IDPClientSecret, "PORTAL_PUBLIC_URL="+public)
+	}
 	p, err := StartPortal(ctx, PortalOptions{Bin: bin, TemporalAddress: s.TemporalAddress, Namespace: s.opts.Namespace,
-		DatabaseURL: s.DatabaseURL, Port: s.opts.Ports.Portal, OpsPort: s.opts.Ports.PortalOps, Env: s.opts.WorkerEnv,
+		DatabaseURL: s.DatabaseURL, Port: port, OpsPort: s.opts.Ports.PortalOps, Env: env,
 		Dir: s.opts.Root, LogPath: s.log("portal"), Detach: s.opts.Detach, OnExit: s.opts.OnExit, InheritSettings: s.opts.Detach})
 	if err != nil {
 		return err
@@ -310,6 +332,22 @@ func (s *Stack) startWorker(ctx context.Context) error {
 	})
 }
 
+// startIDP starts (or, detached, adopts) the OpenID Connect provider.
+func (s *Stack) startIDP(ctx context.Context, redirect string) error {
+	s.IDPIssuer = fmt.Sprintf("http://localhost:%d/", s.opts.Ports.IDP)
+	if s.opts.Detach && RecordedPid(s.opts.Dir, "oidc-provider") != 0 {
+		return nil
+	}
+	p, err := StartIDP(ctx, IDPOptions{Bin: s.opts.Tools.OIDCProvider(), Port: s.opts.Ports.IDP, Users: s.opts.IDPUsers,
+		RedirectURIs: []string{redirect}, Dir: s.opts.Dir, LogPath: s.log("oidc-provider"), Detach: s.opts.Detach})
+	if err != nil {
+		return err
+	}
+	s.IDP, s.IDPIssuer = p, p.Issuer
+	p.proc.OnExit = s.opts.OnExit
+	return s.record("oidc-provider", p.proc)
+}
+
 // workerPort is the i-th worker's (from 0) HTTP port: 0, a free one,
 // unless the stack's ports are fixed.
 func (p Ports) workerPort(i int) int {
@@ -361,6 +399,9 @@ func (s *Stack) Stop() {
 	}
 	if s.Portal != nil { // first: nothing new reaches the workers
 		s.Portal.Stop()
+	}
+	if s.IDP != nil {
+		s.IDP.Stop()
 	}
 	var wg sync.WaitGroup
 	for _, w := range s.Workers { // each drains for up to 30 s: side by side

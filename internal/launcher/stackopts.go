@@ -107,6 +107,9 @@ func preflight(ctx context.Context, o StackOptions) error {
 	if o.Portal && !adopting("portal") {
 		workers = append(workers, namedPort{"portal API", o.Ports.Portal}, namedPort{"portal /readyz and /metrics", o.Ports.PortalOps})
 	}
+	if len(o.IDPUsers) > 0 && !adopting("oidc-provider") {
+		workers = append(workers, namedPort{"OpenID Connect provider", o.Ports.IDP})
+	}
 	if err := portsFree(workers); err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ func TestReadinessFailsFastWithTheLog(t *testing.T) {
 }
 
 func TestDevPortsAreFixed(t *testing.T) {
-	if (DevPorts != Ports{Temporal: 7233, TemporalUI: 8233, SMTP: 1025, MailpitUI: 8025, Worker: 7240, Portal: 7280, PortalOps: 7281}) {
+	if (DevPorts != Ports{Temporal: 7233, TemporalUI: 8233, SMTP: 1025, MailpitUI: 8025, Worker: 7240, Portal: 7280, PortalOps: 7281, IDP: 7290}) {
 		t.Errorf("DevPorts = %+v: the README's addresses are 7233, 8233, 1025, 8025, 7240, 7280 and 7281", DevPorts)
 	}
 	if p, _ := portOr(DevPorts.Temporal); p != DevPorts.Temporal {
