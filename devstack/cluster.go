@@ -129,7 +129,7 @@ func (d *dev) clusterUp(ctx context.Context, f upFlags) error {
 	if err := seedUsers(ctx, set.databaseURL); err != nil {
 		return err
 	}
-	logs := strings.Join(launcher.Services(launcher.KindCluster, opts.Workers), ",")
+	logs := strings.Join(append(launcher.Services(launcher.KindCluster, opts.Workers), launcher.FrontServices...), ",")
 	fmt.Printf(`
 callcycle cluster stack is up (Temporal server %s on PostgreSQL, %d workers)
   Temporal UI     %s   (read-only)

@@ -198,9 +198,9 @@ func (d *dev) status(ctx context.Context) error {
 			fmt.Printf("%-20s %s\n", prefix+name, state)
 		}
 	}
-	show(d.run, "", launcher.DevPorts, launcher.Services(launcher.KindDev, 1))
+	show(d.run, "", launcher.DevPorts, append(launcher.Services(launcher.KindDev, 1), launcher.FrontServices...))
 	if _, err := os.Stat(d.clusterRun()); err == nil {
-		show(d.clusterRun(), "cluster ", launcher.ClusterStackPorts, launcher.Services(launcher.KindCluster, recordedWorkers(d.clusterRun())))
+		show(d.clusterRun(), "cluster ", launcher.ClusterStackPorts, append(launcher.Services(launcher.KindCluster, recordedWorkers(d.clusterRun())), launcher.FrontServices...))
 	}
 	state := "not installed"
 	if d.databaseURL != "" {
@@ -241,7 +241,7 @@ func (d *dev) logs(names []string) error {
 		workers = recordedWorkers(d.clusterRun())
 	}
 	if len(names) == 0 {
-		names = launcher.Services(kind, workers)
+		names = append(launcher.Services(kind, workers), launcher.FrontServices...)
 	}
 	lines := os.Getenv("LOG_LINES")
 	if lines == "" {

@@ -57,8 +57,12 @@ func Services(kind Kind, workers int) []string {
 			names = append(names, n)
 		}
 	}
-	return append(append(names, workerNames(workers)...), "oidc-provider", "portal")
+	return append(names, workerNames(workers)...)
 }
+
+// FrontServices are the processes a stack with a portal adds after its
+// workers (make dev, make cluster): the identity provider and the portal.
+var FrontServices = []string{"oidc-provider", "portal"}
 
 // recorded are the names with a pid file in dir, in start order.
 func recorded(dir string) []string {
@@ -68,7 +72,7 @@ func recorded(dir string) []string {
 	for _, m := range more {
 		names = append(names, strings.TrimSuffix(filepath.Base(m), ".pid"))
 	}
-	return append(names, "oidc-provider", "portal") // last started, first stopped
+	return append(names, FrontServices...) // last started, first stopped
 }
 
 // StopRecorded stops the recorded processes of dir, last started first:
