@@ -280,6 +280,10 @@ func (w *callWF) status(ctx workflow.Context) StatusResult {
 	case StageCancelled:
 		s.WaitingFor = "nothing: cancelled — " + w.st.EndReason
 	}
+	if waiting := w.st.Approvals.Waiting(); waiting != "" {
+		s.WaitingFor = waiting + "; " + s.WaitingFor
+	}
+	s.Approvals = w.st.Approvals
 	s.Paused, s.BudgetYear, s.LapseAt, s.Decision, s.EndReason = w.paused(), w.st.BudgetYear, w.st.LapseAt, w.st.Decision, w.st.EndReason
 	if w.st.GovKnown {
 		s.Government = w.st.Gov.Describe()
@@ -319,6 +323,11 @@ func (w *callWF) register(ctx workflow.Context) error {
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide, w.decide, workflow.UpdateHandlerOptions{Validator: w.validateDecide}),
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateCarryOver, w.carryOver, workflow.UpdateHandlerOptions{Validator: w.validateCarryOver}),
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateCancel, w.cancel, workflow.UpdateHandlerOptions{Validator: w.validateCancel}),
+		fourEyes(ctx, &w.st.Approvals, map[string]approvable{
+			UpdateDecide:    approvableOf(w.validateDecide, w.decide),
+			UpdateCancel:    approvableOf(w.validateCancel, w.cancel),
+			UpdateCarryOver: approvableOf(w.validateCarryOver, w.carryOver),
+		}, w.publish),
 	)
 	return err
 }

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"github.com/callcycle/callcycle/internal/foureyes"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/callspec"
@@ -73,6 +74,9 @@ type CallState struct {
 	ClosedCount   int         `json:"closedCount"`
 	Paid          money.Cents `json:"paid"`
 	Recovered     money.Cents `json:"recovered"`
+
+	// Approvals: proposals waiting for a second person (four-eyes).
+	Approvals foureyes.State `json:"approvals"`
 }
 
 // DecisionSummary is the government's decision as the call carries it.
@@ -243,6 +247,7 @@ type StatusResult struct {
 	Decision    *DecisionSummary `json:"decision"`
 	EndReason   string           `json:"endReason"`
 	Grants      GrantsStatus     `json:"grants"`
+	Approvals   foureyes.State   `json:"approvals"`
 }
 
 // GrantsStatus counts a decided call's grants.

@@ -355,6 +355,10 @@ func (g *grantWF) status() GrantStatus {
 	case GrantClosed:
 		s.WaitingFor = "nothing: closed"
 	}
+	if waiting := g.st.Approvals.Waiting(); waiting != "" {
+		s.WaitingFor = waiting + "; " + s.WaitingFor
+	}
+	s.Approvals = g.st.Approvals
 	return s
 }
 

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"github.com/callcycle/callcycle/internal/foureyes"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/grantspec"
@@ -108,6 +109,7 @@ type GrantStatus struct {
 	Due        time.Time      `json:"due"`
 	Tranches   []TrancheState `json:"tranches"`
 	Revision   int            `json:"revision"`
+	Approvals  foureyes.State `json:"approvals"`
 }
 
 // GrantClosedSignal tells the call a grant is closed.

@@ -19,6 +19,13 @@ func (g *grantWF) register(ctx workflow.Context) error {
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateEndDate, g.endDate, workflow.UpdateHandlerOptions{Validator: g.validateEndDate}),
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateReport, g.report, workflow.UpdateHandlerOptions{Validator: g.validateReport}),
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateReview, g.review, workflow.UpdateHandlerOptions{Validator: g.validateReview}),
+		fourEyes(ctx, &g.st.Approvals, map[string]approvable{
+			UpdateSign:    approvableOf(g.validateSign, g.sign),
+			UpdatePaid:    approvableOf(g.validatePaid, g.paid),
+			UpdateEndDate: approvableOf(g.validateEndDate, g.endDate),
+			UpdateReport:  approvableOf(g.validateReport, g.report),
+			UpdateReview:  approvableOf(g.validateReview, g.review),
+		}, g.publish),
 	)
 }
 

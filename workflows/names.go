@@ -29,6 +29,12 @@ const (
 	UpdateCarryOver = "carry-over"
 	UpdateCancel    = "cancel"
 
+	// Four-eyes (call and grant workflows): propose an approvable
+	// update, approve it as another person, or refuse it.
+	UpdatePropose = "propose"
+	UpdateApprove = "approve"
+	UpdateRefuse  = "refuse"
+
 	QueryStatus = "status"
 )
 

@@ -4,6 +4,7 @@
 package grantspec
 
 import (
+	"github.com/callcycle/callcycle/internal/foureyes"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/callspec"
@@ -67,4 +68,6 @@ type State struct {
 	Spent          money.Cents    `json:"spent"`
 	Beneficiaries  int            `json:"beneficiaries"`
 	Updates        int            `json:"updates"`
+	// Approvals: proposals waiting for a second person (four-eyes).
+	Approvals foureyes.State `json:"approvals"`
 }
