@@ -36,7 +36,7 @@ func TestGrantPaymentFourEyes(t *testing.T) {
 	h.grantUpdate(3*day+2, workflows.UpdateApprove, foureyes.Input{Action: workflows.UpdatePaid, By: "finance2"}, &approved)
 	h.grantUpdate(3*day+3, workflows.UpdateApprove, foureyes.Input{Action: workflows.UpdatePaid, By: "finance2"}, &again)
 	h.grantUpdate(3*day+4, workflows.UpdatePropose, foureyes.Input{Action: workflows.UpdatePaid, By: "finance", Args: json.RawMessage(`{"tranche": 1, "extra": 1}`)}, &badArgs)
-	h.grantStatus(3*day+5, &paid)
+	h.grantStatus(5*day, &paid)
 	h.env.RegisterDelayedCallback(h.env.CancelWorkflow, 10*day)
 	h.env.ExecuteWorkflow(workflows.GrantWorkflowName, in)
 

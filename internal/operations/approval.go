@@ -2,10 +2,12 @@ package operations
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/money"
+	"github.com/callcycle/callcycle/internal/words"
 	"github.com/callcycle/callcycle/workflows"
 )
 
@@ -33,11 +35,13 @@ type DecideResult struct {
 	Decree  string `json:"decree"`
 	Granted int    `json:"granted"`
 	Total   Money  `json:"total"`
+	// Pending: the decision waits for a second officer (four-eyes).
+	Pending *Approval `json:"pending,omitempty"`
 }
 
 // Decide enters the government's decision.
 func (s *Service) Decide(ctx context.Context, by Actor, in DecideInput) (res DecideResult, err error) {
-	defer s.audited(ctx, by, "call.decide", in, &err, func() string { return in.CallID })
+	defer s.auditedChange(ctx, by, "call.decide", in, &err, &res.Pending, func() string { return in.CallID })
 	st, err := s.requireStage(ctx, in.CallID, workflows.StageProposed)
 	if err != nil {
 		return DecideResult{}, err
@@ -80,8 +84,17 @@ func (s *Service) Decide(ctx context.Context, by Actor, in DecideInput) (res Dec
 	}
 	var r workflows.DecideResult
 	w := workflows.DecideInput{Decree: in.Decree, By: by.Name, Grants: grants, Override: in.Override}
-	if err := s.callUpdate(ctx, in.CallID, workflows.UpdateDecide, w, &r); err != nil {
+	var total money.Cents
+	for _, g := range grants {
+		total += g.Amount
+	}
+	summary := fmt.Sprintf("decision under decree %s: %s, %s", w.Decree, words.Count(len(grants), "project", "projects"), total)
+	pending, err := s.change(ctx, by, "call.decide", in.CallID, summary, w, &r)
+	if err != nil {
 		return DecideResult{}, err
+	}
+	if pending != nil {
+		return DecideResult{CallID: in.CallID, Decree: in.Decree, Granted: len(grants), Total: M(total), Pending: pending}, nil
 	}
 	return DecideResult{CallID: in.CallID, Decree: in.Decree, Granted: r.Granted, Total: M(r.Total)}, nil
 }
@@ -97,16 +110,19 @@ type CarryOverResult struct {
 	CallID     string    `json:"call_id"`
 	BudgetYear int       `json:"budget_year"`
 	LapseAt    time.Time `json:"lapse_at"`
+	Pending    *Approval `json:"pending,omitempty"` // waits for a second officer
 }
 
 // CarryOver continues a lapsed call under a later budget year.
 func (s *Service) CarryOver(ctx context.Context, by Actor, in CarryOverInput) (res CarryOverResult, err error) {
-	defer s.audited(ctx, by, "call.carry-over", in, &err, func() string { return in.CallID })
+	defer s.auditedChange(ctx, by, "call.carry-over", in, &err, &res.Pending, func() string { return in.CallID })
 	var r workflows.CarryOverResult
-	if err := s.callUpdate(ctx, in.CallID, workflows.UpdateCarryOver, workflows.CarryOverInput{BudgetYear: in.BudgetYear, By: by.Name}, &r); err != nil {
+	pending, err := s.change(ctx, by, "call.carry-over", in.CallID, fmt.Sprintf("carry over to the %d budget", in.BudgetYear),
+		workflows.CarryOverInput{BudgetYear: in.BudgetYear, By: by.Name}, &r)
+	if err != nil {
 		return CarryOverResult{}, err
 	}
-	return CarryOverResult{CallID: in.CallID, BudgetYear: in.BudgetYear, LapseAt: r.LapseAt}, nil
+	return CarryOverResult{CallID: in.CallID, BudgetYear: in.BudgetYear, LapseAt: r.LapseAt, Pending: pending}, nil
 }
 
 // CancelInput ends a call without grants.
@@ -117,16 +133,18 @@ type CancelInput struct {
 
 // CancelResult echoes the cancellation.
 type CancelResult struct {
-	CallID string `json:"call_id"`
-	Reason string `json:"reason"`
+	CallID  string    `json:"call_id"`
+	Reason  string    `json:"reason"`
+	Pending *Approval `json:"pending,omitempty"` // waits for a second officer
 }
 
 // Cancel ends a call; every applicant is told the reason.
 func (s *Service) Cancel(ctx context.Context, by Actor, in CancelInput) (res CancelResult, err error) {
-	defer s.audited(ctx, by, "call.cancel", in, &err, func() string { return in.CallID })
+	defer s.auditedChange(ctx, by, "call.cancel", in, &err, &res.Pending, func() string { return in.CallID })
 	var r workflows.CancelResult
-	if err := s.callUpdate(ctx, in.CallID, workflows.UpdateCancel, workflows.CancelInput{Reason: in.Reason, By: by.Name}, &r); err != nil {
+	pending, err := s.change(ctx, by, "call.cancel", in.CallID, "cancellation of the call", workflows.CancelInput{Reason: in.Reason, By: by.Name}, &r)
+	if err != nil {
 		return CancelResult{}, err
 	}
-	return CancelResult{CallID: in.CallID, Reason: in.Reason}, nil
+	return CancelResult{CallID: in.CallID, Reason: in.Reason, Pending: pending}, nil
 }

@@ -17,6 +17,15 @@ import (
 // an Unavailable error saying so: public money is not moved unrecorded
 // without someone hearing of it.
 func (s *Service) audited(ctx context.Context, by Actor, action string, in any, err *error, target func() string) {
+	s.auditedChange(ctx, by, action, in, err, nil, target)
+}
+
+// auditedChange is audited for an action that may have been proposed
+// rather than done (four-eyes): then it is recorded as "<action>.propose".
+func (s *Service) auditedChange(ctx context.Context, by Actor, action string, in any, err *error, pending **Approval, target func() string) {
+	if pending != nil && *pending != nil {
+		action += ".propose"
+	}
 	e := audit.Entry{Actor: by.Name, Role: by.role(), Action: action, Target: target(), InputDigest: audit.Digest(in), Result: "ok"}
 	if *err != nil {
 		e.Result = string(KindOf(*err))

@@ -88,6 +88,10 @@ type CallStatus struct {
 	EndReason   string          `json:"end_reason"`
 	Grants      GrantCounts     `json:"grants"`
 	WorkflowID  string          `json:"workflow_id"`
+	// Approvals waiting for a second person, and the last approved or
+	// refused (four-eyes).
+	Approvals []PendingApproval `json:"approvals"`
+	Settled   []ApprovalOutcome `json:"settled"`
 }
 
 // ScreeningCounts counts eligibility verdicts.
@@ -175,6 +179,7 @@ func callStatusOf(s workflows.StatusResult) CallStatus {
 		Screening:   ScreeningCounts{Screened: s.Screening.Screened, Eligible: s.Screening.Eligible, Ineligible: s.Screening.Ineligible, Pending: s.Screening.Pending},
 		ScoringPath: s.ScoringPath, Paused: s.Paused, Government: s.Government, BudgetYear: s.BudgetYear, LapseAt: timeOrNil(s.LapseAt),
 		EndReason: s.EndReason, WorkflowID: workflows.CallWorkflowID(s.CallID),
+		Approvals: pendingOf(false, s.Approvals), Settled: settledOf(false, s.Approvals),
 		Grants: GrantCounts{Total: s.Grants.Total, Started: s.Grants.Started, Closed: s.Grants.Closed, Paid: M(s.Grants.Paid), Recovered: M(s.Grants.Recovered)},
 	}
 	if s.Proposal != nil {

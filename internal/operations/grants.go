@@ -14,20 +14,22 @@ import (
 
 // GrantStatus is where a grant stands.
 type GrantStatus struct {
-	GrantID    string          `json:"grant_id"`
-	CallID     string          `json:"call_id"`
-	Reference  string          `json:"reference"`
-	Stage      string          `json:"stage"`
-	WaitingFor string          `json:"waiting_for"`
-	Amount     Money           `json:"amount"`
-	Ordered    Money           `json:"ordered"`
-	Paid       Money           `json:"paid"`
-	Recovery   Money           `json:"recovery"`
-	SignedOn   *time.Time      `json:"signed_on"`
-	ProjectEnd *time.Time      `json:"project_end"`
-	Due        *time.Time      `json:"due"` // the final report's due date
-	Tranches   []TrancheStatus `json:"tranches"`
-	Revision   int             `json:"revision"`
+	GrantID    string            `json:"grant_id"`
+	CallID     string            `json:"call_id"`
+	Reference  string            `json:"reference"`
+	Stage      string            `json:"stage"`
+	WaitingFor string            `json:"waiting_for"`
+	Amount     Money             `json:"amount"`
+	Ordered    Money             `json:"ordered"`
+	Paid       Money             `json:"paid"`
+	Recovery   Money             `json:"recovery"`
+	SignedOn   *time.Time        `json:"signed_on"`
+	ProjectEnd *time.Time        `json:"project_end"`
+	Due        *time.Time        `json:"due"` // the final report's due date
+	Tranches   []TrancheStatus   `json:"tranches"`
+	Revision   int               `json:"revision"`
+	Approvals  []PendingApproval `json:"approvals"` // four-eyes: waiting for a second person
+	Settled    []ApprovalOutcome `json:"settled"`   // the last approved or refused
 }
 
 // TrancheStatus is one tranche of a grant.
@@ -44,6 +46,7 @@ func grantStatusOf(s workflows.GrantStatus) GrantStatus {
 	out := GrantStatus{GrantID: s.GrantID, CallID: s.CallID, Reference: s.Reference, Stage: s.Stage, WaitingFor: s.WaitingFor,
 		Amount: M(s.Amount), Ordered: M(s.Ordered), Paid: M(s.Paid), Recovery: M(s.Recovery),
 		SignedOn: timeOrNil(s.SignedOn), ProjectEnd: timeOrNil(s.ProjectEnd), Due: timeOrNil(s.Due), Revision: s.Revision,
+		Approvals: pendingOf(true, s.Approvals), Settled: settledOf(true, s.Approvals),
 		Tranches: []TrancheStatus{}}
 	for i, t := range s.Tranches {
 		out.Tranches = append(out.Tranches, TrancheStatus{Number: i + 1, Percent: t.Percent, On: t.On,
@@ -52,14 +55,15 @@ func grantStatusOf(s workflows.GrantStatus) GrantStatus {
 	return out
 }
 
-// grantUpdate sends a named update to a grant workflow.
-func (s *Service) grantUpdate(ctx context.Context, grantID, name string, arg any) (GrantStatus, error) {
+// grantChange sends action's update to a grant workflow, or proposes it
+// when it needs a second person.
+func (s *Service) grantChange(ctx context.Context, by Actor, action, grantID, summary string, arg any) (GrantChangeResult, error) {
 	var res workflows.GrantChangeResult
-	err := s.send(ctx, grantID, name, arg, &res)
-	if err != nil {
-		return GrantStatus{}, s.grantError(ctx, grantID, err)
+	pending, err := s.change(ctx, by, action, grantID, summary, arg, &res)
+	if err != nil || pending != nil {
+		return GrantChangeResult{Pending: pending}, err
 	}
-	return grantStatusOf(res.Status), nil
+	return GrantChangeResult{Grant: grantStatusOf(res.Status)}, nil
 }
 
 func (s *Service) grantError(ctx context.Context, grantID string, err error) error {
@@ -81,16 +85,18 @@ type GrantSignInput struct {
 // GrantChangeResult is the grant after a change.
 type GrantChangeResult struct {
 	Grant GrantStatus `json:"grant"`
+	// Pending: the change waits for a second person (four-eyes); Grant
+	// is then empty.
+	Pending *Approval `json:"pending,omitempty"`
 }
 
 // GrantSign records the signed agreement; the signature tranche is ordered.
 func (s *Service) GrantSign(ctx context.Context, by Actor, in GrantSignInput) (res GrantChangeResult, err error) {
-	defer s.audited(ctx, by, "grant.sign", in, &err, func() string { return in.GrantID })
+	defer s.auditedChange(ctx, by, "grant.sign", in, &err, &res.Pending, func() string { return in.GrantID })
 	if in.On.IsZero() {
 		return GrantChangeResult{}, refused("on", "the signature date is required")
 	}
-	st, err := s.grantUpdate(ctx, in.GrantID, workflows.UpdateSign, workflows.SignInput{On: startOfDay(in.On), By: by.Name})
-	return GrantChangeResult{Grant: st}, err
+	return s.grantChange(ctx, by, "grant.sign", in.GrantID, fmt.Sprintf("agreement signed on %s", day(in.On)), workflows.SignInput{On: startOfDay(in.On), By: by.Name})
 }
 
 // GrantPaidInput confirms that finance executed a tranche.
@@ -102,12 +108,11 @@ type GrantPaidInput struct {
 
 // GrantPaid confirms that finance executed tranche n (0: recovery received).
 func (s *Service) GrantPaid(ctx context.Context, by Actor, in GrantPaidInput) (res GrantChangeResult, err error) {
-	defer s.audited(ctx, by, "grant.paid", in, &err, func() string { return in.GrantID })
+	defer s.auditedChange(ctx, by, "grant.paid", in, &err, &res.Pending, func() string { return in.GrantID })
 	if in.On.IsZero() {
 		return GrantChangeResult{}, refused("on", "the execution date is required")
 	}
-	st, err := s.grantUpdate(ctx, in.GrantID, workflows.UpdatePaid, workflows.PaidInput{Tranche: in.Tranche, On: startOfDay(in.On), By: by.Name})
-	return GrantChangeResult{Grant: st}, err
+	return s.grantChange(ctx, by, "grant.paid", in.GrantID, paidSummary(in), workflows.PaidInput{Tranche: in.Tranche, On: startOfDay(in.On), By: by.Name})
 }
 
 // GrantEndDateInput moves the project's end.
@@ -118,12 +123,11 @@ type GrantEndDateInput struct {
 
 // GrantEndDate moves the project's end; the report timers follow.
 func (s *Service) GrantEndDate(ctx context.Context, by Actor, in GrantEndDateInput) (res GrantChangeResult, err error) {
-	defer s.audited(ctx, by, "grant.end-date", in, &err, func() string { return in.GrantID })
+	defer s.auditedChange(ctx, by, "grant.end-date", in, &err, &res.Pending, func() string { return in.GrantID })
 	if in.End.IsZero() {
 		return GrantChangeResult{}, refused("end", "the new end date is required")
 	}
-	st, err := s.grantUpdate(ctx, in.GrantID, workflows.UpdateEndDate, workflows.EndDateInput{End: in.End, By: by.Name})
-	return GrantChangeResult{Grant: st}, err
+	return s.grantChange(ctx, by, "grant.end-date", in.GrantID, fmt.Sprintf("project end moved to %s", day(in.End)), workflows.EndDateInput{End: in.End, By: by.Name})
 }
 
 // GrantReportInput is the final report, as received.
@@ -136,9 +140,8 @@ type GrantReportInput struct {
 
 // GrantReport records the final report as received.
 func (s *Service) GrantReport(ctx context.Context, by Actor, in GrantReportInput) (res GrantChangeResult, err error) {
-	defer s.audited(ctx, by, "grant.report", in, &err, func() string { return in.GrantID })
-	st, err := s.grantUpdate(ctx, in.GrantID, workflows.UpdateReport, workflows.ReportInput{Beneficiaries: in.Beneficiaries, Spent: in.Spent, Lessons: in.Lessons, By: by.Name})
-	return GrantChangeResult{Grant: st}, err
+	defer s.auditedChange(ctx, by, "grant.report", in, &err, &res.Pending, func() string { return in.GrantID })
+	return s.grantChange(ctx, by, "grant.report", in.GrantID, fmt.Sprintf("final report: %d people reached, %s spent", in.Beneficiaries, in.Spent), workflows.ReportInput{Beneficiaries: in.Beneficiaries, Spent: in.Spent, Lessons: in.Lessons, By: by.Name})
 }
 
 // GrantReviewInput approves the final report, or asks for a revision
@@ -152,12 +155,11 @@ type GrantReviewInput struct {
 
 // GrantReview approves the report or asks for a revision.
 func (s *Service) GrantReview(ctx context.Context, by Actor, in GrantReviewInput) (res GrantChangeResult, err error) {
-	defer s.audited(ctx, by, "grant.review", in, &err, func() string { return in.GrantID })
+	defer s.auditedChange(ctx, by, "grant.review", in, &err, &res.Pending, func() string { return in.GrantID })
 	if in.Approve == (in.Revise != "") {
 		return GrantChangeResult{}, refused("approve", "give either approve or revise \"what to change\" with a due date")
 	}
-	st, err := s.grantUpdate(ctx, in.GrantID, workflows.UpdateReview, workflows.ReviewInput{Approve: in.Approve, Note: in.Revise, Due: in.Due, By: by.Name})
-	return GrantChangeResult{Grant: st}, err
+	return s.grantChange(ctx, by, "grant.review", in.GrantID, reviewSummary(in), workflows.ReviewInput{Approve: in.Approve, Note: in.Revise, Due: in.Due, By: by.Name})
 }
 
 // GrantStatusInput names a grant.
@@ -207,4 +209,18 @@ func (s *Service) PaymentsExport(ctx context.Context, by Actor, in PaymentsExpor
 		return PaymentsExportResult{}, err
 	}
 	return PaymentsExportResult{CallID: in.CallID, Orders: len(orders)}, nil
+}
+
+func paidSummary(in GrantPaidInput) string {
+	if in.Tranche == 0 {
+		return fmt.Sprintf("recovery received on %s", day(in.On))
+	}
+	return fmt.Sprintf("payment of tranche %d executed on %s", in.Tranche, day(in.On))
+}
+
+func reviewSummary(in GrantReviewInput) string {
+	if in.Approve {
+		return "final report approved"
+	}
+	return "revision of the final report asked by " + day(in.Due)
 }

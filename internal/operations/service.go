@@ -28,6 +28,10 @@ type Service struct {
 	// MaxUpdatesPerRun is passed to new calls (tests lower it to force
 	// continue-as-new); 0 means the workflow's default.
 	MaxUpdatesPerRun int
+	// FourEyes are the actions that need a second person (audit action
+	// names, see FourEyesActions): the first proposes, another approves.
+	// Empty (as in most tests) applies every action at once.
+	FourEyes []string
 }
 
 // Actor is who acts: recorded with every change. Identity and roles
