@@ -111,7 +111,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	svc := &operations.Service{Temporal: tc, DB: pool}
+	fourEyes, err := operations.FourEyesActions(cfg.FourEyes)
+	if err != nil {
+		return fmt.Errorf("configuration:\nFOUR_EYES: %w", err)
+	}
+	svc := &operations.Service{Temporal: tc, DB: pool, FourEyes: fourEyes}
 	var signIn *portal.OIDC
 	if issuer := os.Getenv("OIDC_ISSUER"); issuer != "" {
 		id, secret := os.Getenv("OIDC_CLIENT_ID"), os.Getenv("OIDC_CLIENT_SECRET")

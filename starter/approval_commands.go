@@ -100,6 +100,9 @@ func decideCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Comma
 			}
 			r, err := c.svc.Decide(cmd.Context(), c.actor(), in)
 			return show(c, cmd, r, err, func(w io.Writer, r operations.DecideResult) {
+				if printPending(w, r.Pending) {
+					return
+				}
 				fmt.Fprintf(w, "%s: decision %s recorded: %s, %s; decision mails go to every eligible applicant\n",
 					r.CallID, r.Decree, words.Count(r.Granted, "grant", "grants"), r.Total.Text)
 			})
@@ -120,6 +123,9 @@ func carryOverCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Co
 		RunE: func(cmd *cobra.Command, a []string) error {
 			r, err := c.svc.CarryOver(cmd.Context(), c.actor(), operations.CarryOverInput{CallID: a[0], BudgetYear: year})
 			return show(c, cmd, r, err, func(w io.Writer, r operations.CarryOverResult) {
+				if printPending(w, r.Pending) {
+					return
+				}
 				fmt.Fprintf(w, "%s: carried over to the %d budget; it lapses again at %s without a decision\n", r.CallID, r.BudgetYear, fmtTime(r.LapseAt))
 			})
 		},
@@ -136,10 +142,55 @@ func cancelCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Comma
 		RunE: func(cmd *cobra.Command, a []string) error {
 			r, err := c.svc.Cancel(cmd.Context(), c.actor(), operations.CancelInput{CallID: a[0], Reason: reason})
 			return show(c, cmd, r, err, func(w io.Writer, r operations.CancelResult) {
+				if printPending(w, r.Pending) {
+					return
+				}
 				fmt.Fprintf(w, "%s: cancelled (%s); every applicant is notified\n", r.CallID, r.Reason)
 			})
 		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why (sent to every applicant)")
 	return withEnv(cmd)
+}
+
+// printPending tells that a change waits for a second person, and how
+// that person approves it; false when it was done at once.
+func printPending(w io.Writer, p *operations.Approval) bool {
+	if p == nil {
+		return false
+	}
+	fmt.Fprintf(w, "%s: proposed (%s); it waits for a second approval by another %s:\n  starter approve %s %s\n  starter refuse %s %s --reason \"...\"\n",
+		p.Target, p.Summary, p.Approver, p.Target, p.Action, p.Target, p.Action)
+	return true
+}
+
+// approvalCmds approve or refuse what another person proposed (four-eyes).
+func approvalCmds(withEnv func(*cobra.Command) *cobra.Command, c *cli) []*cobra.Command {
+	actions := strings.Join(operations.ApprovableActions(), ", ")
+	approve := &cobra.Command{
+		Use:   "approve <call-or-grant-id> <action>",
+		Short: "approve, as a second person, a change another proposed (" + actions + ")",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			r, err := c.svc.Approve(cmd.Context(), c.actor(), operations.ApprovalInput{Target: a[0], Action: a[1]})
+			return show(c, cmd, r, err, printSettled)
+		},
+	}
+	var reason string
+	refuse := &cobra.Command{
+		Use:   "refuse <call-or-grant-id> <action> --reason \"...\"",
+		Short: "refuse a change another proposed; the refusal is kept in the file",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			r, err := c.svc.Refuse(cmd.Context(), c.actor(), operations.ApprovalInput{Target: a[0], Action: a[1], Reason: reason})
+			return show(c, cmd, r, err, printSettled)
+		},
+	}
+	refuse.Flags().StringVar(&reason, "reason", "", "why (kept with the refusal)")
+	return []*cobra.Command{withEnv(approve), withEnv(refuse)}
+}
+
+func printSettled(w io.Writer, r operations.ApprovalResult) {
+	a := r.Approval
+	fmt.Fprintf(w, "%s: %s %s (proposed by %s)\n", a.Target, a.Summary, a.Outcome, a.ProposedBy)
 }

@@ -57,7 +57,11 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 			return err
 		}
 		cleanup = append(cleanup, tc.Close)
-		c.svc = operations.Service{Temporal: tc, DB: pool}
+		fourEyes, err := operations.FourEyesActions(cfg.FourEyes)
+		if err != nil {
+			return fmt.Errorf("configuration:\nFOUR_EYES: %w", err)
+		}
+		c.svc = operations.Service{Temporal: tc, DB: pool, FourEyes: fourEyes}
 		if !c.asJSON {
 			c.svc.Progress = progressBar(os.Stderr)
 		}
@@ -71,6 +75,7 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 	withEnv := func(cmd *cobra.Command) *cobra.Command { cmd.PreRunE = connect; return cmd }
 
 	root.AddCommand(callCommands(withEnv, c)...)
+	root.AddCommand(approvalCmds(withEnv, c)...)
 	root.AddCommand(
 		statusCmd(withEnv, c),
 		screenCmd(withEnv, c),

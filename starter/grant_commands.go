@@ -28,6 +28,9 @@ func grantCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Comman
 			}
 			r, err := c.svc.GrantSign(cmd.Context(), c.actor(), operations.GrantSignInput{GrantID: a[0], On: t})
 			return show(c, cmd, r, err, func(w io.Writer, r operations.GrantChangeResult) {
+				if printPending(w, r.Pending) {
+					return
+				}
 				g := r.Grant
 				fmt.Fprintf(w, "%s: signed on %s; ordered %s; final report due %s\n", g.GrantID, fmtTimep(g.SignedOn), g.Ordered.Text, fmtTimep(g.Due))
 			})
@@ -48,6 +51,9 @@ func grantCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Comman
 			}
 			r, err := c.svc.GrantPaid(cmd.Context(), c.actor(), operations.GrantPaidInput{GrantID: a[0], Tranche: n, On: t})
 			return show(c, cmd, r, err, func(w io.Writer, r operations.GrantChangeResult) {
+				if printPending(w, r.Pending) {
+					return
+				}
 				g := r.Grant
 				fmt.Fprintf(w, "%s: tranche %d executed on %s; paid so far %s of %s (%s)\n", g.GrantID, n, fmtTime(startOfDay(t)), g.Paid.Text, g.Amount.Text, g.Stage)
 			})
@@ -64,6 +70,9 @@ func grantCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Comman
 			}
 			r, err := c.svc.GrantEndDate(cmd.Context(), c.actor(), operations.GrantEndDateInput{GrantID: a[0], End: t})
 			return show(c, cmd, r, err, func(w io.Writer, r operations.GrantChangeResult) {
+				if printPending(w, r.Pending) {
+					return
+				}
 				g := r.Grant
 				fmt.Fprintf(w, "%s: project ends %s; final report due %s\n", g.GrantID, fmtTimep(g.ProjectEnd), fmtTimep(g.Due))
 			})
@@ -82,6 +91,9 @@ func grantCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Comman
 			}
 			r, err := c.svc.GrantReport(cmd.Context(), c.actor(), operations.GrantReportInput{GrantID: a[0], Beneficiaries: beneficiaries, Spent: cents, Lessons: lessons})
 			return show(c, cmd, r, err, func(w io.Writer, r operations.GrantChangeResult) {
+				if printPending(w, r.Pending) {
+					return
+				}
 				fmt.Fprintf(w, "%s: final report received (%d beneficiaries, %s spent); %s\n", r.Grant.GrantID, beneficiaries, cents, r.Grant.WaitingFor)
 			})
 		},
@@ -107,6 +119,9 @@ func grantCmd(withEnv func(*cobra.Command) *cobra.Command, c *cli) *cobra.Comman
 			}
 			r, err := c.svc.GrantReview(cmd.Context(), c.actor(), in)
 			return show(c, cmd, r, err, func(w io.Writer, r operations.GrantChangeResult) {
+				if printPending(w, r.Pending) {
+					return
+				}
 				what := "revision asked"
 				if approve {
 					what = "report approved"

@@ -181,11 +181,18 @@ func TestEveryCommandPrintsItsResultAsJSON(t *testing.T) {
 	}
 	r.ok("review", "proposal", call, "-o", filepath.Join(r.dir, "proposal.xlsx"))
 	r.ok("government", "status")
-	r.ok("decide", call, "--decree", "AGRBC 2030/1", "--all")
+	if d := r.ok("decide", call, "--decree", "AGRBC 2030/1", "--all").(*operations.DecideResult); d.Pending == nil || d.Pending.Approver != "officer" {
+		t.Fatalf("a decision waits for a second officer: %+v", d)
+	}
+	r.fails("refused", "approve", call, "call.decide") // the proposer's own approval
+	r.ok("approve", call, "call.decide", "--as", "second-officer")
 	until(r, func(s *operations.CallStatus) bool { return s.Grants.Started == 3 }, "status", call)
 	grant := workflows.GrantWorkflowID(call + "-0001")
 	r.ok("grant", "sign", grant, "--on", today)
 	r.ok("grant", "paid", grant, "1", "--on", today)
+	r.ok("refuse", grant, "grant.paid", "--as", "finance2", "--reason", "wrong day")
+	r.ok("grant", "paid", grant, "1", "--on", today)
+	r.ok("approve", grant, "grant.paid", "--as", "finance2")
 	r.ok("grant", "end-date", grant, time.Now().Add(time.Second).Format(time.RFC3339))
 	r.ok("grant", "report", grant, "--received", "--beneficiaries", "10", "--spent", "18.963 €", "--lessons", "Les jeux marchent.")
 	r.ok("grant", "review", grant, "--approve")

@@ -29,6 +29,8 @@ var resultTypes = map[string]reflect.Type{
 	"starter government installed":   reflect.TypeFor[operations.GovernmentChangeResult](),
 	"starter government status":      reflect.TypeFor[operations.GovernmentStatusResult](),
 	"starter decide":                 reflect.TypeFor[operations.DecideResult](),
+	"starter approve":                reflect.TypeFor[operations.ApprovalResult](),
+	"starter refuse":                 reflect.TypeFor[operations.ApprovalResult](),
 	"starter carry-over":             reflect.TypeFor[operations.CarryOverResult](),
 	"starter cancel":                 reflect.TypeFor[operations.CancelResult](),
 	"starter grant sign":             reflect.TypeFor[operations.GrantChangeResult](),

@@ -52,6 +52,10 @@ type Config struct {
 	// /metrics (WORKER_HTTP_ADDR, host:port; "" serves none). Bind it to
 	// loopback or a private network: it has no authentication.
 	WorkerHTTPAddr string
+	// FourEyes are the actions an office adds to those that always need
+	// a second person (FOUR_EYES, comma-separated audit action names such
+	// as "grant.sign,call.cancel"; operations.FourEyesActions checks them).
+	FourEyes []string
 	// Deprecated lists the old variable names found set (see Renamed).
 	Deprecated []Deprecated
 }
@@ -82,7 +86,7 @@ var Defaults = map[string]string{
 var Names = append(slices.Clone(temporalNames),
 	"DATABASE_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS",
 	"SMTP_FROM", "OUTPUT_DIR", "LOG_LEVEL", "ANNUAL_REPORT_ON", "INTAKE_RETENTION", "WORKER_STOP_TIMEOUT",
-	"WORKER_HTTP_ADDR",
+	"WORKER_HTTP_ADDR", "FOUR_EYES",
 )
 
 // Load reads and checks every setting; the error names each bad variable.
@@ -155,6 +159,11 @@ func Load(lookup Lookup) (Config, error) {
 			bad("WORKER_HTTP_ADDR", "want host:port, such as \"127.0.0.1:7240\" or \":7240\", got %q", a)
 		} else {
 			c.WorkerHTTPAddr = a
+		}
+	}
+	for _, a := range strings.Split(get("FOUR_EYES"), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			c.FourEyes = append(c.FourEyes, a)
 		}
 	}
 	return c, errors.Join(errs...)
