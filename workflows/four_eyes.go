@@ -94,7 +94,7 @@ func fourEyes(ctx workflow.Context, st *foureyes.State, table map[string]approva
 		return a.validate(ctx, in.Args)
 	}
 	propose := func(ctx workflow.Context, in foureyes.Input) (foureyes.Result, error) {
-		st.Add(foureyes.Pending{Action: in.Action, Args: in.Args, By: in.By, At: workflow.Now(ctx), Approver: in.Approver, Summary: in.Summary})
+		st.Add(foureyes.Pending{Action: in.Action, Args: in.Args, By: in.By, ByID: in.ByID, At: workflow.Now(ctx), Approver: in.Approver, Summary: in.Summary})
 		changed(ctx)
 		return foureyes.Result{Action: in.Action, Summary: in.Summary, ProposedBy: in.By, Outcome: "proposed"}, nil
 	}
@@ -103,7 +103,7 @@ func fourEyes(ctx workflow.Context, st *foureyes.State, table map[string]approva
 		if err != nil {
 			return err
 		}
-		if p.By == in.By {
+		if p.Same(in) {
 			return refuse("by", fmt.Sprintf("%s proposed this; another person must approve it (four-eyes)", p.By))
 		}
 		// The state may have moved since the proposal (caretaker mode,

@@ -11,12 +11,13 @@ import (
 
 // Pending is an action waiting for a second person.
 type Pending struct {
-	Action   string          `json:"action"`   // the workflow update it applies once approved ("decide", "grant-paid")
-	Args     json.RawMessage `json:"args"`     // that update's input, as proposed
-	By       string          `json:"by"`       // who proposed it
-	At       time.Time       `json:"at"`       // when
-	Approver string          `json:"approver"` // who may approve, in words ("officer", "finance")
-	Summary  string          `json:"summary"`  // what it does, for status ("decree AGRBC 2024/1: 10 projects")
+	Action   string          `json:"action"`         // the workflow update it applies once approved ("decide", "grant-paid")
+	Args     json.RawMessage `json:"args"`           // that update's input, as proposed
+	By       string          `json:"by"`             // who proposed it
+	ByID     string          `json:"byId,omitempty"` // their user id, when signed in: what "another person" compares
+	At       time.Time       `json:"at"`             // when
+	Approver string          `json:"approver"`       // who may approve, in words ("officer", "finance")
+	Summary  string          `json:"summary"`        // what it does, for status ("decree AGRBC 2024/1: 10 projects")
 }
 
 // Outcome is a proposal that was approved or refused, kept so the file
@@ -89,10 +90,20 @@ func (s *State) Waiting() string {
 	return "second approval by " + p.Approver + " (" + p.Summary + ", proposed by " + p.By + " on " + p.At.UTC().Format("2006-01-02") + ")"
 }
 
+// Same says whether in comes from the person who proposed p: the same
+// user id when both have one, else the same name.
+func (p Pending) Same(in Input) bool {
+	if p.ByID != "" && in.ByID != "" {
+		return p.ByID == in.ByID
+	}
+	return p.By == in.By
+}
+
 // Input is a proposal, an approval or a refusal sent to a workflow.
 type Input struct {
 	Action   string          `json:"action"`
 	By       string          `json:"by"`
+	ByID     string          `json:"byId,omitempty"`     // the signed-in user's id ("" for a program or a shell)
 	Args     json.RawMessage `json:"args,omitempty"`     // a proposal: the update's input
 	Approver string          `json:"approver,omitempty"` // a proposal: who may approve
 	Summary  string          `json:"summary,omitempty"`  // a proposal: what it does

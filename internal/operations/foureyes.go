@@ -104,7 +104,7 @@ func (s *Service) change(ctx context.Context, by Actor, action, id, summary stri
 		return nil, err
 	}
 	var r foureyes.Result
-	in := foureyes.Input{Action: a.update, By: by.Name, Args: raw, Approver: a.approver, Summary: summary}
+	in := foureyes.Input{Action: a.update, By: by.Name, ByID: by.ID, Args: raw, Approver: a.approver, Summary: summary}
 	if err := s.sendTo(ctx, a.grant, id, workflows.UpdatePropose, in, &r); err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (s *Service) settle(ctx context.Context, by Actor, in ApprovalInput, update
 		return ApprovalResult{}, refused("target", "the call or grant id is required")
 	}
 	var r foureyes.Result
-	if err := s.sendTo(ctx, a.grant, in.Target, update, foureyes.Input{Action: a.update, By: by.Name, Reason: strings.TrimSpace(in.Reason)}, &r); err != nil {
+	if err := s.sendTo(ctx, a.grant, in.Target, update, foureyes.Input{Action: a.update, By: by.Name, ByID: by.ID, Reason: strings.TrimSpace(in.Reason)}, &r); err != nil {
 		return ApprovalResult{}, err
 	}
 	return ApprovalResult{Applied: r.Applied, Approval: Approval{Target: in.Target, Action: in.Action, Summary: r.Summary,

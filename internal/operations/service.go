@@ -38,6 +38,9 @@ type Service struct {
 // (from OIDC) will be added here.
 type Actor struct {
 	Name string `json:"name"`
+	// ID is the signed-in user's id (users.user_id), "" for a program or
+	// a shell: four-eyes tells people apart by it.
+	ID string `json:"id,omitempty"`
 	// Role is the role the action is taken in, for the audit log; ""
 	// is RoleOfficer.
 	Role string `json:"role,omitempty"`

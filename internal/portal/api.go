@@ -139,7 +139,7 @@ func (s *Server) serve(rt Route) http.Handler {
 		if rt.AnyUser && len(p.Roles) > 0 {
 			role = string(p.Roles[0])
 		}
-		res, err := rt.Handle(&Request{Request: r, Principal: p, Actor: operations.Actor{Name: p.Name, Role: role}})
+		res, err := rt.Handle(&Request{Request: r, Principal: p, Actor: operations.Actor{Name: p.Name, ID: p.UserID, Role: role}})
 		if err != nil {
 			status, body := errorBody(err)
 			if status == http.StatusInternalServerError {

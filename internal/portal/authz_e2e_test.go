@@ -86,6 +86,24 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/tokens", `{"name": "matrix", "days": 1}`, tokenHolders},
 		{"DELETE", "/api/v1/tokens/" + unknownToken, "", tokenHolders},
 	}
+	// Four-eyes: the second person approves or refuses with the right to do the action.
+	for _, a := range []struct {
+		path string
+		may  []auth.Role
+	}{
+		{"/api/v1/calls/AP-SUD-2030/decide", officer}, {"/api/v1/calls/AP-SUD-2030/cancel", officer},
+		{"/api/v1/calls/AP-SUD-2030/carry-over", officer}, {"/api/v1/grants/" + grant + "/sign", officer},
+		{"/api/v1/grants/" + grant + "/paid", []auth.Role{auth.Finance}}, {"/api/v1/grants/" + grant + "/end-date", officer},
+		{"/api/v1/grants/" + grant + "/report", officer}, {"/api/v1/grants/" + grant + "/review", officer},
+	} {
+		cases = append(cases, struct {
+			method, path, body string
+			may                []auth.Role
+		}{"POST", a.path + "/approve", `{}`, a.may}, struct {
+			method, path, body string
+			may                []auth.Role
+		}{"POST", a.path + "/refuse", `{"reason": "no"}`, a.may})
+	}
 	covered := map[string]bool{}
 	for _, c := range cases {
 		covered[c.method+" "+c.path] = true

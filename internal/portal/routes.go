@@ -16,7 +16,7 @@ import (
 func Routes(svc *operations.Service) []Route {
 	call := func(r *Request) string { return r.PathValue("call") }
 	grant := func(r *Request) string { return r.PathValue("grant") }
-	return []Route{
+	return append(approvalRoutes(svc), []Route{
 		{Method: "GET", Path: "/api/v1/me", AnyUser: true, Handle: func(r *Request) (any, error) { return r.Principal, nil }},
 
 		{Method: "POST", Path: "/api/v1/calls", Right: auth.ManageCalls, Action: "call.launch", Handle: func(r *Request) (any, error) {
@@ -33,7 +33,7 @@ func Routes(svc *operations.Service) []Route {
 		post("/api/v1/calls/{call}/carry-over", auth.ManageCalls, "call.carry-over", func(in *operations.CarryOverInput, r *Request) { in.CallID = call(r) }, svcOp(svc.CarryOver)),
 		post("/api/v1/calls/{call}/screen", auth.Screen, "screen.verdict", func(in *operations.ScreenInput, r *Request) { in.CallID = call(r) }, svcOp(svc.Screen)),
 		post("/api/v1/calls/{call}/screen/end", auth.Screen, "screen.end", func(in *operations.EndScreeningInput, r *Request) { in.CallID = call(r) }, svcOp(svc.EndScreening)),
-		// Four-eyes (a proposal approved by another officer) comes with issue 15 point 5.
+		// A decision is proposed here and approved by another officer (approvalRoutes).
 		post("/api/v1/calls/{call}/decide", auth.ProposeDecision, "call.decide", func(in *operations.DecideInput, r *Request) { in.CallID = call(r) }, svcOp(svc.Decide)),
 		{Method: "GET", Path: "/api/v1/calls/{call}/payment-orders.xlsx", Right: auth.ExportPaymentData, Action: "payments.export", Handle: func(r *Request) (any, error) {
 			var b bytes.Buffer
@@ -58,7 +58,33 @@ func Routes(svc *operations.Service) []Route {
 			in.WorkflowID, in.RunID = r.PathValue("workflow"), r.URL.Query().Get("run")
 		}, svcOp(svc.History)),
 		get("/api/v1/audit/verify", auth.ReadReports, "audit.verify", nil, svcOp(svc.AuditVerify)),
+	}...)
+}
+
+// approvalRoutes approve or refuse, as a second person, what another
+// proposed (four-eyes): one pair per action that can wait, beside the
+// action's own route, needing the right to approve it.
+func approvalRoutes(svc *operations.Service) []Route {
+	var out []Route
+	for _, a := range []struct {
+		action, path, key string
+		right             auth.Right
+	}{
+		{"call.decide", "/api/v1/calls/{call}/decide", "call", auth.ApproveDecision},
+		{"call.cancel", "/api/v1/calls/{call}/cancel", "call", auth.ManageCalls},
+		{"call.carry-over", "/api/v1/calls/{call}/carry-over", "call", auth.ManageCalls},
+		{"grant.sign", "/api/v1/grants/{grant}/sign", "grant", auth.ManageGrants},
+		{"grant.paid", "/api/v1/grants/{grant}/paid", "grant", auth.ConfirmPayment},
+		{"grant.end-date", "/api/v1/grants/{grant}/end-date", "grant", auth.ManageGrants},
+		{"grant.report", "/api/v1/grants/{grant}/report", "grant", auth.ManageGrants},
+		{"grant.review", "/api/v1/grants/{grant}/review", "grant", auth.ManageGrants},
+	} {
+		set := func(in *operations.ApprovalInput, r *Request) { in.Target, in.Action = r.PathValue(a.key), a.action }
+		out = append(out,
+			post(a.path+"/approve", a.right, a.action+".approve", set, svcOp(svc.Approve)),
+			post(a.path+"/refuse", a.right, a.action+".refuse", set, svcOp(svc.Refuse)))
 	}
+	return out
 }
 
 // xlsxType is a workbook's media type.
