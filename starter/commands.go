@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
+	"github.com/callcycle/callcycle/internal/apiclient"
 	"github.com/callcycle/callcycle/internal/app"
+	"github.com/callcycle/callcycle/internal/auth"
 	"github.com/callcycle/callcycle/internal/config"
 	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/migrations"
@@ -18,7 +22,7 @@ var started bool
 
 // newRoot wires the commands; lookup is the environment (read here, in
 // main's package, and nowhere else).
-func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
+func newRoot(lookup config.Lookup) *cobra.Command {
 	started = false
 	c := &cli{}
 	var cleanup []func()
@@ -33,10 +37,12 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 	// any refused input (exit 2), told apart by where they happen rather
 	// than by their text.
 	root.PersistentPreRun = func(*cobra.Command, []string) { started = true }
-	root.PersistentFlags().StringVar(&c.by, "as", defaultBy, "officer recorded with every change (default: $CALLCYCLE_OFFICER or your user name)")
 	root.PersistentFlags().BoolVar(&c.asJSON, "json", false, "print the result (or the error) as JSON (docs/json.md)")
 	// connect opens what a command needs; config errors name the variable.
 	connect := func(cmd *cobra.Command, _ []string) error {
+		if base, ok := lookup("CALLCYCLE_URL"); ok && base != "" && cmd.Name() != "migrate" {
+			return c.signIn(cmd.Context(), lookup, base)
+		}
 		cfg, err := config.Load(lookup)
 		if err != nil {
 			return fmt.Errorf("configuration:\n%w", err)
@@ -61,10 +67,14 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 		if err != nil {
 			return fmt.Errorf("configuration:\nFOUR_EYES: %w", err)
 		}
-		c.svc = operations.Service{Temporal: tc, DB: pool, FourEyes: fourEyes}
+		svc := &operations.Service{Temporal: tc, DB: pool, FourEyes: fourEyes}
 		if !c.asJSON {
-			c.svc.Progress = progressBar(os.Stderr)
+			svc.Progress = progressBar(os.Stderr)
 		}
+		// Without the portal, starter is the server operator's tool,
+		// connected to Temporal and PostgreSQL with the server's own
+		// credentials: what it does is recorded as the system, by name.
+		c.svc, c.by, c.role = svc, SystemActor, string(auth.System)
 		return nil
 	}
 	root.PersistentPostRun = func(*cobra.Command, []string) {
@@ -104,6 +114,28 @@ func newRoot(lookup config.Lookup, defaultBy string) *cobra.Command {
 	)
 	refuseBareGroups(root)
 	return root
+}
+
+// SystemActor is who starter acts as without the portal.
+const SystemActor = "system:starter"
+
+// signIn points the commands at the portal's API with the person's
+// token, and learns their name (for what the commands print).
+func (c *cli) signIn(ctx context.Context, lookup config.Lookup, base string) error {
+	token, _ := lookup("CALLCYCLE_TOKEN")
+	if token == "" {
+		return errors.New("configuration:\nCALLCYCLE_TOKEN: CALLCYCLE_URL is set: create a personal access token in the portal and set CALLCYCLE_TOKEN to it")
+	}
+	client, err := apiclient.New(base, token)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	me, err := client.Me(ctx)
+	if err != nil {
+		return err
+	}
+	c.svc, c.by = client, me.Name
+	return nil
 }
 
 // migrateResult is what `starter migrate --json` prints.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callcycle/callcycle/internal/auth"
 	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/callcycle/callcycle/internal/operations"
+	"github.com/callcycle/callcycle/internal/portal"
 	"github.com/callcycle/callcycle/internal/scoring"
 	"github.com/callcycle/callcycle/internal/workerapp/workerapptest"
 	"github.com/callcycle/callcycle/workflows"
@@ -36,7 +39,7 @@ type jsonRun struct {
 // pointer to resultTypes[path]) or, on failure, the decoded error.
 func (r *jsonRun) run(args ...string) (any, *jsonError) {
 	r.t.Helper()
-	root := newRoot(func(k string) (string, bool) { v, ok := r.env[k]; return v, ok }, "json-officer")
+	root := newRoot(func(k string) (string, bool) { v, ok := r.env[k]; return v, ok })
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&out)
@@ -68,7 +71,7 @@ func (r *jsonRun) run(args ...string) (any, *jsonError) {
 // text runs args for people (no --json) and returns what it printed.
 func (r *jsonRun) text(args ...string) string {
 	r.t.Helper()
-	root := newRoot(func(k string) (string, bool) { v, ok := r.env[k]; return v, ok }, "json-officer")
+	root := newRoot(func(k string) (string, bool) { v, ok := r.env[k]; return v, ok })
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&out)
@@ -145,6 +148,33 @@ func TestEveryCommandPrintsItsResultAsJSON(t *testing.T) {
 		"DATABASE_URL": dbURL, "TEMPORAL_ADDRESS": sys.Address, "TEMPORAL_NAMESPACE": "default",
 		"SMTP_HOST": "127.0.0.1", "SMTP_PORT": strconv.Itoa(sink.SMTPPort), "SMTP_TLS": "none", "OUTPUT_DIR": out,
 	}}
+	// People sign in with their tokens through the portal's API; the
+	// decision and the payment need a second person.
+	svc := &operations.Service{Temporal: sys.Temporal, DB: db, FourEyes: operations.AlwaysFourEyes}
+	srv, err := portal.New(portal.Config{Service: svc, DB: db}, portal.Routes(svc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := httptest.NewServer(srv.Handler())
+	defer web.Close()
+	tokens := map[string]string{}
+	for name, role := range map[string]auth.Role{"Anne Officer": auth.Officer, "Bram Officer": auth.Officer, "Chloé Finance": auth.Finance, "Dirk Finance": auth.Finance} {
+		id, err := auth.CreateUser(context.Background(), db, name, strings.Fields(name)[0]+"@office.example", "", "test", role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := auth.CreateToken(context.Background(), db, id, "cli", time.Hour, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[name] = tok.Secret
+	}
+	r.env["CALLCYCLE_URL"], r.env["CALLCYCLE_TOKEN"] = web.URL, tokens["Anne Officer"]
+	as := func(name string, f func()) {
+		r.env["CALLCYCLE_TOKEN"] = tokens[name]
+		defer func() { r.env["CALLCYCLE_TOKEN"] = tokens["Anne Officer"] }()
+		f()
+	}
 	cfg, err := os.ReadFile("testdata/call-cms.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -185,14 +215,22 @@ func TestEveryCommandPrintsItsResultAsJSON(t *testing.T) {
 		t.Fatalf("a decision waits for a second officer: %+v", d)
 	}
 	r.fails("refused", "approve", call, "call.decide") // the proposer's own approval
-	r.ok("approve", call, "call.decide", "--as", "second-officer")
+	as("Chloé Finance", func() { r.fails("forbidden", "approve", call, "call.decide") })
+	if st := r.ok("status", call).(*operations.CallStatus); len(st.Approvals) != 1 || !strings.HasPrefix(st.WaitingFor, "second approval by officer (decision under decree AGRBC 2030/1") {
+		t.Errorf("status while the decision waits: %q %+v", st.WaitingFor, st.Approvals)
+	}
+	as("Bram Officer", func() { r.ok("approve", call, "call.decide") })
 	until(r, func(s *operations.CallStatus) bool { return s.Grants.Started == 3 }, "status", call)
 	grant := workflows.GrantWorkflowID(call + "-0001")
 	r.ok("grant", "sign", grant, "--on", today)
-	r.ok("grant", "paid", grant, "1", "--on", today)
-	r.ok("refuse", grant, "grant.paid", "--as", "finance2", "--reason", "wrong day")
-	r.ok("grant", "paid", grant, "1", "--on", today)
-	r.ok("approve", grant, "grant.paid", "--as", "finance2")
+	r.fails("forbidden", "grant", "paid", grant, "1", "--on", today) // an officer does not confirm payments
+	as("Chloé Finance", func() { r.ok("grant", "paid", grant, "1", "--on", today) })
+	as("Dirk Finance", func() { r.ok("refuse", grant, "grant.paid", "--reason", "wrong day") })
+	if g := r.ok("grant", "status", grant).(*operations.GrantStatus); g.Paid.Cents != 0 || len(g.Settled) != 1 || g.Settled[0].Result != "refused" || g.Settled[0].By != "Dirk Finance" {
+		t.Errorf("after the refusal: %+v", g)
+	}
+	as("Chloé Finance", func() { r.ok("grant", "paid", grant, "1", "--on", today) })
+	as("Dirk Finance", func() { r.ok("approve", grant, "grant.paid") })
 	r.ok("grant", "end-date", grant, time.Now().Add(time.Second).Format(time.RFC3339))
 	r.ok("grant", "report", grant, "--received", "--beneficiaries", "10", "--spent", "18.963 €", "--lessons", "Les jeux marchent.")
 	r.ok("grant", "review", grant, "--approve")
@@ -257,6 +295,15 @@ func TestEveryCommandPrintsItsResultAsJSON(t *testing.T) {
 		}
 	}
 
+	// Without the portal, starter is the operator's: recorded as the system.
+	url := r.env["CALLCYCLE_URL"]
+	delete(r.env, "CALLCYCLE_URL")
+	r.ok("budget", "history", "--year", lastYear, "--committed", "2.000 €", "--source", "opérateur")
+	r.env["CALLCYCLE_URL"] = url
+	// A token that is not valid is refused before anything runs.
+	tokens["revoked or made up"] = "cct_0190c2f4-0000-7000-8000-000000000000_nope"
+	as("revoked or made up", func() { r.fails("unauthenticated", "status", call) })
+
 	// Errors are JSON too, with the kind and the refused fields.
 	r.fails("not_found", "grant", "status", "GRANT-NOPE")
 	r.fails("not_found", "history", "GRANT-NOPE")
@@ -271,8 +318,14 @@ func TestEveryCommandPrintsItsResultAsJSON(t *testing.T) {
 	if e := r.ok("audit", "export", "--from", "2020-01-01", "--to", tomorrow, "-o", csvPath).(*operations.AuditExportResult); e.Rows < 20 {
 		t.Errorf("audit export: %+v", e)
 	}
-	if b, err := os.ReadFile(csvPath); err != nil || !strings.Contains(string(b), ",json-officer,officer,grant.sign,"+grant+",ok,") {
-		t.Errorf("audit.csv does not record json-officer's signature of %s (%v):\n%.600s", grant, err, b)
+	b, err := os.ReadFile(csvPath)
+	for _, want := range []string{",Anne Officer,officer,grant.sign," + grant + ",ok,", ",Anne Officer,officer,call.decide.propose," + call + ",ok,",
+		",Bram Officer,officer,call.decide.approve," + call + ",ok,", ",Chloé Finance,finance,grant.paid.propose," + grant + ",ok,",
+		",Dirk Finance,finance,grant.paid.refuse," + grant + ",ok,", ",Dirk Finance,finance,grant.paid.approve," + grant + ",ok,",
+		",Anne Officer,officer,grant.paid," + grant + ",forbidden,", ",system:starter,system,budget."} {
+		if err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("audit.csv does not say %q (%v):\n%.2000s", want, err, b)
+		}
 	}
 	r.fails("refused", "audit", "export", "--from", "2030-01-02", "--to", "2030-01-01", "-o", csvPath)
 	r.fails("usage", "grant", "sign", grant, "--on", "tomorrow-ish")
@@ -286,7 +339,7 @@ func TestEveryCommandPrintsItsResultAsJSON(t *testing.T) {
 	// namespace of its own (its --json is its annual report, as above).
 	exempt := map[string]bool{"starter carry-over": true, "starter demo": true}
 	var missing []string
-	for p := range runnable(newRoot(func(string) (string, bool) { return "", false }, "x")) {
+	for p := range runnable(newRoot(func(string) (string, bool) { return "", false })) {
 		if !r.exercised[p] && !exempt[p] {
 			missing = append(missing, p)
 		}

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"os/user"
 	"syscall"
 	_ "time/tzdata" // Brussels time must not depend on the host's zoneinfo
 
@@ -21,7 +20,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	root := newRoot(os.LookupEnv, defaultOfficer())
+	root := newRoot(os.LookupEnv)
 	err := root.ExecuteContext(ctx)
 	stop()
 	if err != nil {
@@ -45,21 +44,10 @@ func exitCode(err error) int {
 		return 2
 	}
 	switch operations.KindOf(err) {
-	case operations.Refused, operations.NotFound, operations.Ended, operations.WrongStage:
+	case operations.Refused, operations.NotFound, operations.Ended, operations.WrongStage, operations.Forbidden, operations.Unauthenticated:
 		return 2
 	}
 	return 1
-}
-
-// defaultOfficer is who changes are recorded as when --as is not given.
-func defaultOfficer() string {
-	if v, ok := os.LookupEnv("CALLCYCLE_OFFICER"); ok && v != "" {
-		return v
-	}
-	if u, err := user.Current(); err == nil {
-		return u.Username
-	}
-	return ""
 }
 
 // usageError is the command line refused by starter itself (a flag

@@ -53,12 +53,15 @@ func errorJSON(err error) jsonError {
 // cli is what every command shares: the service (connected in PreRunE),
 // who acts, and whether to print JSON.
 type cli struct {
-	svc    operations.Service
-	by     string
+	svc    ops
+	by     string // who the portal signed in, or SystemActor
+	role   string
 	asJSON bool
 }
 
-func (c *cli) actor() operations.Actor { return operations.Actor{Name: c.by} }
+// actor is who the operations layer records without the portal (the
+// portal records the token's person itself).
+func (c *cli) actor() operations.Actor { return operations.Actor{Name: c.by, Role: c.role} }
 
 // show prints r as JSON or through text. An AlreadyDone answer (close a
 // closed window) is a success: it is said and nothing else happens.

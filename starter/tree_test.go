@@ -29,7 +29,7 @@ func runnable(root *cobra.Command) map[string]*cobra.Command {
 // entry of resultTypes names a command that does not exist.
 func TestEveryCommandHasJSON(t *testing.T) {
 	t.Parallel()
-	cmds := runnable(newRoot(func(string) (string, bool) { return "", false }, "officer"))
+	cmds := runnable(newRoot(func(string) (string, bool) { return "", false }))
 	if len(cmds) < 30 {
 		t.Fatalf("only %d runnable commands found", len(cmds))
 	}

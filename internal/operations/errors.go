@@ -38,6 +38,12 @@ const (
 	// Tampered: the audit log's chain is broken (a row edited or removed
 	// behind the application's back).
 	Tampered Kind = "tampered"
+	// Forbidden and Unauthenticated are the portal's answers, before any
+	// operation runs: the person's roles do not grant the route's right,
+	// or the token or session is not valid. A client of the API (starter)
+	// gets them as it gets the others.
+	Forbidden       Kind = "forbidden"
+	Unauthenticated Kind = "unauthenticated"
 )
 
 // Problem is one thing wrong with an Input. Field is the Input's JSON

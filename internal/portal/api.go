@@ -7,10 +7,10 @@ package portal
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -31,6 +31,7 @@ type Route struct {
 	Right        auth.Right // what the caller must hold
 	AnyUser      bool       // any authenticated person (who am I)
 	Action       string     // the audit log's name for a refused attempt
+	MaxBody      int64      // the largest body taken; 0: 1 MiB
 	Handle       func(r *Request) (any, error)
 }
 
@@ -45,7 +46,7 @@ type Request struct {
 // JSON decodes the body into v, refusing unknown fields and a body over
 // 1 MiB.
 func (r *Request) JSON(v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec := json.NewDecoder(r.Body) // bounded by serve (Route.MaxBody)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return &operations.Error{Kind: operations.Refused, Message: "request body: " + err.Error(),
@@ -117,28 +118,33 @@ func (s *Server) serve(rt Route) http.Handler {
 		ctx := r.Context()
 		p, err := s.principal(r)
 		if errors.Is(err, errCSRF) {
-			writeError(w, http.StatusForbidden, "forbidden", "a change through a signed-in session needs the session's "+CSRFHeader+" header")
+			writeError(w, http.StatusForbidden, string(operations.Forbidden), "a change through a signed-in session needs the session's "+CSRFHeader+" header")
 			return
 		}
 		if errors.Is(err, errNoCredentials) {
-			writeError(w, http.StatusUnauthorized, "unauthenticated", "sign in (/auth/login), or send a personal access token as Authorization: Bearer cct_…")
+			writeError(w, http.StatusUnauthorized, string(operations.Unauthenticated), "sign in (/auth/login), or send a personal access token as Authorization: Bearer cct_…")
 			return
 		}
 		if err != nil {
 			// One answer for every bad token: the caller learns nothing of others'.
 			s.cfg.Log.Info("token refused", "route", rt.Path, "why", err)
-			writeError(w, http.StatusUnauthorized, "unauthenticated", "the token is not valid (unknown, expired or revoked): create a new one in the portal")
+			writeError(w, http.StatusUnauthorized, string(operations.Unauthenticated), "the token is not valid (unknown, expired or revoked): create a new one in the portal")
 			return
 		}
 		if !rt.AnyUser && !p.Can(rt.Right) {
 			s.forbidden(ctx, p, rt, r)
-			writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("%s may not do this: it needs the right %q, which none of its roles (%s) grants", p.Name, rt.Right, roleList(p.Roles)))
+			writeError(w, http.StatusForbidden, string(operations.Forbidden), fmt.Sprintf("%s may not do this: it needs the right %q, which none of its roles (%s) grants", p.Name, rt.Right, roleList(p.Roles)))
 			return
 		}
 		role := string(p.RoleFor(rt.Right))
 		if rt.AnyUser && len(p.Roles) > 0 {
 			role = string(p.Roles[0])
 		}
+		limit := rt.MaxBody
+		if limit == 0 {
+			limit = 1 << 20
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		res, err := rt.Handle(&Request{Request: r, Principal: p, Actor: operations.Actor{Name: p.Name, ID: p.UserID, Role: role}})
 		if err != nil {
 			status, body := errorBody(err)
@@ -151,6 +157,11 @@ func (s *Server) serve(rt Route) http.Handler {
 		if f, ok := res.(File); ok {
 			w.Header().Set("Content-Type", f.ContentType)
 			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+			if f.Result != nil {
+				if b, err := json.Marshal(f.Result); err == nil {
+					w.Header().Set(ResultHeader, base64.StdEncoding.EncodeToString(b)) // a header is ASCII
+				}
+			}
 			w.Header().Set("Cache-Control", "no-store")
 			_, _ = w.Write(f.Data)
 			return
@@ -219,6 +230,7 @@ type ErrorBody struct {
 		Message  string               `json:"message"`
 		Problems []operations.Problem `json:"problems"`
 		Stage    string               `json:"stage,omitempty"`
+		ClosedAt *time.Time           `json:"closed_at,omitempty"` // ended: when
 	} `json:"error"`
 }
 
@@ -232,6 +244,9 @@ func errorBody(err error) (int, ErrorBody) {
 		return http.StatusInternalServerError, b
 	}
 	b.Error.Kind, b.Error.Message, b.Error.Stage = string(op.Kind), op.Message, op.Stage
+	if !op.ClosedAt.IsZero() {
+		b.Error.ClosedAt = &op.ClosedAt
+	}
 	if op.Problems != nil {
 		b.Error.Problems = op.Problems
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strings"
 
 	"github.com/callcycle/callcycle/internal/auth"
 	"github.com/callcycle/callcycle/internal/operations"
@@ -35,13 +36,16 @@ func Routes(svc *operations.Service) []Route {
 		post("/api/v1/calls/{call}/screen/end", auth.Screen, "screen.end", func(in *operations.EndScreeningInput, r *Request) { in.CallID = call(r) }, svcOp(svc.EndScreening)),
 		// A decision is proposed here and approved by another officer (approvalRoutes).
 		post("/api/v1/calls/{call}/decide", auth.ProposeDecision, "call.decide", func(in *operations.DecideInput, r *Request) { in.CallID = call(r) }, svcOp(svc.Decide)),
-		{Method: "GET", Path: "/api/v1/calls/{call}/payment-orders.xlsx", Right: auth.ExportPaymentData, Action: "payments.export", Handle: func(r *Request) (any, error) {
-			var b bytes.Buffer
-			if _, err := svc.PaymentsExport(r.Context(), r.Actor, operations.PaymentsExportInput{CallID: call(r), Out: &b}); err != nil {
-				return nil, err
-			}
-			return File{Name: call(r) + "-payment-orders.xlsx", ContentType: xlsxType, Data: b.Bytes()}, nil
-		}},
+		download("GET", "/api/v1/calls/{call}/payment-orders.xlsx", auth.ExportPaymentData, "payments.export", "-payment-orders.xlsx",
+			func(in *operations.PaymentsExportInput, r *Request, out io.Writer) { in.CallID, in.Out = call(r), out }, svcOp(svc.PaymentsExport)),
+		post("/api/v1/calls/{call}/applications", auth.ApplyOnBehalf, "application.apply", func(in *operations.ApplyInput, r *Request) { in.CallID = call(r) }, svcOp(svc.Apply)),
+		big(post("/api/v1/calls/{call}/applications/import", auth.ApplyOnBehalf, "application.import", func(in *operations.ImportInput, r *Request) { in.CallID = call(r) }, svcOp(svc.Import))),
+		big(post("/api/v1/calls/{call}/screen/import", auth.Screen, "screen.import", func(in *operations.ScreenImportInput, r *Request) { in.CallID = call(r) }, svcOp(svc.ScreenImport))),
+		download("GET", "/api/v1/calls/{call}/review/scoring.xlsx", auth.Screen, "review.export", "-scoring.xlsx",
+			func(in *operations.ReviewExportInput, r *Request, out io.Writer) { in.CallID, in.Out = call(r), out }, svcOp(svc.ReviewExport)),
+		big(post("/api/v1/calls/{call}/review/import", auth.Screen, "review.import", func(in *operations.ReviewImportInput, r *Request) { in.CallID = call(r) }, svcOp(svc.ReviewImport))),
+		download("GET", "/api/v1/calls/{call}/review/proposal.xlsx", auth.Screen, "review.proposal", "-proposal.xlsx",
+			func(in *operations.ReviewProposalInput, r *Request, out io.Writer) { in.CallID, in.Out = call(r), out }, svcOp(svc.ReviewProposal)),
 
 		get("/api/v1/grants/{grant}", auth.ReadReports, "grant.status", func(in *operations.GrantStatusInput, r *Request) { in.GrantID = grant(r) }, svcOp(svc.GrantStatus)),
 		post("/api/v1/grants/{grant}/sign", auth.ManageGrants, "grant.sign", func(in *operations.GrantSignInput, r *Request) { in.GrantID = grant(r) }, svcOp(svc.GrantSign)),
@@ -58,6 +62,17 @@ func Routes(svc *operations.Service) []Route {
 			in.WorkflowID, in.RunID = r.PathValue("workflow"), r.URL.Query().Get("run")
 		}, svcOp(svc.History)),
 		get("/api/v1/audit/verify", auth.ReadReports, "audit.verify", nil, svcOp(svc.AuditVerify)),
+		download("POST", "/api/v1/audit/export", auth.ReadReports, "audit.export", "audit.csv",
+			func(in *operations.AuditExportInput, _ *Request, out io.Writer) { in.Out = out }, svcOp(svc.AuditExport)),
+		post("/api/v1/reports/annual", auth.ReadReports, "report.annual", nil, svcOp(svc.AnnualReport)),
+
+		get("/api/v1/budget/zones", auth.ReadReports, "budget.zones", nil, svcOp(svc.Zones)),
+		post("/api/v1/budget/direct-grants", auth.ManageBudget, "budget.direct-grant", nil, svcOp(svc.DirectGrant)),
+		post("/api/v1/budget/direct-grants/reverse", auth.ManageBudget, "budget.direct-grant.reverse", nil, svcOp(svc.ReverseDirectGrant)),
+		post("/api/v1/budget/expenses", auth.ManageBudget, "budget.expense", nil, svcOp(svc.Expense)),
+		post("/api/v1/budget/expenses/reverse", auth.ManageBudget, "budget.expense.reverse", nil, svcOp(svc.ReverseExpense)),
+		post("/api/v1/budget/history", auth.ManageBudget, "budget.history", nil, svcOp(svc.BudgetHistory)),
+		post("/api/v1/budget/history/reverse", auth.ManageBudget, "budget.history.reverse", nil, svcOp(svc.ReverseBudgetHistory)),
 	}...)
 }
 
@@ -90,10 +105,47 @@ func approvalRoutes(svc *operations.Service) []Route {
 // xlsxType is a workbook's media type.
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-// File is a download: served as it is, not as JSON.
+// File is a download: served as it is, not as JSON, with the
+// operation's Result as JSON in the ResultHeader (what `starter` prints).
 type File struct {
 	Name, ContentType string
 	Data              []byte
+	Result            any
+}
+
+// ResultHeader carries a download's Result, as base64 of its JSON.
+const ResultHeader = "Callcycle-Result"
+
+// MaxImport is the largest body an import route takes (a file of
+// applications, verdicts or scores, base64 in JSON); others take 1 MiB.
+const MaxImport = 64 << 20
+
+// big is a route that takes an import's body.
+func big(rt Route) Route { rt.MaxBody = MaxImport; return rt }
+
+// download is a route whose operation writes a file (set gives it the
+// writer): the file is the answer, its Result in ResultHeader. A POST
+// decodes its JSON body into the Input first.
+func download[I, R any](method, path string, right auth.Right, action, name string, set func(*I, *Request, io.Writer), f op[I, R]) Route {
+	return Route{Method: method, Path: path, Right: right, Action: action, Handle: func(r *Request) (any, error) {
+		var in I
+		if method == "POST" {
+			if err := r.JSON(&in); err != nil {
+				return nil, err
+			}
+		}
+		var b bytes.Buffer
+		set(&in, r, &b)
+		res, err := f(r.Context(), r.Actor, in)
+		if err != nil {
+			return nil, err
+		}
+		ctype := xlsxType
+		if strings.HasSuffix(name, ".csv") {
+			ctype = "text/csv; charset=utf-8"
+		}
+		return File{Name: r.PathValue("call") + name, ContentType: ctype, Data: b.Bytes(), Result: res}, nil
+	}}
 }
 
 // op is an operation of the Service, typed by its Input and Result.
