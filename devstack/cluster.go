@@ -126,7 +126,8 @@ func (d *dev) clusterUp(ctx context.Context, f upFlags) error {
 		return clusterHint(err)
 	}
 	s.Stop() // closes our connections; detached services keep running
-	if err := seedUsers(ctx, set.databaseURL); err != nil {
+	tokens := filepath.Join(run, "tokens.env")
+	if err := seedUsers(ctx, set.databaseURL, s.PortalURL, tokens); err != nil {
 		return err
 	}
 	logs := strings.Join(append(launcher.Services(launcher.KindCluster, opts.Workers), launcher.FrontServices...), ",")
@@ -140,11 +141,11 @@ callcycle cluster stack is up (Temporal server %s on PostgreSQL, %d workers)
   Workers         %s   (/readyz, /livez, /metrics)
   Portal API      %s   (health and metrics: http://127.0.0.1:%d/readyz)
   Logs            %s/{%s}.log
-  starter         TEMPORAL_ADDRESS=%s and DATABASE_URL (above, with its password) for bin/starter
+  starter         source %s   (CALLCYCLE_URL and the demo staff's tokens; the operator's way, as the system: TEMPORAL_ADDRESS=%s and DATABASE_URL)
   2024 replay     make cluster-demo-2024
 %s`, launcher.TemporalServerVersion, opts.Workers, s.TemporalUI, opts.Ports.MailpitUI, opts.Ports.SMTP,
 		s.TemporalAddress, launcher.FormatRetention(set.retention), launcher.Redact(set.databaseURL),
-		launcher.Redact(set.temporalURL), workerURLs(opts.Ports, opts.Workers), s.PortalURL, opts.Ports.PortalOps, opts.LogDir, logs, s.TemporalAddress, signInHelp(s.PortalURL))
+		launcher.Redact(set.temporalURL), workerURLs(opts.Ports, opts.Workers), s.PortalURL, opts.Ports.PortalOps, opts.LogDir, logs, relative(d.root, tokens), s.TemporalAddress, signInHelp(s.PortalURL))
 	return nil
 }
 

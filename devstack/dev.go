@@ -137,7 +137,7 @@ func (d *dev) up(ctx context.Context, args []string) error {
 		return err
 	}
 	s.Stop() // closes our connections; detached services keep running
-	if err := seedUsers(ctx, dbURL); err != nil {
+	if err := seedUsers(ctx, dbURL, s.PortalURL, filepath.Join(d.run, "tokens.env")); err != nil {
 		return err
 	}
 	fmt.Printf(`
@@ -148,9 +148,10 @@ callcycle dev stack is up
   DATABASE_URL    %s
   Worker          http://%s/readyz   (/livez, /metrics)
   Portal API      %s   (health and metrics: http://127.0.0.1:%d/readyz)
-%s  Logs            %s/{temporal,mailpit,worker,oidc-provider,portal}.log
+%s  starter         source %s   (CALLCYCLE_URL and the demo staff's tokens)
+  Logs            %s/{temporal,mailpit,worker,oidc-provider,portal}.log
 `, s.TemporalUI, launcher.DevPorts.MailpitUI, launcher.DevPorts.SMTP, s.TemporalAddress, launcher.Redact(dbURL),
-		launcher.DevPorts.WorkerHTTPAddr(0), s.PortalURL, launcher.DevPorts.PortalOps, signInHelp(s.PortalURL), d.logDir)
+		launcher.DevPorts.WorkerHTTPAddr(0), s.PortalURL, launcher.DevPorts.PortalOps, signInHelp(s.PortalURL), relative(d.root, filepath.Join(d.run, "tokens.env")), d.logDir)
 	return nil
 }
 

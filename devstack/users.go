@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/callcycle/callcycle/internal/app"
 	"github.com/callcycle/callcycle/internal/auth"
 	"github.com/callcycle/callcycle/internal/launcher"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // demoUser is a person of make dev's office: known to the local OpenID
@@ -39,9 +43,19 @@ func idpUsers() []launcher.IDPUser {
 	return out
 }
 
+// tokenLife is how long the demo people's tokens live.
+const tokenLife = 30 * 24 * time.Hour
+
+// tokenVars name the demo staff's tokens in the tokens file; the
+// officer's is CALLCYCLE_TOKEN itself (the README's walkthrough).
+var tokenVars = map[string]string{"officer": "CALLCYCLE_TOKEN", "officer2": "OFFICER2_TOKEN", "finance": "FINANCE_TOKEN",
+	"finance2": "FINANCE2_TOKEN", "manager": "MANAGER_TOKEN"}
+
 // seedUsers adds the demo people to callcycle's database unless there
-// already (a later make dev keeps what an administrator changed).
-func seedUsers(ctx context.Context, dbURL string) error {
+// already (a later make dev keeps what an administrator changed), and
+// writes tokensFile: CALLCYCLE_URL and a fresh personal access token for
+// each demo staff member (the previous ones revoked), for `starter`.
+func seedUsers(ctx context.Context, dbURL, portalURL, tokensFile string) error {
 	pool, err := app.OpenDB(ctx, dbURL)
 	if err != nil {
 		return err
@@ -59,7 +73,41 @@ func seedUsers(ctx context.Context, dbURL string) error {
 			return err
 		}
 	}
-	return nil
+	return writeTokens(ctx, pool, portalURL, tokensFile)
+}
+
+func writeTokens(ctx context.Context, pool *pgxpool.Pool, portalURL, path string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# make dev's demo people, local stack only: `source %s`, then bin/starter signs in as %s.\n# Made anew at every start (the previous tokens revoked).\nexport CALLCYCLE_URL=%s\n",
+		filepath.Base(path), demoUsers[0].login, portalURL)
+	now := time.Now()
+	for _, u := range demoUsers {
+		name, ok := tokenVars[u.login]
+		if !ok {
+			continue
+		}
+		var id string
+		if err := pool.QueryRow(ctx, `SELECT user_id::text FROM users WHERE email = $1`, u.email()).Scan(&id); err != nil {
+			return fmt.Errorf("demo user %s: %w", u.login, err)
+		}
+		old, err := auth.TokensOf(ctx, pool, id)
+		if err != nil {
+			return err
+		}
+		for _, t := range old {
+			if t.Name == "make dev" && t.RevokedAt == nil {
+				if err := auth.RevokeToken(ctx, pool, id, t.TokenID, now); err != nil {
+					return err
+				}
+			}
+		}
+		tok, err := auth.CreateToken(ctx, pool, id, "make dev", tokenLife, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "export %s=%s   # %s %s (%v)\n", name, tok.Secret, u.first, u.last, u.roles)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
 // signInHelp is the summary's lines on signing in.
@@ -70,4 +118,12 @@ func signInHelp(portal string) string {
 		fmt.Fprintf(&b, "                    %-9s %-14s %s %s (%v)\n", u.login, u.password, u.first, u.last, u.roles)
 	}
 	return b.String()
+}
+
+// relative is path from root, for the summary ("./.run/tokens.env").
+func relative(root, path string) string {
+	if r, err := filepath.Rel(root, path); err == nil {
+		return "./" + r
+	}
+	return path
 }
