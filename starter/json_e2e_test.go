@@ -23,6 +23,7 @@ import (
 	"github.com/callcycle/callcycle/internal/workerapp/workerapptest"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/xuri/excelize/v2"
+	sdkpb "go.temporal.io/api/sdk/v1"
 )
 
 // jsonRun runs starter commands in this process against real services
@@ -218,6 +219,20 @@ func TestEveryCommandPrintsItsResultAsJSON(t *testing.T) {
 	as("Chloé Finance", func() { r.fails("forbidden", "approve", call, "call.decide") })
 	if st := r.ok("status", call).(*operations.CallStatus); len(st.Approvals) != 1 || !strings.HasPrefix(st.WaitingFor, "second approval by officer (decision under decree AGRBC 2030/1") {
 		t.Errorf("status while the decision waits: %q %+v", st.WaitingFor, st.Approvals)
+	}
+	// The Temporal UI's current details say what the call waits for; the
+	// proposal survives a new worker replaying the call from its history.
+	var md sdkpb.WorkflowMetadata
+	v, err := sys.Temporal.QueryWorkflow(context.Background(), workflows.CallWorkflowID(call), "", "__temporal_workflow_metadata")
+	if err == nil {
+		err = v.Get(&md)
+	}
+	if err != nil || !strings.Contains(md.GetCurrentDetails(), "**Waiting for:** second approval by officer (decision under decree AGRBC 2030/1") {
+		t.Errorf("current details while the decision waits (%v):\n%s", err, md.GetCurrentDetails())
+	}
+	sys.RestartWorker(t)
+	if st := r.ok("status", call).(*operations.CallStatus); len(st.Approvals) != 1 || st.Approvals[0].ProposedBy != "Anne Officer" {
+		t.Errorf("after a new worker: %+v", st.Approvals)
 	}
 	as("Bram Officer", func() { r.ok("approve", call, "call.decide") })
 	until(r, func(s *operations.CallStatus) bool { return s.Grants.Started == 3 }, "status", call)

@@ -26,6 +26,20 @@ type System struct {
 	Address     string // the Temporal frontend, for a process of the test's own
 	Mailpit     *testenv.Mailpit
 	OutputDir   string // the worker's OUTPUT_DIR
+	worker      worker.Worker
+	acts        *activities.Activities
+}
+
+// RestartWorker stops the worker and starts a new one: the next task of
+// every workflow replays its history from the server (no cache), as
+// after a deployment or a crash.
+func (s *System) RestartWorker(t testing.TB) {
+	t.Helper()
+	s.worker.Stop()
+	s.worker = workerapp.New(s.Temporal, s.acts, worker.Options{})
+	if err := s.worker.Start(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Options say what is there before the test starts.
@@ -46,15 +60,17 @@ func Start(t testing.TB, opts Options) *System {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	w := workerapp.New(tc, &activities.Activities{DB: db, Mailer: m, Temporal: tc, OutputDir: out}, worker.Options{})
+	acts := &activities.Activities{DB: db, Mailer: m, Temporal: tc, OutputDir: out}
+	w := workerapp.New(tc, acts, worker.Options{})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(w.Stop)
+	sys := &System{DB: db, DatabaseURL: dbURL, Temporal: tc, Address: srv.FrontendHostPort(), Mailpit: sink, OutputDir: out, worker: w, acts: acts}
+	t.Cleanup(func() { sys.worker.Stop() })
 	if opts.Government {
 		if err := operations.EnsureGovernment(context.Background(), tc); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return &System{DB: db, DatabaseURL: dbURL, Temporal: tc, Address: srv.FrontendHostPort(), Mailpit: sink, OutputDir: out}
+	return sys
 }
