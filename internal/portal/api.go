@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,11 +28,12 @@ import (
 // needs only a signed-in person (AnyUser); New refuses a table where one
 // does neither, or names a right the rights table lacks.
 type Route struct {
-	Method, Path string     // "POST", "/api/v1/calls/{call}/close"
-	Right        auth.Right // what the caller must hold
-	AnyUser      bool       // any authenticated person (who am I)
-	Action       string     // the audit log's name for a refused attempt
-	MaxBody      int64      // the largest body taken; 0: 1 MiB
+	Method, Path string       // "POST", "/api/v1/calls/{call}/close"
+	Right        auth.Right   // what the caller must hold
+	Also         []auth.Right // or one of these (a route whose handler narrows by the right held)
+	AnyUser      bool         // any authenticated person (who am I)
+	Action       string       // the audit log's name for a refused attempt
+	MaxBody      int64        // the largest body taken; 0: 1 MiB
 	Handle       func(r *Request) (any, error)
 }
 
@@ -90,6 +92,8 @@ func New(cfg Config, routes []Route) (*Server, error) {
 		switch {
 		case rt.Right == "" && !rt.AnyUser:
 			bad = append(bad, fmt.Sprintf("%s %s declares no right", rt.Method, rt.Path))
+		case slices.ContainsFunc(rt.Also, func(r auth.Right) bool { return !auth.Known(r) }):
+			bad = append(bad, fmt.Sprintf("%s %s names a right the rights table does not have in %v", rt.Method, rt.Path, rt.Also))
 		case rt.Right != "" && !auth.Known(rt.Right):
 			bad = append(bad, fmt.Sprintf("%s %s needs %q, which the rights table does not have", rt.Method, rt.Path, rt.Right))
 		case rt.Handle == nil:
@@ -131,12 +135,17 @@ func (s *Server) serve(rt Route) http.Handler {
 			writeError(w, http.StatusUnauthorized, string(operations.Unauthenticated), "the token is not valid (unknown, expired or revoked): create a new one in the portal")
 			return
 		}
-		if !rt.AnyUser && !p.Can(rt.Right) {
+		if !rt.AnyUser && !p.Can(rt.Right) && !slices.ContainsFunc(rt.Also, p.Can) {
 			s.forbidden(ctx, p, rt, r)
 			writeError(w, http.StatusForbidden, string(operations.Forbidden), fmt.Sprintf("%s may not do this: it needs the right %q, which none of its roles (%s) grants", p.Name, rt.Right, roleList(p.Roles)))
 			return
 		}
 		role := string(p.RoleFor(rt.Right))
+		for _, r := range rt.Also {
+			if role == "" {
+				role = string(p.RoleFor(r))
+			}
+		}
 		if rt.AnyUser && len(p.Roles) > 0 {
 			role = string(p.Roles[0])
 		}
@@ -255,6 +264,7 @@ func errorBody(err error) (int, ErrorBody) {
 		operations.Ended: http.StatusConflict, operations.WrongStage: http.StatusConflict,
 		operations.Busy: http.StatusServiceUnavailable, operations.Unavailable: http.StatusServiceUnavailable,
 		operations.AlreadyDone: http.StatusOK, operations.Tampered: http.StatusConflict,
+		operations.Forbidden: http.StatusForbidden, operations.Unauthenticated: http.StatusUnauthorized,
 	}[op.Kind]
 	if status == 0 {
 		status = http.StatusInternalServerError
