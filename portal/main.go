@@ -16,6 +16,9 @@
 //	PORTAL_PUBLIC_URL the address people reach the portal at (default
 //	                 http://PORTAL_ADDR): the provider sends them back
 //	                 to its /auth/callback
+//	LINK_LIFE        how long an e-mailed sign-in link works (default
+//	                 15m); applicants and reviewers sign in by link,
+//	                 mailed through the SMTP_* relay
 //
 // `portal create-user --name N --email E --role R [--role R…]
 // [--token-days D]` adds a person from the server's shell (the first
@@ -32,12 +35,15 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata"
 
 	"github.com/callcycle/callcycle/internal/app"
+	"github.com/callcycle/callcycle/internal/auth"
 	"github.com/callcycle/callcycle/internal/config"
+	"github.com/callcycle/callcycle/internal/mailer"
 	"github.com/callcycle/callcycle/internal/observe"
 	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/internal/portal"
@@ -130,7 +136,19 @@ func run() error {
 			return err
 		}
 	}
-	srv, err := portal.New(portal.Config{Service: svc, DB: pool, Log: log, SignIn: signIn}, portal.Routes(svc))
+	// Applicants and reviewers sign in by e-mail link, mailed through SMTP_*.
+	life, err := time.ParseDuration(setting("LINK_LIFE", "15m"))
+	if err != nil || life <= 0 {
+		return fmt.Errorf("configuration:\nLINK_LIFE=%q: want a Go duration such as 15m", os.Getenv("LINK_LIFE"))
+	}
+	linkMail, err := mailer.New(mailer.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, User: cfg.SMTP.User, Password: cfg.SMTP.Password, TLS: cfg.SMTP.TLS, From: cfg.SMTP.From})
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	public := setting("PORTAL_PUBLIC_URL", "http://"+addr)
+	links := &portal.LinkConfig{Mailer: portal.MailLinks(linkMail, life), PublicURL: public,
+		Policy: auth.LinkPolicy{Life: life}, Secure: strings.HasPrefix(public, "https://")}
+	srv, err := portal.New(portal.Config{Service: svc, DB: pool, Log: log, SignIn: signIn, Links: links}, portal.Routes(svc))
 	if err != nil {
 		return err // a route without a right: the portal does not start
 	}

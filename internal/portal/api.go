@@ -66,6 +66,8 @@ type Config struct {
 	// SignIn is staff sign-in through the office's OIDC provider; nil:
 	// tokens only.
 	SignIn *OIDC
+	// Links is sign-in by e-mail link for applicants and reviewers; nil: none.
+	Links *LinkConfig
 }
 
 // Server serves the API.
@@ -107,6 +109,9 @@ func New(cfg Config, routes []Route) (*Server, error) {
 	}
 	if cfg.SignIn != nil {
 		s.signInRoutes()
+	}
+	if cfg.Links != nil {
+		s.linkRoutes()
 	}
 	return s, nil
 }
