@@ -119,6 +119,9 @@ func TestDemo2024OnAUsedStack(t *testing.T) {
 			t.Errorf("full run %d: %d mails in the sink, want %d (before) + %d (this run's outbox)", run, got, afterKill, sent)
 		}
 		afterKill += sent
+		if run == 1 {
+			d.checkWhoDidWhat()
+		}
 	}
 
 	d.checkStackUntouched(liveMails)
@@ -399,19 +402,59 @@ func (d *demoRun) eventsAfterTimer(id string, t time.Time) []string {
 	return worked
 }
 
-// demoMails counts the demo database's outbox: sent, and not sent.
-func (d *demoRun) demoMails() (sent, unsent int) {
+// demoDB connects to the demo's own database.
+func (d *demoRun) demoDB() *pgx.Conn {
 	u, _ := url.Parse(d.live.dbURL)
 	u.Path = "/" + d.db
 	conn, err := pgx.Connect(context.Background(), u.String())
 	if err != nil {
 		d.t.Fatal(err)
 	}
+	return conn
+}
+
+// demoMails counts the demo database's outbox: sent, and not sent.
+func (d *demoRun) demoMails() (sent, unsent int) {
+	conn := d.demoDB()
 	defer conn.Close(context.Background())
 	if err := conn.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status <> 'sent') FROM mail_log`).Scan(&sent, &unsent); err != nil {
 		d.t.Fatal(err)
 	}
 	return sent, unsent
+}
+
+// checkWhoDidWhat reads the demo's audit log: the office's people did
+// each step, every decision proposed by the officer and approved by a
+// second one, every payment confirmed by finance and approved by a
+// second finance person; nothing done by nobody.
+func (d *demoRun) checkWhoDidWhat() {
+	conn := d.demoDB()
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(context.Background(), `SELECT actor, role, action, count(*) FROM audit_log WHERE result = 'ok' GROUP BY 1, 2, 3`)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	got := map[string]int{}
+	for rows.Next() {
+		var actor, role, action string
+		var n int
+		if err := rows.Scan(&actor, &role, &action, &n); err != nil {
+			d.t.Fatal(err)
+		}
+		got[actor+"/"+role+"/"+action] = n
+		if actor == "" || role == "" {
+			d.t.Errorf("audit rows with no one named: %q %q %s ×%d", actor, role, action, n)
+		}
+	}
+	for key, want := range map[string]int{
+		"Awa Diallo/officer/call.decide.propose": 2, "Pieter Janssens/officer/call.decide.approve": 2,
+		"Fatou Ndiaye/finance/grant.paid.propose": 42, "Marc Dubois/finance/grant.paid.approve": 42,
+		"Awa Diallo/officer/grant.sign": 21, "Awa Diallo/officer/call.launch": 2,
+	} {
+		if got[key] != want {
+			d.t.Errorf("audit: %s ×%d, want %d (all: %v)", key, got[key], want, got)
+		}
+	}
 }
 
 func (d *demoRun) dropDB() {

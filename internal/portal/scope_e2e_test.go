@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/callcycle/callcycle/internal/auth"
 	"github.com/callcycle/callcycle/internal/operations"
-	"github.com/callcycle/callcycle/internal/portal"
 	"github.com/callcycle/callcycle/internal/workerapp/workerapptest"
 )
 
@@ -26,24 +24,9 @@ func TestApplicationScoping(t *testing.T) {
 	t.Parallel()
 	sys := workerapptest.Start(t, workerapptest.Options{Government: true})
 	ctx := context.Background()
-	svc := &operations.Service{Temporal: sys.Temporal, DB: sys.DB}
-	srv, err := portal.New(portal.Config{Service: svc, DB: sys.DB}, portal.Routes(svc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	web := httptest.NewServer(srv.Handler())
-	defer web.Close()
-	do := caller(t, web.URL)
+	do := caller(t, apiOn(t, sys).URL)
 	token := func(name string, roles ...auth.Role) (string, string) {
-		id, err := auth.CreateUser(ctx, sys.DB, name, strings.ReplaceAll(name, " ", ".")+"@scope.example", "", "test", roles...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok, err := auth.CreateToken(ctx, sys.DB, id, "scope", time.Hour, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok.Secret, id
+		return personWithToken(t, sys, name, strings.ReplaceAll(name, " ", ".")+"@scope.example", "", roles...)
 	}
 	officer, _ := token("Awa Officer", auth.Officer)
 	finance, _ := token("Fatou Finance", auth.Finance)
