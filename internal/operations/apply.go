@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/callcycle/callcycle/internal/intake"
+	"github.com/jackc/pgx/v5"
 )
 
 // ApplyInput is one application file (YAML, as examples/application.yaml).
@@ -16,6 +17,10 @@ type ApplyInput struct {
 	CallID      string `json:"call_id"`
 	Application []byte `json:"application"`
 	Source      string `json:"source"` // a file name, for messages
+	// Organisation, set by the portal for an applicant, is the only
+	// organisation (applicants.applicant_id) it may apply for; 0: any
+	// (an officer applying on behalf of one).
+	Organisation int64 `json:"-"`
 }
 
 // ApplyResult is the accepted application.
@@ -33,6 +38,16 @@ func (s *Service) Apply(ctx context.Context, by Actor, in ApplyInput) (res Apply
 	app, err := intake.ParseYAML(in.Application)
 	if err != nil {
 		return ApplyResult{}, refusedAll(in.Source+":", lines("application", err))
+	}
+	if in.Organisation != 0 {
+		var own string
+		err := s.DB.QueryRow(ctx, `SELECT name FROM applicants WHERE applicant_id = $1 AND name_key = $2`, in.Organisation, intake.NameKey(app.Association)).Scan(&own)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ApplyResult{}, refused("association", "you apply for your own organisation only; this application names %q", app.Association)
+		}
+		if err != nil {
+			return ApplyResult{}, err
+		}
 	}
 	refs, rows, err := s.submitBatches(ctx, by, in.CallID, []intake.Application{app}, 1, nil)
 	if err != nil {

@@ -41,6 +41,9 @@ func applicationRoutes(svc *operations.Service) []Route {
 	}, svcOp(svc.Application))
 	list.Also, one.Also = readers, readers
 	return []Route{list, mine, one,
+		post("/api/v1/calls/{call}/my/application", auth.ApplyOwn, "application.apply", func(in *operations.ApplyInput, r *Request) {
+			in.CallID, in.Organisation = r.PathValue("call"), filterFor(r.Principal).Organisation
+		}, svcOp(svc.Apply)),
 		post("/api/v1/calls/{call}/reviewers", auth.ManageCalls, "call.assign-reviewer", func(in *operations.AssignReviewerInput, r *Request) {
 			in.CallID = r.PathValue("call")
 		}, svcOp(svc.AssignReviewer)),

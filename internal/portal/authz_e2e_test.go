@@ -85,6 +85,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/api/v1/calls/AP-SUD-2030/applications", "", []auth.Role{auth.Officer, auth.Finance, auth.Manager, auth.Applicant}},
 		{"GET", "/api/v1/applications/AP-SUD-2030-0001", "", []auth.Role{auth.Officer, auth.Finance, auth.Manager, auth.Reviewer, auth.Applicant}},
 		{"GET", "/api/v1/my/applications", "", []auth.Role{auth.Applicant}},
+		{"POST", "/api/v1/calls/AP-SUD-2030/my/application", `{"application": ""}`, []auth.Role{auth.Applicant}},
 		{"POST", "/api/v1/calls/AP-SUD-2030/reviewers", `{"email": "reviewer@office.example"}`, officer},
 		{"POST", "/api/v1/calls/AP-SUD-2030/declaration", `{"conflicts": []}`, []auth.Role{auth.Reviewer}},
 		{"GET", "/api/v1/tokens", "", tokenHolders},

@@ -68,6 +68,25 @@ func TestApplicationScoping(t *testing.T) {
 		}
 	}
 
+	// An applicant applies for its own organisation, and only for it.
+	count := func() (n int) {
+		if err := sys.DB.QueryRow(ctx, `SELECT count(*) FROM applications`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := count()
+	forOther, _ := json.Marshal(operations.ApplyInput{Application: []byte(strings.NewReplacer("association: Solsoc", "association: Autre Terre",
+		"Développement d'Initiatives", "Deuxième projet").Replace(string(app))), Source: "other.yaml"})
+	if code, body := do(solsoc, "POST", "/api/v1/calls/AP-SUD-2030/my/application", string(forOther)); code != 422 || !strings.Contains(body, "own organisation") || count() != before {
+		t.Errorf("applying for another organisation: %d %s, %d applications (was %d)", code, body, count(), before)
+	}
+	ownSecond, _ := json.Marshal(operations.ApplyInput{Application: []byte(strings.Replace(string(app), "Développement d'Initiatives", "Deuxième projet", 1)), Source: "own.yaml"})
+	var second operations.ApplyResult
+	if code, body := do(solsoc, "POST", "/api/v1/calls/AP-SUD-2030/my/application", string(ownSecond)); code != 200 || json.Unmarshal([]byte(body), &second) != nil {
+		t.Fatalf("applying for its own organisation: %d %s", code, body)
+	}
+
 	// The applicant: its own file; another's answered as none at all.
 	if code, body := do(solsoc, "GET", "/api/v1/applications/"+mine, ""); code != 200 || !strings.Contains(body, "Développement") {
 		t.Errorf("own application: %d %s", code, body)
@@ -95,10 +114,10 @@ func TestApplicationScoping(t *testing.T) {
 		tok, path string
 		want      []string
 	}{
-		"applicant, the call":      {solsoc, "/api/v1/calls/AP-SUD-2030/applications", []string{mine}},
-		"applicant, its own":       {solsoc, "/api/v1/my/applications", []string{mine}},
+		"applicant, the call":      {solsoc, "/api/v1/calls/AP-SUD-2030/applications", []string{mine, second.Reference}},
+		"applicant, its own":       {solsoc, "/api/v1/my/applications", []string{mine, second.Reference}},
 		"other applicant, its own": {other, "/api/v1/my/applications", []string{theirs}},
-		"officer":                  {officer, "/api/v1/calls/AP-SUD-2030/applications", []string{mine, theirs}},
+		"officer":                  {officer, "/api/v1/calls/AP-SUD-2030/applications", []string{mine, theirs, second.Reference}},
 		"finance, none granted":    {finance, "/api/v1/calls/AP-SUD-2030/applications", nil},
 	} {
 		if got := refs(c.tok, c.path); strings.Join(got, ",") != strings.Join(c.want, ",") {
@@ -131,8 +150,8 @@ func TestApplicationScoping(t *testing.T) {
 	if code, body := do(reviewer, "POST", "/api/v1/calls/AP-SUD-2030/declaration", `{"conflicts": []}`); code != 200 || !strings.Contains(body, "already_done") {
 		t.Errorf("declaring twice: %d %s", code, body)
 	}
-	if got := refs(reviewer, "/api/v1/calls/AP-SUD-2030/applications"); strings.Join(got, ",") != mine {
-		t.Errorf("declared reviewer sees %v, want %s (not its conflict %s)", got, mine, theirs)
+	if got := refs(reviewer, "/api/v1/calls/AP-SUD-2030/applications"); strings.Join(got, ",") != mine+","+second.Reference {
+		t.Errorf("declared reviewer sees %v, want %s and %s (not its conflict %s)", got, mine, second.Reference, theirs)
 	}
 	if code, _ := do(reviewer, "GET", "/api/v1/applications/"+theirs, ""); code != http.StatusNotFound {
 		t.Errorf("a reviewer reading its conflict: %d", code)
