@@ -23,9 +23,12 @@ func TestGrantPaymentFourEyes(t *testing.T) {
 	propose := func(by string) foureyes.Input {
 		return foureyes.Input{Action: workflows.UpdatePaid, By: by, Args: args(by), Approver: "finance", Summary: "payment of tranche 1"}
 	}
-	var sign, p1, own, refused, p2, twice, approved, again, badArgs outcome
+	var sign, signApproved, p1, own, refused, p2, twice, approved, again, badArgs outcome
 	var waiting, afterRefusal, paid workflows.GrantStatus
-	h.grantUpdate(day, workflows.UpdateSign, workflows.SignInput{On: start, By: "officer"}, &sign)
+	// An action the office added (FOUR_EYES=grant.sign) goes the same way.
+	signArgs, _ := json.Marshal(workflows.SignInput{On: start, By: "officer"})
+	h.grantUpdate(day, workflows.UpdatePropose, foureyes.Input{Action: workflows.UpdateSign, By: "officer", Args: signArgs, Approver: "officer", Summary: "agreement signed"}, &sign)
+	h.grantUpdate(day+1, workflows.UpdateApprove, foureyes.Input{Action: workflows.UpdateSign, By: "officer2"}, &signApproved)
 	h.grantUpdate(2*day, workflows.UpdatePropose, propose("finance"), &p1)
 	h.grantStatus(2*day+1, &waiting)
 	h.grantUpdate(2*day+2, workflows.UpdateApprove, foureyes.Input{Action: workflows.UpdatePaid, By: "finance"}, &own)
@@ -40,7 +43,7 @@ func TestGrantPaymentFourEyes(t *testing.T) {
 	h.env.RegisterDelayedCallback(h.env.CancelWorkflow, 10*day)
 	h.env.ExecuteWorkflow(workflows.GrantWorkflowName, in)
 
-	for name, o := range map[string]outcome{"sign": sign, "propose": p1, "refuse": refused, "propose again": p2, "approve": approved} {
+	for name, o := range map[string]outcome{"sign": sign, "sign approved": signApproved, "propose": p1, "refuse": refused, "propose again": p2, "approve": approved} {
 		if o.err != nil || o.rejected != nil || !o.done {
 			t.Errorf("%s: %+v", name, o)
 		}
@@ -56,11 +59,11 @@ func TestGrantPaymentFourEyes(t *testing.T) {
 	if len(waiting.Approvals.Pending) != 1 || waiting.Paid != 0 || !strings.HasPrefix(waiting.WaitingFor, "second approval by finance (payment of tranche 1, proposed by finance") {
 		t.Errorf("while waiting: paid %s, waiting for %q, %+v", waiting.Paid, waiting.WaitingFor, waiting.Approvals)
 	}
-	if len(afterRefusal.Approvals.Pending) != 0 || len(afterRefusal.Approvals.Outcomes) != 1 ||
-		afterRefusal.Approvals.Outcomes[0].Result != foureyes.Refused || afterRefusal.Approvals.Outcomes[0].Reason != "wrong date" || afterRefusal.Paid != 0 {
+	if len(afterRefusal.Approvals.Pending) != 0 || len(afterRefusal.Approvals.Outcomes) != 2 ||
+		afterRefusal.Approvals.Outcomes[1].Result != foureyes.Refused || afterRefusal.Approvals.Outcomes[1].Reason != "wrong date" || afterRefusal.Paid != 0 {
 		t.Errorf("the refusal must be kept and change nothing else: %+v", afterRefusal.Approvals)
 	}
-	if paid.Paid != paid.Ordered || paid.Paid == 0 || len(paid.Approvals.Outcomes) != 2 || paid.Approvals.Outcomes[1].By != "finance2" {
+	if paid.Paid != paid.Ordered || paid.Paid == 0 || len(paid.Approvals.Outcomes) != 3 || paid.Approvals.Outcomes[2].By != "finance2" || paid.Approvals.Outcomes[0].Action != workflows.UpdateSign {
 		t.Errorf("after approval: paid %s of %s, %+v", paid.Paid, paid.Ordered, paid.Approvals)
 	}
 	if l := h.ledger(); len(l) != 1 || l["payment:1"] == 0 {
