@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -202,7 +203,9 @@ func (s *Stack) startPortal(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	env := s.opts.WorkerEnv
+	// The portal mails applicants' and reviewers' sign-in links through
+	// the stack's Mailpit, as the workers mail everything else.
+	env := append(append([]string{}, s.opts.WorkerEnv...), "SMTP_HOST="+Loopback, "SMTP_PORT="+strconv.Itoa(s.SMTPPort), "SMTP_TLS=none")
 	if len(s.opts.IDPUsers) > 0 {
 		public := "http://" + hostPort(port)
 		if err := s.startIDP(ctx, public+"/auth/callback"); err != nil {
