@@ -136,7 +136,7 @@ func (sc *scenario) measure(name string, items int, unit string, own bool, fn fu
 }
 
 func (sc *scenario) run(ctx context.Context) error {
-	sc.svc, sc.by = &operations.Service{Temporal: sc.s.tc, DB: sc.s.db}, operations.Actor{Name: "bench"}
+	sc.svc, sc.by = &operations.Service{Temporal: sc.s.tc, DB: sc.s.db}, operations.Actor{Name: "system:bench", Role: "system"}
 	o := sc.o
 	dir := sc.s.dir
 	year := time.Now().Year() + 1

@@ -109,7 +109,7 @@ already done.`,
 				SMTP: mailer.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, User: cfg.SMTP.User, Password: cfg.SMTP.Password,
 					TLS: cfg.SMTP.TLS, From: cfg.SMTP.From},
 				Namespace: namespace, Database: database, Data: dir, Log: app.Logger("error"),
-				Out: steps, By: "system:demo",
+				Out: steps, People: demo.Office,
 			}.Run(cmd.Context(), from, out)
 			if err != nil || !cl.asJSON {
 				return err

@@ -28,7 +28,19 @@ type Env struct {
 	DB       *pgxpool.Pool
 	Out      io.Writer // one line a step, and the annual report's figures
 	By       string    // the officer, recorded with every change
+	// FourEyes: the decisions and payments wait for a second person, as
+	// the portal has them (operations.AlwaysFourEyes): the officer
+	// proposes each decision and SecondOfficer approves it; Finance
+	// confirms each payment and SecondFinance approves it. Off, By does
+	// all (and workers of builds before four-eyes can run the replay).
+	FourEyes                              bool
+	SecondOfficer, Finance, SecondFinance string
 }
+
+// Office is the demo office's people, as `starter demo` replays 2024
+// with them (the local stack's demo people): who did each step is in
+// the audit log.
+var Office = Env{By: "Awa Diallo", FourEyes: true, SecondOfficer: "Pieter Janssens", Finance: "Fatou Ndiaye", SecondFinance: "Marc Dubois"}
 
 // New is a replay through the officer actions on env's Temporal
 // namespace and database. Its progress goes to env.Out; the actions
@@ -43,6 +55,12 @@ func New(env Env, data, work string) (*Replay, error) {
 		work = d
 	}
 	act := actions{svc: &operations.Service{Temporal: env.Temporal, DB: env.DB}, by: operations.Actor{Name: env.By}, out: env.Out}
+	if env.FourEyes {
+		act.svc.FourEyes = operations.AlwaysFourEyes
+		act.second = operations.Actor{Name: env.SecondOfficer, Role: "officer"}
+		act.finance = operations.Actor{Name: env.Finance, Role: "finance"}
+		act.finance2 = operations.Actor{Name: env.SecondFinance, Role: "finance"}
+	}
 	return &Replay{Data: data, Work: work, Out: env.Out, act: act, db: env.DB, tc: env.Temporal}, nil
 }
 
@@ -51,6 +69,20 @@ type actions struct {
 	svc *operations.Service
 	by  operations.Actor
 	out io.Writer // the annual report's figures
+	// With four-eyes (Env.FourEyes): who approves decisions, and who
+	// confirms and approves payments.
+	second, finance, finance2 operations.Actor
+}
+
+// waits says whether action already waits for a second person in
+// pending: an earlier attempt's proposal, whose answer a fault lost.
+func waits(pending []operations.PendingApproval, action string) bool {
+	for _, p := range pending {
+		if p.Action == action {
+			return true
+		}
+	}
+	return false
 }
 
 // usage is a refusal of the demo's input: an operations refusal, so that
@@ -125,8 +157,23 @@ func (a actions) importScores(ctx context.Context, callID, book string) (int, mo
 }
 
 // decide approves the committee's proposal as it stands.
+// With four-eyes the officer proposes it (unless an earlier attempt did)
+// and the second officer approves it.
 func (a actions) decide(ctx context.Context, callID, decree string) error {
-	_, err := a.svc.Decide(ctx, a.by, operations.DecideInput{CallID: callID, Decree: decree, All: true})
+	if a.svc.FourEyes == nil {
+		_, err := a.svc.Decide(ctx, a.by, operations.DecideInput{CallID: callID, Decree: decree, All: true})
+		return err
+	}
+	st, err := a.svc.Status(ctx, a.by, operations.StatusInput{CallID: callID})
+	if err != nil {
+		return err
+	}
+	if !waits(st.Approvals, "call.decide") {
+		if _, err := a.svc.Decide(ctx, a.by, operations.DecideInput{CallID: callID, Decree: decree, All: true}); err != nil {
+			return err
+		}
+	}
+	_, err = a.svc.Approve(ctx, a.second, operations.ApprovalInput{Target: callID, Action: "call.decide"})
 	return err
 }
 
@@ -140,8 +187,24 @@ func (a actions) sign(ctx context.Context, grantID string, on time.Time) error {
 	return err
 }
 
+// paid confirms a tranche: with four-eyes, finance proposes it (unless
+// an earlier attempt did) and the second finance person approves it.
 func (a actions) paid(ctx context.Context, grantID string, tranche int, on time.Time) error {
-	_, err := a.svc.GrantPaid(ctx, a.by, operations.GrantPaidInput{GrantID: grantID, Tranche: tranche, On: on})
+	in := operations.GrantPaidInput{GrantID: grantID, Tranche: tranche, On: on}
+	if a.svc.FourEyes == nil {
+		_, err := a.svc.GrantPaid(ctx, a.by, in)
+		return err
+	}
+	st, err := a.svc.GrantStatus(ctx, a.finance, operations.GrantStatusInput{GrantID: grantID})
+	if err != nil {
+		return err
+	}
+	if !waits(st.Approvals, "grant.paid") {
+		if _, err := a.svc.GrantPaid(ctx, a.finance, in); err != nil {
+			return err
+		}
+	}
+	_, err = a.svc.Approve(ctx, a.finance2, operations.ApprovalInput{Target: grantID, Action: "grant.paid"})
 	return err
 }
 
@@ -217,8 +280,10 @@ func workflowReport(r operations.AnnualReportResult) workflows.AnnualReportResul
 }
 
 // newInWorld is a replay on the demo world's own client and database.
-func newInWorld(c client.Client, db *pgxpool.Pool, out io.Writer, by, data string) (*Replay, error) {
-	return New(Env{Temporal: c, DB: db, Out: out, By: by}, data, "")
+// people names who acts (Env's By and, with FourEyes, the others).
+func newInWorld(c client.Client, db *pgxpool.Pool, out io.Writer, people Env, data string) (*Replay, error) {
+	people.Temporal, people.DB, people.Out = c, db, out
+	return New(people, data, "")
 }
 
 // Refused says whether the input was refused (by the demo or by an

@@ -60,7 +60,10 @@ type World struct {
 	Data        string          // the 2024 data: examples/2024
 	Log         *slog.Logger
 	Out         io.Writer // the steps, and the annual report's figures
-	By          string    // who acts, as recorded in the audit
+	By          string    // who acts, as recorded in the audit (when People is empty)
+	// People, when set, act instead of By, four-eyes included (Office:
+	// the demo office's people, as `starter demo` runs it).
+	People Env
 	// Runner and BeforeStep are passed to the Replay (nil: the defaults).
 	Runner     Runner
 	BeforeStep func(context.Context, Step) error
@@ -173,7 +176,11 @@ func (w World) Run(ctx context.Context, from, report string) (res workflows.Annu
 	if err = bootstrap(ctx, c); err != nil {
 		return res, err
 	}
-	r, err := newInWorld(c, pool, w.Out, w.By, w.Data)
+	people := w.People
+	if people.By == "" {
+		people = Env{By: w.By}
+	}
+	r, err := newInWorld(c, pool, w.Out, people, w.Data)
 	if err != nil {
 		return res, err
 	}
