@@ -47,6 +47,7 @@ import (
 	"github.com/callcycle/callcycle/internal/observe"
 	"github.com/callcycle/callcycle/internal/operations"
 	"github.com/callcycle/callcycle/internal/portal"
+	"github.com/callcycle/callcycle/internal/ui"
 	"go.temporal.io/sdk/client"
 )
 
@@ -148,7 +149,11 @@ func run() error {
 	public := setting("PORTAL_PUBLIC_URL", "http://"+addr)
 	links := &portal.LinkConfig{Mailer: portal.MailLinks(linkMail, life), PublicURL: public,
 		Policy: auth.LinkPolicy{Life: life}, Secure: strings.HasPrefix(public, "https://")}
-	srv, err := portal.New(portal.Config{Service: svc, DB: pool, Log: log, SignIn: signIn, Links: links}, portal.Routes(svc))
+	pages, err := ui.New(ui.Config{Service: svc, DB: pool, Log: log, SessionCookie: portal.SessionCookie, Secure: links.Secure})
+	if err != nil {
+		return err
+	}
+	srv, err := portal.New(portal.Config{Service: svc, DB: pool, Log: log, SignIn: signIn, Links: links, Pages: pages}, portal.Routes(svc))
 	if err != nil {
 		return err // a route without a right: the portal does not start
 	}

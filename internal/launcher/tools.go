@@ -106,6 +106,9 @@ func (t Tools) Ensure(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := t.ensureAxe(ctx); err != nil {
+		return err
+	}
 	return t.ensureIDP(ctx)
 }
 

@@ -155,3 +155,13 @@ func (s *Service) Application(ctx context.Context, _ Actor, in ApplicationInput)
 	}
 	return f, nil
 }
+
+// OrganisationName is an applicant organisation's name, or NotFound.
+func (s *Service) OrganisationName(ctx context.Context, id int64) (string, error) {
+	var name string
+	err := s.DB.QueryRow(ctx, `SELECT name FROM applicants WHERE applicant_id = $1`, id).Scan(&name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", &Error{Kind: NotFound, Message: "no such organisation"}
+	}
+	return name, err
+}

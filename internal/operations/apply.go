@@ -21,6 +21,9 @@ type ApplyInput struct {
 	// organisation (applicants.applicant_id) it may apply for; 0: any
 	// (an officer applying on behalf of one).
 	Organisation int64 `json:"-"`
+	// Form, set by the portal's page, is the application as its form
+	// gave it, instead of Application's YAML.
+	Form *intake.Application `json:"-"`
 }
 
 // ApplyResult is the accepted application.
@@ -35,9 +38,14 @@ type ApplyResult struct {
 // the inbox row again, so a refused application leaves nothing behind.
 func (s *Service) Apply(ctx context.Context, by Actor, in ApplyInput) (res ApplyResult, err error) {
 	defer s.audited(ctx, by, "application.apply", in, &err, func() string { return res.Reference })
-	app, err := intake.ParseYAML(in.Application)
+	var app intake.Application
+	if in.Form != nil {
+		app, err = *in.Form, in.Form.Check()
+	} else {
+		app, err = intake.ParseYAML(in.Application)
+	}
 	if err != nil {
-		return ApplyResult{}, refusedAll(in.Source+":", lines("application", err))
+		return ApplyResult{}, refusedAll(in.Source+":", fieldLines(err))
 	}
 	if in.Organisation != 0 {
 		var own string
@@ -136,3 +144,16 @@ func (s *Service) Import(ctx context.Context, by Actor, in ImportInput) (res Imp
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
+
+// fieldLines are intake's problems ("title: required"), each under its
+// field, so a form can show it beside the field.
+func fieldLines(err error) []Problem {
+	var out []Problem
+	for _, p := range lines("application", err) {
+		if field, reason, ok := strings.Cut(p.Reason, ": "); ok && !strings.Contains(field, " ") {
+			p.Field, p.Reason = field, reason
+		}
+		out = append(out, p)
+	}
+	return out
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/callcycle/callcycle/internal/audit"
 	"github.com/callcycle/callcycle/internal/auth"
 	"github.com/callcycle/callcycle/internal/operations"
+	"github.com/callcycle/callcycle/internal/ui"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -68,6 +69,8 @@ type Config struct {
 	SignIn *OIDC
 	// Links is sign-in by e-mail link for applicants and reviewers; nil: none.
 	Links *LinkConfig
+	// Pages are the people's pages (internal/ui); nil: the API only.
+	Pages *ui.Pages
 }
 
 // Server serves the API.
@@ -112,6 +115,9 @@ func New(cfg Config, routes []Route) (*Server, error) {
 	}
 	if cfg.Links != nil {
 		s.linkRoutes()
+	}
+	if cfg.Pages != nil {
+		cfg.Pages.Register(s.mux)
 	}
 	return s, nil
 }

@@ -174,7 +174,7 @@ func (s *Server) linkRoutes() {
 			_ = auth.EndSession(r.Context(), s.cfg.DB, c.Value, s.cfg.Now())
 			s.appendAudit(r.Context(), audit.Entry{Actor: p.Name, Role: roleList(p.Roles), Action: "session.close", Target: p.UserID, Result: "ok"})
 			http.SetCookie(w, sessionCookie("", time.Time{}, secure(r)))
-			writeJSON(w, http.StatusOK, map[string]bool{"signed_out": true})
+			signedOut(w, r)
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -81,7 +82,7 @@ func (s *Server) signInRoutes() {
 		_ = auth.EndSession(r.Context(), s.cfg.DB, c.Value, s.cfg.Now())
 		s.appendAudit(r.Context(), audit.Entry{Actor: p.Name, Role: roleList(p.Roles), Action: "session.close", Target: p.UserID, Result: "ok"})
 		http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: o.secure, SameSite: http.SameSiteLaxMode})
-		writeJSON(w, http.StatusOK, map[string]bool{"signed_out": true})
+		signedOut(w, r)
 	})
 }
 
@@ -153,8 +154,12 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 }
 
 // csrfOK: a request that changes something echoes the session's token.
+// A page's form (no script to set a header) sends it as its csrf field.
 func csrfOK(r *http.Request, want string) bool {
 	got := r.Header.Get(CSRFHeader)
+	if t, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); got == "" && t == "application/x-www-form-urlencoded" {
+		got = r.PostFormValue("csrf")
+	}
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
@@ -162,4 +167,14 @@ func (s *Server) appendAudit(ctx context.Context, e audit.Entry) {
 	if _, err := audit.Append(context.WithoutCancel(ctx), s.cfg.DB, e); err != nil {
 		s.cfg.Log.Error("audit", "action", e.Action, "err", err)
 	}
+}
+
+// signedOut answers a sign-out: a page's form goes back to the home page,
+// an API client gets JSON.
+func signedOut(w http.ResponseWriter, r *http.Request) {
+	if !wantsJSON(r) && r.Header.Get(CSRFHeader) == "" {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"signed_out": true})
 }

@@ -49,6 +49,7 @@ func ChromiumBin(t testing.TB) string {
 // killed when t ends) and opens one tab.
 func StartBrowser(t testing.TB) *Browser {
 	t.Helper()
+	ServiceTest(t) // a browser is a service: -short runs without one
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(ChromiumBin(t)),
 		// A fresh profile each time: no state leaks between tests, and two
@@ -151,4 +152,17 @@ func (b *Browser) Context() context.Context { return b.ctx }
 func (b *Browser) Text(t testing.TB) string {
 	t.Helper()
 	return Eval[string](t, b, `document.body ? document.body.innerText : ""`)
+}
+
+// EvalPromise evaluates an expression whose value is a promise, and
+// returns what it resolves to.
+func EvalPromise[T any](t testing.TB, b *Browser, expression string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expression, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("browser: %s: %v\npage problems:\n  %s", expression, err, strings.Join(b.Problems(), "\n  "))
+	}
+	return v
 }
