@@ -10,6 +10,7 @@ import (
 
 	"github.com/callcycle/callcycle/internal/app"
 	"github.com/callcycle/callcycle/internal/auth"
+	"github.com/callcycle/callcycle/internal/intake"
 	"github.com/callcycle/callcycle/internal/launcher"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -20,23 +21,33 @@ import (
 type demoUser struct {
 	login, password, first, last string
 	roles                        []auth.Role
+	org                          string // an applicant's organisation: signs in by e-mail link, not at the provider
 }
 
 var demoUsers = []demoUser{
-	{"officer", "officer-demo", "Awa", "Diallo", []auth.Role{auth.Officer}},
-	{"officer2", "officer2-demo", "Pieter", "Janssens", []auth.Role{auth.Officer}}, // the second pair of eyes
-	{"finance", "finance-demo", "Fatou", "Ndiaye", []auth.Role{auth.Finance}},
-	{"finance2", "finance2-demo", "Marc", "Dubois", []auth.Role{auth.Finance}},
-	{"manager", "manager-demo", "Jan", "Peeters", []auth.Role{auth.Manager}},
-	{"admin", "admin-demo", "Nadia", "El Amrani", []auth.Role{auth.Admin}},
+	{"officer", "officer-demo", "Awa", "Diallo", []auth.Role{auth.Officer}, ""},
+	{"officer2", "officer2-demo", "Pieter", "Janssens", []auth.Role{auth.Officer}, ""}, // the second pair of eyes
+	{"finance", "finance-demo", "Fatou", "Ndiaye", []auth.Role{auth.Finance}, ""},
+	{"finance2", "finance2-demo", "Marc", "Dubois", []auth.Role{auth.Finance}, ""},
+	{"manager", "manager-demo", "Jan", "Peeters", []auth.Role{auth.Manager}, ""},
+	{"admin", "admin-demo", "Nadia", "El Amrani", []auth.Role{auth.Admin}, ""},
+	{"applicant", "", "Sophie", "Lambert", []auth.Role{auth.Applicant}, "Solsoc"},
 }
 
-func (u demoUser) email() string { return u.login + "@office.callcycle.local" }
+func (u demoUser) email() string {
+	if u.org != "" {
+		return "projets@" + strings.ToLower(u.org) + ".callcycle.local"
+	}
+	return u.login + "@office.callcycle.local"
+}
 
 // idpUsers are the demo people as the provider knows them.
 func idpUsers() []launcher.IDPUser {
 	var out []launcher.IDPUser
 	for _, u := range demoUsers {
+		if u.org != "" {
+			continue
+		}
 		out = append(out, launcher.IDPUser{ID: "demo-" + u.login, Username: u.login, Password: u.password,
 			FirstName: u.first, LastName: u.last, Email: u.email(), EmailVerified: true, PreferredLanguage: "fr"})
 	}
@@ -69,8 +80,21 @@ func seedUsers(ctx context.Context, dbURL, portalURL, tokensFile string) error {
 		if n > 0 {
 			continue
 		}
-		if _, err := auth.CreateUser(ctx, pool, u.first+" "+u.last, u.email(), "demo-"+u.login, "system:devstack", u.roles...); err != nil {
+		subject := "demo-" + u.login
+		if u.org != "" {
+			subject = ""
+		}
+		id, err := auth.CreateUser(ctx, pool, u.first+" "+u.last, u.email(), subject, "system:devstack", u.roles...)
+		if err != nil {
 			return err
+		}
+		if u.org != "" {
+			if _, err := pool.Exec(ctx, `INSERT INTO applicants (name, name_key) VALUES ($1, $2) ON CONFLICT (name_key) DO NOTHING`, u.org, intake.NameKey(u.org)); err != nil {
+				return err
+			}
+			if _, err := pool.Exec(ctx, `UPDATE users SET applicant_id = (SELECT applicant_id FROM applicants WHERE name_key = $2) WHERE user_id = $1`, id, intake.NameKey(u.org)); err != nil {
+				return err
+			}
 		}
 	}
 	return writeTokens(ctx, pool, portalURL, tokensFile)
@@ -115,6 +139,11 @@ func signInHelp(portal string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  Sign in         %s/auth/login   (local provider; demo people, local stack only):\n", portal)
 	for _, u := range demoUsers {
+		if u.org != "" {
+			fmt.Fprintf(&b, "  Apply           %s/   as %s %s of %s (applicant): \"Get a sign-in link\" for %s; the link arrives in Mailpit\n",
+				portal, u.first, u.last, u.org, u.email())
+			continue
+		}
 		fmt.Fprintf(&b, "                    %-9s %-14s %s %s (%v)\n", u.login, u.password, u.first, u.last, u.roles)
 	}
 	return b.String()
