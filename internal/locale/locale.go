@@ -8,6 +8,9 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/callspec"
@@ -29,12 +32,40 @@ type Bundle struct{ b *i18n.Bundle }
 func Load() (*Bundle, error) {
 	b := i18n.NewBundle(language.French)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	for _, l := range Languages {
-		if _, err := b.LoadMessageFileFS(catalogs, "catalog/"+l+".json"); err != nil {
-			return nil, fmt.Errorf("catalog %s: %w", l, err)
+	names, err := catalogFiles()
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		if _, err := b.LoadMessageFileFS(catalogs, name); err != nil {
+			return nil, fmt.Errorf("catalog %s: %w", name, err)
 		}
 	}
 	return &Bundle{b: b}, nil
+}
+
+// catalogFiles are the catalogs: <lang>.json, and <part>.<lang>.json
+// for a part of the portal kept in its own file (go-i18n reads the
+// language from the name). A file of another language is an error.
+func catalogFiles() ([]string, error) {
+	entries, err := fs.ReadDir(catalogs, "catalog")
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if !slices.Contains(Languages, langOf(e.Name())) {
+			return nil, fmt.Errorf("catalog %s: not one of the languages %v", e.Name(), Languages)
+		}
+		names = append(names, "catalog/"+e.Name())
+	}
+	return names, nil
+}
+
+// langOf is the language of a catalog file's name.
+func langOf(name string) string {
+	name = strings.TrimSuffix(name, ".json")
+	return name[strings.LastIndex(name, ".")+1:]
 }
 
 // Loc speaks one language.

@@ -166,3 +166,30 @@ func EvalPromise[T any](t testing.TB, b *Browser, expression string) T {
 	}
 	return v
 }
+
+// Loads runs a (a click or a submit that navigates) and waits until the
+// next page has replaced the current one and finished loading. Waiting for
+// an element is not enough: the old page has it too, so the next step would
+// race the navigation and abort it (net::ERR_ABORTED).
+func Loads(a chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := chromedp.Evaluate[bool](`window.__callcycleOld = true`)(ctx, t); err != nil {
+			return err
+		}
+		if _, err := a(ctx, t); err != nil {
+			return err
+		}
+		for {
+			// Errors are expected while the old document goes away.
+			done, err := chromedp.Evaluate[bool](`window.__callcycleOld !== true && document.readyState === 'complete'`)(ctx, t)
+			if err == nil && done {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("the page did not change: %w", ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	})
+}

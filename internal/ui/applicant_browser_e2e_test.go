@@ -78,8 +78,8 @@ func TestApplicantAppliesInTheBrowser(t *testing.T) {
 			t.Fatalf("%s home page:\n%s", j.lang, got)
 		}
 		accessible(j.lang + " home")
-		b.Run(t, 30*time.Second, chromedp.Click(`a[href="/auth/link"]`), chromedp.WaitVisible(`input[name="email"]`),
-			chromedp.SendKeys(`input[name="email"]`, j.email), chromedp.Submit(`input[name="email"]`), chromedp.Sleep(300*time.Millisecond))
+		b.Run(t, 30*time.Second, testenv.Loads(chromedp.Click(`a[href="/auth/link"]`)), chromedp.WaitVisible(`input[name="email"]`),
+			chromedp.SendKeys(`input[name="email"]`, j.email), testenv.Loads(chromedp.Submit(`input[name="email"]`)))
 		mails := sys.Mailpit.WaitFor(t, before+1, 20*time.Second)
 		link := ""
 		for _, m := range mails {
@@ -91,7 +91,7 @@ func TestApplicantAppliesInTheBrowser(t *testing.T) {
 			t.Fatalf("no sign-in link mailed to %s", j.email)
 		}
 		b.Run(t, 30*time.Second, chromedp.Navigate(link), chromedp.WaitVisible(`form[action="/auth/link/consume"] button`),
-			chromedp.Click(`form[action="/auth/link/consume"] button`), chromedp.WaitVisible("main h1"))
+			testenv.Loads(chromedp.Click(`form[action="/auth/link/consume"] button`)), chromedp.WaitVisible("main h1"))
 		if got := b.Text(t); !strings.Contains(got, j.files) {
 			t.Fatalf("%s: after signing in, not on its files:\n%s", j.lang, got)
 		}
@@ -106,7 +106,7 @@ func TestApplicantAppliesInTheBrowser(t *testing.T) {
 			}
 		}
 		accessible(j.lang + " calls")
-		b.Run(t, 30*time.Second, chromedp.Click(`a[href="/calls/AP-SUD-2030/apply"]`), chromedp.WaitVisible(`main form button[type="submit"]`))
+		b.Run(t, 30*time.Second, testenv.Loads(chromedp.Click(`a[href="/calls/AP-SUD-2030/apply"]`)), chromedp.WaitVisible(`main form button[type="submit"]`))
 		accessible(j.lang + " form")
 		count := func() (n int) {
 			_ = sys.DB.QueryRow(ctx, `SELECT count(*) FROM applications`).Scan(&n)
@@ -119,7 +119,7 @@ func TestApplicantAppliesInTheBrowser(t *testing.T) {
 				chromedp.SetValue(`#amount`, amount), chromedp.SetValue(`#summary`, "Coopératives de femmes.\nDeux ans."),
 				chromedp.SetValue(`#duration_months`, "24"), chromedp.SetValue(`#contact_name`, "Contact "+j.org),
 				chromedp.SetValue(`#email`, j.email), chromedp.SetValue(`#iban`, "BE68 5390 0754 7034"),
-				chromedp.Click(`main form button[type="submit"]`), chromedp.WaitVisible("main h1"))
+				testenv.Loads(chromedp.Click(`main form button[type="submit"]`)), chromedp.WaitVisible("main h1"))
 		}
 		fill("beaucoup")
 		if got := b.Text(t); !strings.Contains(got, j.refused) || count() != applied {
@@ -150,7 +150,7 @@ func TestApplicantAppliesInTheBrowser(t *testing.T) {
 			t.Errorf("%s: its files do not list %s:\n%s", j.lang, ref, got)
 		}
 		// Signing out ends the session: the files are behind the sign-in again.
-		b.Run(t, 30*time.Second, chromedp.Click(`form.signout button`), chromedp.WaitVisible("main h1"),
+		b.Run(t, 30*time.Second, testenv.Loads(chromedp.Click(`form.signout button`)), chromedp.WaitVisible("main h1"),
 			chromedp.Navigate(web+"/files"), chromedp.WaitVisible("main h1"))
 		if got := b.Text(t); !strings.Contains(got, j.signIn) {
 			t.Errorf("%s: after signing out, /files shows:\n%s", j.lang, got)

@@ -11,10 +11,13 @@ import (
 	"crypto/subtle"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/auth"
@@ -60,10 +63,26 @@ func New(cfg Config) (*Pages, error) {
 		return nil, err
 	}
 	p := &Pages{cfg: cfg, words: words, pages: map[string]*template.Template{}}
-	for _, name := range []string{"home", "calls", "apply", "files", "file", "error"} {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+	// Every template but the layout is a page, named by its file; a
+	// partial (_name.html) is given to every page.
+	entries, err := fs.ReadDir(templateFS, "templates")
+	if err != nil {
+		return nil, err
+	}
+	shared := []string{"templates/layout.html"}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "_") {
+			shared = append(shared, "templates/"+e.Name())
+		}
+	}
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), ".html")
+		if name == "layout" || strings.HasPrefix(name, "_") {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, append(shared, "templates/"+e.Name())...)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("page %s: %w", name, err)
 		}
 		p.pages[name] = t
 	}
