@@ -29,13 +29,38 @@ func Write(w io.Writer, callTitle string, criteria []callspec.Criterion, reviewe
 	if err != nil {
 		return err
 	}
-	if err := writeInstructions(f, st, callTitle, criteria, reviewers); err != nil {
+	if err := writeInstructions(f, st, callTitle, criteria, reviewers, false); err != nil {
 		return err
 	}
 	for _, r := range reviewers {
 		if err := writeReviewerSheet(f, st, SheetName(r), criteria, apps); err != nil {
 			return fmt.Errorf("sheet %s: %w", SheetName(r), err)
 		}
+	}
+	_, err = f.WriteTo(w)
+	return err
+}
+
+// WriteSheet produces one reviewer's own workbook: the Instructions
+// sheet and that reviewer's sheet only, listing apps (the caller leaves
+// out the applications the reviewer declared a conflict with: their
+// titles are not theirs to read). Read with []string{reviewer} takes it
+// back, cell by cell as the whole workbook.
+func WriteSheet(w io.Writer, callTitle string, criteria []callspec.Criterion, reviewer string, apps []Application) error {
+	if err := checkSetup(criteria, []string{reviewer}, apps); err != nil {
+		return fmt.Errorf("scoring sheet: %w", err)
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	st, err := newStyles(f)
+	if err != nil {
+		return err
+	}
+	if err := writeInstructions(f, st, callTitle, criteria, []string{reviewer}, true); err != nil {
+		return err
+	}
+	if err := writeReviewerSheet(f, st, SheetName(reviewer), criteria, apps); err != nil {
+		return fmt.Errorf("sheet %s: %w", SheetName(reviewer), err)
 	}
 	_, err = f.WriteTo(w)
 	return err
@@ -77,7 +102,7 @@ func (st styles) amountCell(c money.Cents) excelize.Cell {
 	return excelize.Cell{StyleID: style, Value: float64(c) / 100}
 }
 
-func writeInstructions(f *excelize.File, st styles, callTitle string, criteria []callspec.Criterion, reviewers []string) error {
+func writeInstructions(f *excelize.File, st styles, callTitle string, criteria []callspec.Criterion, reviewers []string, own bool) error {
 	if err := f.SetSheetName("Sheet1", instructionsSheet); err != nil {
 		return err
 	}
@@ -99,6 +124,13 @@ func writeInstructions(f *excelize.File, st styles, callTitle string, criteria [
 		`Conflict of interest: write "yes" in the "Conflict of interest" column and leave that row's scores empty.`,
 		`Otherwise leave it empty (or write "no") and give every score. The comment is optional.`,
 		"",
+	}
+	if own {
+		// A reviewer's own copy: it goes back through the portal, by them.
+		lines[0] = "Your own scoring sheet"
+		lines[2] = "Fill the sheet " + sheets + " and upload this workbook on your reviews page; a new upload replaces your scores."
+		lines[5] = `The applications you declared a conflict of interest with are not listed. Leave the "Conflict of interest" column empty.`
+		lines[6] = "Give every score. The comment is optional."
 	}
 	rows := [][]any{{callTitle}}
 	for _, l := range lines {
