@@ -4,6 +4,7 @@ package callspec
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/callcycle/callcycle/internal/money"
@@ -48,6 +49,9 @@ type Call struct {
 	// Reviewers are the committee members' short codes (no names or
 	// addresses): one sheet each in the scoring workbook.
 	Reviewers []string `json:"reviewers"`
+	// Committee is when the reviewers return their sheets, and when
+	// those who have not are reminded (zero: no committee deadline).
+	Committee CommitteeRules `json:"committee,omitzero"`
 	// BudgetCloses is the month and day the budget year closes ("12-31"):
 	// a call still waiting for the government then lapses.
 	BudgetCloses string         `json:"budgetCloses"`
@@ -119,6 +123,9 @@ func (c Call) CheckDates(now time.Time) []string {
 	} else if !c.Deadline.Before(closes) {
 		bad = append(bad, fmt.Sprintf("deadline: %s is after the %d budget year closes on %s (%s); no decision could be committed in time",
 			c.Deadline.In(Brussels).Format("2006-01-02 15:04"), c.Year, day(lastDay), rule))
+	} else if d := c.Committee.Deadline; !d.IsZero() && !d.Before(closes) {
+		bad = append(bad, fmt.Sprintf("committee.deadline: %s is after the %d budget year closes on %s (%s); the ranking would come too late to commit anything",
+			d.In(Brussels).Format("2006-01-02 15:04"), c.Year, day(lastDay), rule))
 	}
 	return bad
 }
@@ -156,6 +163,31 @@ type ReportRules struct {
 	DelayDays         int   `json:"delayDays"`         // after the project end
 	ReminderDays      []int `json:"reminderDays"`      // days before the due date
 	EscalateEveryDays int   `json:"escalateEveryDays"` // officer alerted this often once overdue (default 7)
+}
+
+// CommitteeRules say by when the committee returns its sheets and when
+// the reviewers who have not are reminded.
+type CommitteeRules struct {
+	Deadline     time.Time `json:"deadline,omitzero"`
+	ReminderDays []int     `json:"reminderDays,omitempty"` // days before the deadline, any order
+}
+
+// CommitteeReminders are the moments the reviewers who have not returned
+// are reminded, earliest first: ReminderDays before the deadline (in the
+// call's time, see Days), without repeats.
+func (c Call) CommitteeReminders() []time.Time {
+	if c.Committee.Deadline.IsZero() {
+		return nil
+	}
+	var at []time.Time
+	for _, d := range c.Committee.ReminderDays {
+		t := c.Committee.Deadline.Add(-c.Days(d))
+		if !slices.ContainsFunc(at, t.Equal) {
+			at = append(at, t)
+		}
+	}
+	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
+	return at
 }
 
 // AgreementRules say how a grant agreement is chased.

@@ -65,6 +65,12 @@ type File struct {
 	} `yaml:"screening"`
 	Committee struct {
 		Reviewers []string `yaml:"reviewers"`
+		// Deadline is the day the reviewers return their sheets by
+		// ("2030-05-15": the end of that day, Brussels time); optional.
+		Deadline string `yaml:"deadline"`
+		// ReminderDays: reviewers who have not returned are mailed this
+		// many days before the deadline (as report.reminder_days).
+		ReminderDays []int `yaml:"reminder_days"`
 	} `yaml:"committee"`
 	BudgetCloses string        `yaml:"budget_closes"`
 	Officer      *ContactYAML  `yaml:"officer"`
@@ -300,6 +306,7 @@ func (f File) Validate() (Call, Contacts, error) {
 		}
 	}
 	c.BudgetCloses = f.BudgetCloses
+	c.Committee = f.committee(bad, c)
 
 	var ct Contacts
 	ct.Officer = checkContact(bad, "officer", f.Officer)
@@ -314,6 +321,35 @@ func (f File) Validate() (Call, Contacts, error) {
 		return Call{}, Contacts{}, err
 	}
 	return c, ct, nil
+}
+
+// committee reads the committee's deadline and reminders. The deadline
+// comes after the submission deadline (CheckDates: before the budget
+// year closes); reminders need a deadline.
+func (f File) committee(bad func(string, ...any), c Call) CommitteeRules {
+	var r CommitteeRules
+	for i, d := range f.Committee.ReminderDays {
+		if d <= 0 || d > 90 {
+			bad("committee.reminder_days[%d]: want 1-90 days before the committee deadline, got %d", i, d)
+		}
+	}
+	if strings.TrimSpace(f.Committee.Deadline) == "" {
+		if len(f.Committee.ReminderDays) > 0 {
+			bad("committee.reminder_days: reminders are sent before committee.deadline; give the deadline (such as \"2030-05-15\")")
+		}
+		return r
+	}
+	d, err := ParseTime(f.Committee.Deadline)
+	if err != nil {
+		bad("committee.deadline: %v", err)
+		return r
+	}
+	if !c.Deadline.IsZero() && !d.After(c.Deadline) {
+		bad("committee.deadline: %s is not after the submission deadline %s; the committee scores the applications received by then",
+			d.In(Brussels).Format("2006-01-02 15:04"), c.Deadline.In(Brussels).Format("2006-01-02 15:04"))
+	}
+	r.Deadline, r.ReminderDays = d, append([]int(nil), f.Committee.ReminderDays...)
+	return r
 }
 
 // orDefault reads an optional positive number of days.
