@@ -105,6 +105,18 @@ func (s *Service) ReviewImport(ctx context.Context, by Actor, in ReviewImportInp
 		}
 		return zero, e
 	}
+	p, err := s.handScores(ctx, by, in.CallID, scores)
+	if err != nil {
+		return zero, err
+	}
+	return ReviewImportResult{CallID: in.CallID, Proposal: p}, nil
+}
+
+// handScores stages validated scores and hands them to the call, which
+// ranks and proposes: the one way scores reach a call, whether from the
+// merged workbook or from the reviewers' own sheets (review_sheets.go).
+// A refused update leaves no staged row.
+func (s *Service) handScores(ctx context.Context, by Actor, callID string, scores []scoring.Score) (Proposal, error) {
 	importID := uuid.NewString()
 	rows := make([][]any, len(scores))
 	for i, sc := range scores {
@@ -112,18 +124,18 @@ func (s *Service) ReviewImport(ctx context.Context, by Actor, in ReviewImportInp
 		for _, v := range sc.Values {
 			vals = append(vals, int32(v))
 		}
-		rows[i] = []any{importID, in.CallID, sc.Reference, sc.Reviewer, sc.Conflict, vals, sc.Comment}
+		rows[i] = []any{importID, callID, sc.Reference, sc.Reviewer, sc.Conflict, vals, sc.Comment}
 	}
 	if _, err := s.DB.CopyFrom(ctx, pgx.Identifier{"score_staging"},
 		[]string{"import_id", "call_id", "reference", "reviewer", "conflict", "scores", "comment"}, pgx.CopyFromRows(rows)); err != nil {
-		return zero, classify("", fmt.Errorf("stage scores: %w", err))
+		return Proposal{}, classify("", fmt.Errorf("stage scores: %w", err))
 	}
 	var upd workflows.ImportScoresResult
-	if err := s.callUpdate(ctx, in.CallID, workflows.UpdateImportScores, workflows.ImportScoresInput{ImportID: importID, By: by.Name}, &upd); err != nil {
+	if err := s.callUpdate(ctx, callID, workflows.UpdateImportScores, workflows.ImportScoresInput{ImportID: importID, By: by.Name}, &upd); err != nil {
 		_, _ = s.DB.Exec(context.WithoutCancel(ctx), `DELETE FROM score_staging WHERE import_id = $1`, importID)
-		return zero, err
+		return Proposal{}, err
 	}
-	return ReviewImportResult{CallID: in.CallID, Proposal: proposalOf(upd.Proposal)}, nil
+	return proposalOf(upd.Proposal), nil
 }
 
 // ReviewProposalInput asks for the proposal workbook, written to Out.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/callcycle/callcycle/internal/callspec"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -15,6 +16,9 @@ import (
 type AssignReviewerInput struct {
 	CallID string `json:"call_id"`
 	Email  string `json:"email"`
+	// Code is the reviewer code of committee.reviewers they score as
+	// (their sheet); "" gives the first one not yet given.
+	Code string `json:"code"`
 }
 
 // AssignReviewerResult names the assignment by the reviewer's user id
@@ -23,6 +27,7 @@ type AssignReviewerResult struct {
 	CallID   string `json:"call_id"`
 	Reviewer string `json:"reviewer"` // user id
 	Name     string `json:"name"`
+	Code     string `json:"code"` // their sheet in the scoring workbook
 }
 
 // AssignReviewer assigns a reviewer to a call; assigning twice is done already.
@@ -45,12 +50,23 @@ func (s *Service) AssignReviewer(ctx context.Context, by Actor, in AssignReviewe
 		return AssignReviewerResult{}, refused("email", "%s does not hold the reviewer role", res.Name)
 	}
 	res.CallID = in.CallID
-	tag, err := s.DB.Exec(ctx, `INSERT INTO reviewer_assignments (user_id, call_id, assigned_by) VALUES ($1, $2, $3)
-		ON CONFLICT DO NOTHING`, res.Reviewer, in.CallID, by.Name)
+	var already bool
+	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO reviewer_assignments (user_id, call_id, assigned_by) VALUES ($1, $2, $3)
+			ON CONFLICT DO NOTHING`, res.Reviewer, in.CallID, by.Name)
+		if err != nil {
+			return err
+		}
+		if already = tag.RowsAffected() == 0; already {
+			return nil
+		}
+		res.Code, err = s.giveCode(ctx, tx, res.Reviewer, in.CallID, strings.TrimSpace(in.Code))
+		return err
+	})
 	if err != nil {
 		return AssignReviewerResult{}, err
 	}
-	if tag.RowsAffected() == 0 {
+	if already {
 		return res, &Error{Kind: AlreadyDone, Message: fmt.Sprintf("%s already reviews %s", res.Name, in.CallID)}
 	}
 	return res, nil
@@ -61,6 +77,9 @@ func (s *Service) AssignReviewer(ctx context.Context, by Actor, in AssignReviewe
 type DeclareInput struct {
 	CallID    string   `json:"call_id"`
 	Conflicts []string `json:"conflicts"`
+	// Language is the reviewer's (fr, nl or en; "" is fr): the committee's
+	// reminders are written in it.
+	Language string `json:"language"`
 }
 
 // DeclareResult is the declaration kept.
@@ -91,8 +110,15 @@ func (s *Service) Declare(ctx context.Context, by Actor, in DeclareInput) (res D
 	if by.ID == "" {
 		return res, refused("", "a declaration is a signed-in reviewer's own")
 	}
-	tag, err := s.DB.Exec(ctx, `UPDATE reviewer_assignments SET declared_at = now(), conflicts = $3
-		WHERE user_id = $1::uuid AND call_id = $2 AND declared_at IS NULL`, by.ID, in.CallID, append([]string{}, conflicts...))
+	lang := in.Language
+	if lang == "" {
+		lang = "fr"
+	}
+	if !slices.Contains(callspec.Languages, lang) {
+		return res, refused("language", "want fr, nl or en, got %q", in.Language)
+	}
+	tag, err := s.DB.Exec(ctx, `UPDATE reviewer_assignments SET declared_at = now(), conflicts = $3, language = $4
+		WHERE user_id = $1::uuid AND call_id = $2 AND declared_at IS NULL`, by.ID, in.CallID, append([]string{}, conflicts...), lang)
 	if err != nil {
 		return res, err
 	}

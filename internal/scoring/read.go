@@ -370,6 +370,16 @@ func (rd *reader) row(sheet, reviewer string, n int, cells []string, pos []int, 
 // "Inf", hexadecimal, a comma decimal typed as text) is not a score.
 var number = regexp.MustCompile(`^[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
 
+// Value reads one score typed in a form, as Read reads a cell: the
+// score, or the problem with it ("" when none).
+func Value(v string, c callspec.Criterion) (int, string) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, fmt.Sprintf("no score for %q; give a whole number from %d to %d", c.Key, c.Min, c.Max)
+	}
+	return scoreValue(v, c)
+}
+
 // scoreValue reads one score: a whole number within the criterion's
 // range, or the problem with it. Excel stores numbers as doubles, so "7"
 // and "7.0" are both 7; text such as "7" typed with a leading apostrophe is
