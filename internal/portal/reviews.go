@@ -19,7 +19,9 @@ func reviewRoutes(svc *operations.Service) []Route {
 		get("/api/v1/my/reviews", auth.ScoreOwnSheet, "review.list", nil, svcOp(svc.Reviews)),
 		get("/api/v1/calls/{call}/my/sheet", auth.ScoreOwnSheet, "review.sheet", func(in *operations.ReviewSheetInput, r *Request) { in.CallID = call(r) }, svcOp(svc.ReviewSheet)),
 		download("GET", "/api/v1/calls/{call}/my/sheet.xlsx", auth.ScoreOwnSheet, "review.sheet-download", "-sheet.xlsx",
-			func(in *operations.ReviewSheetDownloadInput, r *Request, out io.Writer) { in.CallID, in.Out = call(r), out }, svcOp(svc.ReviewSheetDownload)),
+			func(in *operations.ReviewSheetDownloadInput, r *Request, out io.Writer) {
+				in.CallID, in.Out = call(r), out
+			}, svcOp(svc.ReviewSheetDownload)),
 		big(post("/api/v1/calls/{call}/my/sheet", auth.ScoreOwnSheet, "review.sheet-upload", func(in *operations.ReviewSheetUploadInput, r *Request) { in.CallID = call(r) }, svcOp(svc.ReviewSheetUpload))),
 		post("/api/v1/calls/{call}/my/scores", auth.ScoreOwnSheet, "review.score", func(in *operations.ReviewScoreInput, r *Request) { in.CallID = call(r) }, svcOp(svc.ReviewScore)),
 		get("/api/v1/calls/{call}/my/ranking", auth.ScoreOwnSheet, "review.ranking", func(in *operations.ReviewRankingInput, r *Request) { in.CallID = call(r) }, svcOp(svc.ReviewRanking)),
