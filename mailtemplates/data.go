@@ -56,6 +56,19 @@ type Scoring struct {
 	Reviewers string `json:"Reviewers"`
 }
 
+// CommitteeReminder reminds a reviewer that its sheet is due.
+type CommitteeReminder struct {
+	CallID       string `json:"CallID"`
+	CallTitle    string `json:"CallTitle"`
+	ReviewerName string `json:"ReviewerName"`
+	Deadline     string `json:"Deadline"`
+	DaysLeft     int    `json:"DaysLeft"`
+	Left         int    `json:"Left"` // files still to score
+}
+
+// Kind of a committee reminder.
+func (CommitteeReminder) Kind() string { return KindCommitteeReminder }
+
 // Lapsed tells the officers a call lapsed with its budget year.
 type Lapsed struct {
 	CallID     string `json:"CallID"`

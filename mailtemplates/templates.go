@@ -29,6 +29,10 @@ const (
 	KindRejected   = "rejected"
 	KindCancelled  = "cancelled"
 
+	// KindCommitteeReminder: to a reviewer who has not returned its
+	// scoring sheet, before the committee deadline.
+	KindCommitteeReminder = "committee-reminder"
+
 	// Grant execution.
 	KindAgreement         = "agreement"          // to the applicant: the agreement is ready to sign
 	KindAgreementReminder = "agreement-reminder" // to the applicant: still not signed

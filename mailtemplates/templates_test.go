@@ -21,6 +21,7 @@ var examples = []Data{
 		Association: "A&B", Title: "<script>", Region: "r", Amount: "1 €", SubmittedAt: "s"},
 	Ineligible{CallTitle: "Appel Sud", Reference: "R", ContactName: "Zoë <b>", Title: "<script>", Reason: "r"},
 	Scoring{CallID: "AP-SUD-2024", CallTitle: "Appel Sud", Count: 3, Reviewers: "AB"},
+	CommitteeReminder{CallID: "AP-SUD-2024", CallTitle: "Appel Sud", ReviewerName: "Zoë <b>\r\nBcc: x@y", Deadline: "15/05/2024", DaysLeft: 7, Left: 2},
 	Lapsed{CallID: "AP-SUD-2024", CallTitle: "Appel Sud", BudgetYear: 2024, NextYear: 2025, ClosedAt: "c", Why: "w"},
 	Postponed{CallTitle: "Appel Sud", Reference: "R", ContactName: "Zoë <b>", Title: "<script>", BudgetYear: 2024},
 	Granted{CallTitle: "Appel Sud", Reference: "R", ContactName: "Zoë <b>", Title: "<script>", Decree: "d", Amount: "1 €", Requested: "2 €", Reduced: true},

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/callcycle/callcycle/activities"
+	"github.com/callcycle/callcycle/internal/callspec"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -71,11 +72,57 @@ func (w *callWF) runReview(ctx workflow.Context) error {
 		w.st.ScoringExported, w.st.ScoringPath, w.st.MailPending = true, res.Path, true
 		w.publish(ctx)
 	}
-	if _, err := w.waitFor(ctx, func() bool { return w.st.Proposal != nil && !w.importing }); err != nil {
+	ranked := func() bool { return w.st.Proposal != nil && !w.importing }
+	if at := w.call.CommitteeReminders(); len(at) > 0 && w.st.CommitteeReminded < len(at) &&
+		workflow.GetVersion(ctx, VersionCommitteeReminders, workflow.DefaultVersion, 1) == 1 {
+		if err := w.remindCommittee(ctx, at, ranked); err != nil {
+			return err
+		}
+	}
+	if _, err := w.waitFor(ctx, ranked); err != nil {
 		return err
 	}
 	w.st.Stage = StageProposed
 	w.publish(ctx)
+	return nil
+}
+
+// remindCommittee waits for each reminder moment in turn (at, earliest
+// first) until the ranking is made, and at each one has the reviewers
+// who have not returned mailed. Only the latest moment already passed is
+// sent (a call reaching review late does not send a burst of old
+// reminders), and none after the committee deadline. Who has not
+// returned is the activity's question to PostgreSQL: no reviewer goes
+// through history.
+func (w *callWF) remindCommittee(ctx workflow.Context, at []callspec.CommitteeReminder, ranked func() bool) error {
+	for w.st.CommitteeReminded < len(at) {
+		r := at[w.st.CommitteeReminded]
+		if wait := r.At.Sub(workflow.Now(ctx)); wait > 0 {
+			if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return ranked() || w.continueSuggested(ctx) }); err != nil {
+				return err
+			}
+			if ranked() {
+				return nil
+			}
+			if w.continueSuggested(ctx) {
+				return errContinue
+			}
+			continue // the moment has come: send it on the next turn
+		}
+		now := workflow.Now(ctx)
+		next := w.st.CommitteeReminded + 1
+		late := next < len(at) && !at[next].At.After(now) || !now.Before(w.call.Committee.Deadline)
+		if !late {
+			var res activities.RemindReviewersResult
+			actx := workflow.WithActivityOptions(ctx, dbOptions)
+			if err := workflow.ExecuteActivity(actx, act.RemindReviewers, activities.RemindReviewersInput{
+				CallID: w.call.ID, DaysBefore: r.DaysBefore}).Get(ctx, &res); err != nil {
+				return fmt.Errorf("committee reminder: %w", err)
+			}
+			w.st.MailPending = w.st.MailPending || res.Queued > 0
+		}
+		w.st.CommitteeReminded = next
+	}
 	return nil
 }
 

@@ -57,6 +57,9 @@ type CallState struct {
 	ScoringExported bool             `json:"scoringExported"`
 	ScoringPath     string           `json:"scoringPath"`
 	Proposal        *ProposalSummary `json:"proposal"`
+	// CommitteeReminded counts the committee's reminder moments passed
+	// (sent or skipped), so a new run does not wait for them again.
+	CommitteeReminded int `json:"committeeReminded,omitempty"`
 
 	// Approval: the budget year bounding the wait, the last government
 	// status received, the decision.

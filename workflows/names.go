@@ -114,4 +114,9 @@ const (
 	// task as RecordDecision, so grants could start for a decision whose
 	// recording then failed.
 	VersionGrantsAfterDecision = "grants-after-decision"
+	// VersionCommitteeReminders (2026-12-03, issue 16): during the
+	// committee review, a call with committee.deadline and
+	// committee.reminder_days waits for each reminder's moment and has
+	// the reviewers who have not returned their sheets mailed.
+	VersionCommitteeReminders = "committee-reminders"
 )

@@ -172,22 +172,29 @@ type CommitteeRules struct {
 	ReminderDays []int     `json:"reminderDays,omitempty"` // days before the deadline, any order
 }
 
-// CommitteeReminders are the moments the reviewers who have not returned
-// are reminded, earliest first: ReminderDays before the deadline (in the
-// call's time, see Days), without repeats.
-func (c Call) CommitteeReminders() []time.Time {
+// CommitteeReminder is one reminder to the reviewers who have not
+// returned: when, and how many days before the deadline that is.
+type CommitteeReminder struct {
+	At         time.Time `json:"at"`
+	DaysBefore int       `json:"daysBefore"`
+}
+
+// CommitteeReminders are the committee's reminders, earliest first:
+// ReminderDays before the deadline (in the call's time, see Days),
+// without repeats.
+func (c Call) CommitteeReminders() []CommitteeReminder {
 	if c.Committee.Deadline.IsZero() {
 		return nil
 	}
-	var at []time.Time
+	var out []CommitteeReminder
 	for _, d := range c.Committee.ReminderDays {
 		t := c.Committee.Deadline.Add(-c.Days(d))
-		if !slices.ContainsFunc(at, t.Equal) {
-			at = append(at, t)
+		if !slices.ContainsFunc(out, func(r CommitteeReminder) bool { return r.At.Equal(t) }) {
+			out = append(out, CommitteeReminder{At: t, DaysBefore: d})
 		}
 	}
-	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
-	return at
+	slices.SortFunc(out, func(a, b CommitteeReminder) int { return a.At.Compare(b.At) })
+	return out
 }
 
 // AgreementRules say how a grant agreement is chased.

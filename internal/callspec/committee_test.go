@@ -24,8 +24,8 @@ func TestCommitteeDeadline(t *testing.T) {
 	if !call.Committee.Deadline.Equal(end) {
 		t.Errorf("deadline %v, want %v", call.Committee.Deadline, end)
 	}
-	want := []time.Time{end.AddDate(0, 0, -7), end.AddDate(0, 0, -2)}
-	if got := call.CommitteeReminders(); !slices.EqualFunc(got, want, time.Time.Equal) {
+	want := []CommitteeReminder{{end.AddDate(0, 0, -7), 7}, {end.AddDate(0, 0, -2), 2}}
+	if got := call.CommitteeReminders(); !slices.EqualFunc(got, want, func(a, b CommitteeReminder) bool { return a.At.Equal(b.At) && a.DaysBefore == b.DaysBefore }) {
 		t.Errorf("reminders %v, want %v", got, want)
 	}
 	for _, tt := range []struct{ name, committee, want string }{
