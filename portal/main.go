@@ -19,6 +19,8 @@
 //	LINK_LIFE        how long an e-mailed sign-in link works (default
 //	                 15m); applicants and reviewers sign in by link,
 //	                 mailed through the SMTP_* relay
+//	ATTACHMENT_MAX_MIB the size limit of one file an applicant sends
+//	                 (statutes, budget, report), in MiB (default 10)
 //
 // `portal create-user --name N --email E --role R [--role R…]
 // [--token-days D]` adds a person from the server's shell (the first
@@ -35,6 +37,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -122,7 +125,11 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("configuration:\nFOUR_EYES: %w", err)
 	}
-	svc := &operations.Service{Temporal: tc, DB: pool, FourEyes: fourEyes}
+	maxFile, err := strconv.ParseInt(setting("ATTACHMENT_MAX_MIB", "10"), 10, 64)
+	if err != nil || maxFile < 1 || maxFile > 1024 {
+		return fmt.Errorf("configuration:\nATTACHMENT_MAX_MIB=%q: want a whole number of MiB, 1 to 1024", os.Getenv("ATTACHMENT_MAX_MIB"))
+	}
+	svc := &operations.Service{Temporal: tc, DB: pool, FourEyes: fourEyes, MaxAttachmentBytes: maxFile << 20}
 	var signIn *portal.OIDC
 	if issuer := os.Getenv("OIDC_ISSUER"); issuer != "" {
 		id, secret := os.Getenv("OIDC_CLIENT_ID"), os.Getenv("OIDC_CLIENT_SECRET")

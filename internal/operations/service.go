@@ -32,6 +32,9 @@ type Service struct {
 	// names, see FourEyesActions): the first proposes, another approves.
 	// Empty (as in most tests) applies every action at once.
 	FourEyes []string
+	// MaxAttachmentBytes is the size limit of one attachment (the
+	// portal's ATTACHMENT_MAX_MIB); 0 means DefaultMaxAttachment.
+	MaxAttachmentBytes int64
 }
 
 // Actor is who acts: recorded with every change. Identity and roles

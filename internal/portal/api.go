@@ -176,6 +176,7 @@ func (s *Server) serve(rt Route) http.Handler {
 		}
 		if f, ok := res.(File); ok {
 			w.Header().Set("Content-Type", f.ContentType)
+			w.Header().Set("X-Content-Type-Options", "nosniff") // an upload is never sniffed into a page
 			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
 			if f.Result != nil {
 				if b, err := json.Marshal(f.Result); err == nil {

@@ -85,6 +85,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/api/v1/calls/AP-SUD-2030/applications", "", []auth.Role{auth.Officer, auth.Finance, auth.Manager, auth.Applicant}},
 		{"GET", "/api/v1/applications/AP-SUD-2030-0001", "", []auth.Role{auth.Officer, auth.Finance, auth.Manager, auth.Reviewer, auth.Applicant}},
 		{"GET", "/api/v1/my/applications", "", []auth.Role{auth.Applicant}},
+		{"GET", "/api/v1/applications/AP-SUD-2030-0001/attachments", "", []auth.Role{auth.Officer, auth.Finance, auth.Manager, auth.Reviewer, auth.Applicant}},
+		{"GET", "/api/v1/applications/AP-SUD-2030-0001/attachments/1", "", []auth.Role{auth.Officer, auth.Finance, auth.Manager, auth.Reviewer, auth.Applicant}},
+		{"POST", "/api/v1/applications/AP-SUD-2030-0001/attachments", `{"files": []}`, []auth.Role{auth.Officer, auth.Applicant}},
+		{"POST", "/api/v1/applications/AP-SUD-2030-0001/report", `{"beneficiaries": 1}`, []auth.Role{auth.Applicant}},
 		{"POST", "/api/v1/calls/AP-SUD-2030/my/application", `{"application": ""}`, []auth.Role{auth.Applicant}},
 		{"POST", "/api/v1/calls/AP-SUD-2030/reviewers", `{"email": "reviewer@office.example"}`, officer},
 		{"POST", "/api/v1/calls/AP-SUD-2030/declaration", `{"conflicts": []}`, []auth.Role{auth.Reviewer}},
@@ -131,7 +135,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	for _, rt := range srv.Routes() { // the table covers every route
 		p := rt.Path
 		p = strings.NewReplacer("{call}", "AP-SUD-2030", "{grant}", grant, "{workflow}", "call-AP-SUD-2030", "{token}", unknownToken,
-			"{reference}", "AP-SUD-2030-0001").Replace(p)
+			"{reference}", "AP-SUD-2030-0001", "{id}", "1").Replace(p)
 		if !covered[rt.Method+" "+p] {
 			t.Errorf("route %s %s is not in the matrix", rt.Method, rt.Path)
 		}

@@ -17,7 +17,7 @@ import (
 func Routes(svc *operations.Service) []Route {
 	call := func(r *Request) string { return r.PathValue("call") }
 	grant := func(r *Request) string { return r.PathValue("grant") }
-	return append(append(approvalRoutes(svc), applicationRoutes(svc)...), []Route{
+	return append(append(append(approvalRoutes(svc), applicationRoutes(svc)...), attachmentRoutes(svc)...), []Route{
 		{Method: "GET", Path: "/api/v1/me", AnyUser: true, Handle: func(r *Request) (any, error) { return r.Principal, nil }},
 
 		{Method: "POST", Path: "/api/v1/calls", Right: auth.ManageCalls, Action: "call.launch", Handle: func(r *Request) (any, error) {
