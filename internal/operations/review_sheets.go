@@ -426,3 +426,53 @@ func saveScores(ctx context.Context, tx pgx.Tx, st seat, source string, scores [
 	}
 	return tx.SendBatch(ctx, batch).Close()
 }
+
+// ReviewDeclarationInput names the call a reviewer declares for.
+type ReviewDeclarationInput struct {
+	CallID string `json:"call_id"`
+}
+
+// DeclarationFile is what a reviewer needs to know of a file to say
+// whether it has a conflict of interest with it, and no more: who asks
+// and for what. The file itself opens only after the declaration.
+type DeclarationFile struct {
+	Reference    string `json:"reference"`
+	Organisation string `json:"organisation"`
+	Title        string `json:"title"`
+}
+
+// ReviewDeclarationResult is the declaration form: the call's eligible
+// files, and the declaration once made (Declared, Conflicts).
+type ReviewDeclarationResult struct {
+	CallID    string            `json:"call_id"`
+	Title     string            `json:"title"`
+	Declared  bool              `json:"declared"`
+	Conflicts []string          `json:"conflicts"`
+	Files     []DeclarationFile `json:"files"`
+}
+
+// ReviewDeclaration is what the signed-in reviewer declares on: during
+// the committee review, to a reviewer assigned to the call (another
+// reads it as forbidden).
+func (s *Service) ReviewDeclaration(ctx context.Context, by Actor, in ReviewDeclarationInput) (ReviewDeclarationResult, error) {
+	res := ReviewDeclarationResult{CallID: in.CallID, Conflicts: []string{}, Files: []DeclarationFile{}}
+	if _, err := uuid.Parse(by.ID); err != nil {
+		return res, &Error{Kind: Forbidden, Message: "a declaration is a signed-in reviewer's own"}
+	}
+	err := s.DB.QueryRow(ctx, `SELECT c.title, ra.declared_at IS NOT NULL, ra.conflicts FROM reviewer_assignments ra JOIN calls c USING (call_id)
+		WHERE ra.user_id = $1::uuid AND ra.call_id = $2`, by.ID, in.CallID).Scan(&res.Title, &res.Declared, &res.Conflicts)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return res, &Error{Kind: Forbidden, Message: fmt.Sprintf("you are not a reviewer of %q", in.CallID)}
+	}
+	if err != nil {
+		return res, err
+	}
+	if _, err := s.requireStage(ctx, in.CallID, reviewStages...); err != nil {
+		return res, err
+	}
+	apps, err := activities.EligibleApplications(ctx, s.DB, in.CallID)
+	for _, a := range apps {
+		res.Files = append(res.Files, DeclarationFile{Reference: a.Reference, Organisation: a.Association, Title: a.Title})
+	}
+	return res, err
+}

@@ -262,6 +262,9 @@ type ReviewCall struct {
 	Reviewers int       `json:"reviewers"`
 	ReturnedN int       `json:"returned_reviewers"`
 	Ranked    bool      `json:"ranked"`
+	// Stage is the call's ("" when it cannot be asked just now); its
+	// files open to reviewers at the committee review.
+	Stage string `json:"stage"`
 }
 
 // ReviewsResult lists them by call id.
@@ -301,6 +304,9 @@ func (s *Service) Reviews(ctx context.Context, by Actor, _ ReviewsInput) (Review
 			return out, err
 		}
 		c.Reviewers, c.ReturnedN, c.Ranked = p.Reviewers, p.Returned, p.Ranked
+		if st, err := s.callStatus(ctx, c.CallID); err == nil {
+			c.Stage = st.Stage
+		}
 		out.Calls = append(out.Calls, c)
 	}
 	return out, nil
