@@ -19,6 +19,9 @@
 //	LINK_LIFE        how long an e-mailed sign-in link works (default
 //	                 15m); applicants and reviewers sign in by link,
 //	                 mailed through the SMTP_* relay
+//	TEMPORAL_UI_URL  the Temporal Web UI managers may open (read-only);
+//	                 the pages link each call and grant to its workflow
+//	                 there (unset: no links)
 //	ATTACHMENT_MAX_MIB the size limit of one file an applicant sends
 //	                 (statutes, budget, report), in MiB (default 10)
 //
@@ -156,7 +159,8 @@ func run() error {
 	public := setting("PORTAL_PUBLIC_URL", "http://"+addr)
 	links := &portal.LinkConfig{Mailer: portal.MailLinks(linkMail, life), PublicURL: public,
 		Policy: auth.LinkPolicy{Life: life}, Secure: strings.HasPrefix(public, "https://")}
-	pages, err := ui.New(ui.Config{Service: svc, DB: pool, Log: log, SessionCookie: portal.SessionCookie, Secure: links.Secure})
+	pages, err := ui.New(ui.Config{Service: svc, DB: pool, Log: log, SessionCookie: portal.SessionCookie, Secure: links.Secure,
+		TemporalUI: strings.TrimRight(os.Getenv("TEMPORAL_UI_URL"), "/"), Namespace: cfg.Temporal.Namespace})
 	if err != nil {
 		return err
 	}

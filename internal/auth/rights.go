@@ -130,3 +130,18 @@ func (p Principal) RoleFor(right Right) Role {
 func SystemPrincipal(program string) Principal {
 	return Principal{UserID: "system:" + program, Name: "system:" + program, Roles: []Role{System}}
 }
+
+// ApproveRights is the right that approves or refuses a four-eyes
+// proposal of each action that can need a second person: the right the
+// action itself needs, so a second officer approves an officer's
+// decision and a second finance person a payment.
+var ApproveRights = map[string]Right{
+	"call.decide":     ApproveDecision,
+	"call.cancel":     ManageCalls,
+	"call.carry-over": ManageCalls,
+	"grant.sign":      ManageGrants,
+	"grant.paid":      ConfirmPayment,
+	"grant.end-date":  ManageGrants,
+	"grant.report":    ManageGrants,
+	"grant.review":    ManageGrants,
+}

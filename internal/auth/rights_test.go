@@ -56,3 +56,14 @@ func TestSeveralRoles(t *testing.T) {
 		t.Errorf("ParseRole(Finance) = %q, %v", r, err)
 	}
 }
+
+// Every action that can need a second person is approved with a right
+// some role holds.
+func TestApproveRightsAreHeld(t *testing.T) {
+	t.Parallel()
+	for action, right := range ApproveRights {
+		if !Known(right) {
+			t.Errorf("%s is approved with %q, which no role holds", action, right)
+		}
+	}
+}

@@ -206,6 +206,10 @@ func (s *Stack) startPortal(ctx context.Context) error {
 	// The portal mails applicants' and reviewers' sign-in links through
 	// the stack's Mailpit, as the workers mail everything else.
 	env := append(append([]string{}, s.opts.WorkerEnv...), "SMTP_HOST="+Loopback, "SMTP_PORT="+strconv.Itoa(s.SMTPPort), "SMTP_TLS=none")
+	if s.TemporalUI != "" {
+		// The pages link each workflow to the (read-only) Web UI.
+		env = append(env, "TEMPORAL_UI_URL="+s.TemporalUI)
+	}
 	if len(s.opts.IDPUsers) > 0 {
 		public := "http://" + hostPort(port)
 		if err := s.startIDP(ctx, public+"/auth/callback"); err != nil {

@@ -145,6 +145,12 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 			s.appendAudit(ctx, audit.Entry{Actor: p.Name, Role: roleList(p.Roles), Action: "session.open", Target: p.UserID, Result: "ok"})
 			http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: sess.Cookie, Path: "/", Expires: sess.ExpiresAt,
 				HttpOnly: true, Secure: o.secure, SameSite: http.SameSiteLaxMode})
+			if s.cfg.Pages != nil && strings.Contains(r.Header.Get("Accept"), "text/html") {
+				// A person in a browser goes on to their pages (the
+				// pages carry the CSRF token); a program gets JSON.
+				http.Redirect(w, r, "/", http.StatusSeeOther)
+				return
+			}
 			writeJSON(w, http.StatusOK, SignedIn{Principal: p, CSRFToken: sess.CSRF, ExpiresAt: sess.ExpiresAt})
 			return
 		}

@@ -17,7 +17,7 @@ import (
 func Routes(svc *operations.Service) []Route {
 	call := func(r *Request) string { return r.PathValue("call") }
 	grant := func(r *Request) string { return r.PathValue("grant") }
-	return append(append(append(approvalRoutes(svc), applicationRoutes(svc)...), attachmentRoutes(svc)...), []Route{
+	return append(append(append(append(approvalRoutes(svc), applicationRoutes(svc)...), attachmentRoutes(svc)...), reviewRoutes(svc)...), []Route{
 		{Method: "GET", Path: "/api/v1/me", AnyUser: true, Handle: func(r *Request) (any, error) { return r.Principal, nil }},
 
 		{Method: "POST", Path: "/api/v1/calls", Right: auth.ManageCalls, Action: "call.launch", Handle: func(r *Request) (any, error) {
@@ -81,23 +81,21 @@ func Routes(svc *operations.Service) []Route {
 // action's own route, needing the right to approve it.
 func approvalRoutes(svc *operations.Service) []Route {
 	var out []Route
-	for _, a := range []struct {
-		action, path, key string
-		right             auth.Right
-	}{
-		{"call.decide", "/api/v1/calls/{call}/decide", "call", auth.ApproveDecision},
-		{"call.cancel", "/api/v1/calls/{call}/cancel", "call", auth.ManageCalls},
-		{"call.carry-over", "/api/v1/calls/{call}/carry-over", "call", auth.ManageCalls},
-		{"grant.sign", "/api/v1/grants/{grant}/sign", "grant", auth.ManageGrants},
-		{"grant.paid", "/api/v1/grants/{grant}/paid", "grant", auth.ConfirmPayment},
-		{"grant.end-date", "/api/v1/grants/{grant}/end-date", "grant", auth.ManageGrants},
-		{"grant.report", "/api/v1/grants/{grant}/report", "grant", auth.ManageGrants},
-		{"grant.review", "/api/v1/grants/{grant}/review", "grant", auth.ManageGrants},
+	for _, a := range []struct{ action, path, key string }{
+		{"call.decide", "/api/v1/calls/{call}/decide", "call"},
+		{"call.cancel", "/api/v1/calls/{call}/cancel", "call"},
+		{"call.carry-over", "/api/v1/calls/{call}/carry-over", "call"},
+		{"grant.sign", "/api/v1/grants/{grant}/sign", "grant"},
+		{"grant.paid", "/api/v1/grants/{grant}/paid", "grant"},
+		{"grant.end-date", "/api/v1/grants/{grant}/end-date", "grant"},
+		{"grant.report", "/api/v1/grants/{grant}/report", "grant"},
+		{"grant.review", "/api/v1/grants/{grant}/review", "grant"},
 	} {
 		set := func(in *operations.ApprovalInput, r *Request) { in.Target, in.Action = r.PathValue(a.key), a.action }
+		right := auth.ApproveRights[a.action]
 		out = append(out,
-			post(a.path+"/approve", a.right, a.action+".approve", set, svcOp(svc.Approve)),
-			post(a.path+"/refuse", a.right, a.action+".refuse", set, svcOp(svc.Refuse)))
+			post(a.path+"/approve", right, a.action+".approve", set, svcOp(svc.Approve)),
+			post(a.path+"/refuse", right, a.action+".refuse", set, svcOp(svc.Refuse)))
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -192,4 +193,11 @@ func Loads(a chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
 			}
 		}
 	})
+}
+
+// Count is how many elements of the page match a CSS selector.
+func (b *Browser) Count(t testing.TB, selector string) int {
+	t.Helper()
+	quoted, _ := json.Marshal(selector)
+	return Eval[int](t, b, `document.querySelectorAll(`+string(quoted)+`).length`)
 }

@@ -22,18 +22,20 @@ var funcs = template.FuncMap{
 		return fieldView{V: v, Name: name, Type: typ, Value: d.Form[name], Problems: d.Problems[name]}
 	},
 	"langs": func() []string { return locale.Languages },
-	// stage is where an application stands, in the reader's words.
-	"stage": func(l *locale.Loc, a operations.ApplicationSummary) string {
-		switch {
-		case a.Decision == "granted":
-			return l.T("stage.granted")
-		case a.Decision == "rejected":
-			return l.T("stage.rejected")
-		case a.Eligible != nil && !*a.Eligible:
-			return l.T("stage.ineligible")
-		case a.Eligible != nil:
-			return l.T("stage.review")
-		}
-		return l.T("stage.received")
-	},
+	"stage": stageOf,
+}
+
+// stageOf is where an application stands, in the reader's words.
+func stageOf(l *locale.Loc, a operations.ApplicationSummary) string {
+	switch {
+	case a.Decision == "granted":
+		return l.T("stage.granted")
+	case a.Decision == "rejected":
+		return l.T("stage.rejected")
+	case a.Eligible != nil && !*a.Eligible:
+		return l.T("stage.ineligible")
+	case a.Eligible != nil:
+		return l.T("stage.review")
+	}
+	return l.T("stage.received")
 }

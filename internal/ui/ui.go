@@ -40,6 +40,11 @@ type Config struct {
 	Now           func() time.Time
 	SessionCookie string // the portal's session cookie
 	Secure        bool   // served over TLS: the language cookie is Secure too
+	// TemporalUI is the Temporal Web UI's address (read-only for managers)
+	// and Namespace callcycle's there: pages link each workflow to it. ""
+	// when there is none: no links.
+	TemporalUI string
+	Namespace  string
 }
 
 // Pages serves the pages.
@@ -80,7 +85,7 @@ func New(cfg Config) (*Pages, error) {
 		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, append(shared, "templates/"+e.Name())...)
+		t, err := template.New("layout.html").Funcs(funcs).Funcs(staffFuncs).Funcs(template.FuncMap{"temporal": p.workflowLink}).ParseFS(templateFS, append(shared, "templates/"+e.Name())...)
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
 		}
