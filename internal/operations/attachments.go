@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callcycle/callcycle/workflows"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -229,6 +230,9 @@ func (s *Service) ApplyWithAttachments(ctx context.Context, by Actor, in ApplyWi
 		return ApplyWithAttachmentsResult{}, err
 	}
 	res, err := s.Apply(ctx, by, in.ApplyInput)
+	if KindOf(err) == Refused {
+		return ApplyWithAttachmentsResult{}, s.closedOr(ctx, in.CallID, err)
+	}
 	if err != nil {
 		return ApplyWithAttachmentsResult{}, err
 	}
@@ -243,6 +247,21 @@ func (s *Service) ApplyWithAttachments(ctx context.Context, by Actor, in ApplyWi
 			Message: fmt.Sprintf("the application %s is received, but its files could not be kept: send them again from its page", res.Reference)}
 	}
 	return out, nil
+}
+
+// closedOr is a refused submission as WrongStage when the call's
+// workflow no longer takes applications (its validator refused it as
+// late, or the office closed the window): a form can then say so
+// rather than show the refusal's text. Any other refusal is err.
+func (s *Service) closedOr(ctx context.Context, callID string, err error) error {
+	st, serr := s.callStatus(ctx, callID)
+	if serr != nil || (st.Stage == workflows.StageOpen && s.now().Before(st.Deadline)) {
+		return err
+	}
+	var e *Error
+	errors.As(err, &e)
+	return &Error{Kind: WrongStage, Stage: st.Stage, Problems: e.Problems, Err: err,
+		Message: fmt.Sprintf("%s no longer takes applications (deadline %s, stage %q)", callID, st.Deadline.Format(time.RFC3339), st.Stage)}
 }
 
 func (s *Service) attach(ctx context.Context, by Actor, reference string, files []checkedFile) (res []Attachment, err error) {

@@ -173,6 +173,17 @@ func TestEndToEndApplicantAttachmentsAndOwnReport(t *testing.T) {
 		t.Fatalf("import: %+v %v", res, err)
 	}
 	driveToGrants(t, s, call)
+	// The window is closed: the workflow refuses a late form, answered as
+	// WrongStage (a page says the deadline passed), and nothing is kept.
+	late := form
+	late.Title = "Trop tard"
+	if _, err := svc.ApplyWithAttachments(ctx, sophie, operations.ApplyWithAttachmentsInput{
+		ApplyInput: operations.ApplyInput{CallID: call, Source: "the form", Organisation: org, Form: &late}, Files: []operations.AttachmentFile{statutes}}); operations.KindOf(err) != operations.WrongStage {
+		t.Errorf("an application after the window closed: %v (kind %q), want wrong_stage", err, operations.KindOf(err))
+	}
+	if n := s.count(t, `SELECT count(*) FROM attachments WHERE reference LIKE $1`, call+"%"); n != 2 {
+		t.Errorf("%d attachments after a late application, want 2", n)
+	}
 	grant := workflows.GrantWorkflowID(ref)
 	today := time.Now().In(callspec.Brussels).Format("2006-01-02")
 	waitUntil(t, 30*time.Second, func() bool { return file().Grant != nil })

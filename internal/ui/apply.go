@@ -21,7 +21,12 @@ type applyData struct {
 	Form         map[string]string
 	Problems     map[string][]string
 	General      []string
+	LimitMiB     int64 // the size limit of one file
+	FilesAgain   bool  // files were sent: a browser does not keep them for the corrected form
 }
+
+// applyFiles are the form's file inputs.
+var applyFiles = []string{"statutes", "budget"}
 
 // applyFields are the form's fields, as intake names them.
 var applyFields = []string{"title", "region", "amount", "summary", "duration_months", "contact_name", "email", "language", "iban"}
@@ -53,7 +58,8 @@ func (p *Pages) applyForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := map[string]string{"language": q.loc.Lang, "duration_months": "24"}
-	p.render(w, q, http.StatusOK, "apply", q.loc.T("apply.title", "Call", call.Title), applyData{Call: call, Organisation: org, Form: form})
+	p.render(w, q, http.StatusOK, "apply", q.loc.T("apply.title", "Call", call.Title), applyData{Call: call, Organisation: org, Form: form,
+		LimitMiB: p.cfg.Service.AttachmentLimit() >> 20})
 }
 
 func (p *Pages) apply(w http.ResponseWriter, r *http.Request) {
@@ -62,16 +68,28 @@ func (p *Pages) apply(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	limit := p.cfg.Service.AttachmentLimit()
+	files, tooBig, err := readForm(w, r, limit, applyFiles...)
+	if err != nil {
+		p.render(w, q, http.StatusBadRequest, "error", q.loc.T("error.title"), q.loc.T("attachment.unreadable"))
+		return
+	}
 	if !q.csrfOK() {
 		p.render(w, q, http.StatusForbidden, "error", q.loc.T("error.title"), q.loc.T("error.csrf"))
 		return
 	}
-	call, err := p.openCall(q, r.PathValue("call"))
+	// The call's rules whether or not it is still open: a form sent after
+	// the deadline is answered beside them, with the reason.
+	call, err := p.cfg.Service.CallRules(r.Context(), q.actor(auth.ApplyOwn), operations.CallRulesInput{CallID: r.PathValue("call")})
 	if err != nil {
 		p.fail(w, q, err)
 		return
 	}
-	d := applyData{Call: call, Organisation: org, Form: map[string]string{}, Problems: map[string][]string{}}
+	d := applyData{Call: call, Organisation: org, Form: map[string]string{}, Problems: map[string][]string{},
+		LimitMiB: limit >> 20, FilesAgain: len(files)+len(tooBig) > 0}
+	for _, f := range tooBig {
+		d.Problems[f] = append(d.Problems[f], q.loc.T("attachment.too_big", "Name", q.loc.T("field."+f), "Limit", limit>>20))
+	}
 	for _, f := range applyFields {
 		d.Form[f] = strings.TrimSpace(r.PostFormValue(f))
 	}
@@ -96,9 +114,23 @@ func (p *Pages) apply(w http.ResponseWriter, r *http.Request) {
 		p.render(w, q, http.StatusUnprocessableEntity, "apply", q.loc.T("apply.title", "Call", call.Title), d)
 		return
 	}
-	res, err := p.cfg.Service.Apply(r.Context(), q.actor(auth.ApplyOwn), operations.ApplyInput{CallID: call.CallID, Source: "the form",
-		Organisation: q.who.Organisation, Form: &app})
+	res, err := p.cfg.Service.ApplyWithAttachments(r.Context(), q.actor(auth.ApplyOwn), operations.ApplyWithAttachmentsInput{
+		ApplyInput: operations.ApplyInput{CallID: call.CallID, Source: "the form", Organisation: q.who.Organisation, Form: &app},
+		Files:      files})
 	var refused *operations.Error
+	var bad operations.FileProblems
+	switch {
+	case errors.As(err, &bad):
+		fileProblems(q, bad, d.Problems)
+		p.render(w, q, http.StatusUnprocessableEntity, "apply", q.loc.T("apply.title", "Call", call.Title), d)
+		return
+	case operations.KindOf(err) == operations.WrongStage:
+		// The workflow's validator: the deadline passed (or the office
+		// closed the window) between the form and its sending.
+		d.General = append(d.General, q.loc.T("apply.closed", "Deadline", q.loc.Time(call.Deadline)))
+		p.render(w, q, http.StatusConflict, "apply", q.loc.T("apply.title", "Call", call.Title), d)
+		return
+	}
 	if errors.As(err, &refused) && refused.Kind == operations.Refused {
 		for _, pr := range refused.Problems {
 			if pr.Field != "" && pr.Field != "application" && pr.Field != "association" {

@@ -22,22 +22,29 @@ func (p *Pages) files(w http.ResponseWriter, r *http.Request) {
 	p.render(w, q, http.StatusOK, "files", q.loc.T("files.title"), res.Applications)
 }
 
-// file: one of its applications (another's reads as none at all).
+// file: one of its applications (another's reads as none at all),
+// with where it stands, its grant and files, and the final report's
+// form when the grant awaits it.
 func (p *Pages) file(w http.ResponseWriter, r *http.Request) {
 	q := p.request(r)
 	if _, ok := p.applicant(w, q); !ok {
 		return
 	}
-	f, err := p.cfg.Service.Application(r.Context(), q.actor(auth.ApplyOwn), operations.ApplicationInput{
-		Reference: r.PathValue("reference"), Only: operations.ApplicationFilter{Organisation: orgOf(q.who)}})
+	p.showFile(w, q, http.StatusOK, reportForm{Form: map[string]string{}, Problems: map[string][]string{}})
+}
+
+// showFile renders the file page with the report form as given.
+func (p *Pages) showFile(w http.ResponseWriter, q *request, status int, form reportForm) {
+	f, err := p.cfg.Service.Application(q.Context(), q.actor(auth.ApplyOwn), operations.ApplicationInput{
+		Reference: q.PathValue("reference"), Only: operations.ApplicationFilter{Organisation: orgOf(q.who)}})
 	if err != nil {
 		p.fail(w, q, err)
 		return
 	}
-	p.render(w, q, http.StatusOK, "file", f.Reference+" · "+f.Title, struct {
-		File     operations.ApplicationFile
-		Received bool
-	}{f, r.URL.Query().Get("received") == "1"})
+	form.LimitMiB = p.cfg.Service.AttachmentLimit() >> 20
+	v := fileView(q.loc, f)
+	v.Received, v.Reported, v.Report = q.URL.Query().Get("received") == "1", q.URL.Query().Get("reported") == "1", form
+	p.render(w, q, status, "file", f.Reference+" · "+f.Title, v)
 }
 
 // orgOf is the organisation a person's files are filtered by; -1 (none)
