@@ -92,6 +92,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/calls/AP-SUD-2030/my/application", `{"application": ""}`, []auth.Role{auth.Applicant}},
 		{"POST", "/api/v1/calls/AP-SUD-2030/reviewers", `{"email": "reviewer@office.example"}`, officer},
 		{"POST", "/api/v1/calls/AP-SUD-2030/declaration", `{"conflicts": []}`, []auth.Role{auth.Reviewer}},
+		// A reviewer's own sheet (reviews.go); the reviewer, assigned and declared just above, meets the call's stage.
+		{"GET", "/api/v1/my/reviews", "", []auth.Role{auth.Reviewer}},
+		{"GET", "/api/v1/calls/AP-SUD-2030/my/sheet", "", []auth.Role{auth.Reviewer}},
+		{"GET", "/api/v1/calls/AP-SUD-2030/my/sheet.xlsx", "", []auth.Role{auth.Reviewer}},
+		{"POST", "/api/v1/calls/AP-SUD-2030/my/sheet", `{"workbook": "", "name": "x.xlsx"}`, []auth.Role{auth.Reviewer}},
+		{"POST", "/api/v1/calls/AP-SUD-2030/my/scores", `{"reference": "AP-SUD-2030-0001", "scores": {}}`, []auth.Role{auth.Reviewer}},
+		{"GET", "/api/v1/calls/AP-SUD-2030/my/ranking", "", []auth.Role{auth.Reviewer}},
 		{"GET", "/api/v1/tokens", "", tokenHolders},
 		{"POST", "/api/v1/tokens", `{"name": "matrix", "days": 1}`, tokenHolders},
 		{"DELETE", "/api/v1/tokens/" + unknownToken, "", tokenHolders},
