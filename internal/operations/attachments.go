@@ -82,6 +82,9 @@ func (f FileProblem) reason() string {
 	case FileEmpty:
 		return fmt.Sprintf("%s is empty", f.Name)
 	case FileTooBig:
+		if f.Limit < 1<<20 {
+			return fmt.Sprintf("%s is larger than the limit of %d bytes", f.Name, f.Limit)
+		}
 		return fmt.Sprintf("%s is larger than the limit of %d MiB", f.Name, f.Limit>>20)
 	case FileWrong:
 		return fmt.Sprintf("%s is not a PDF, XLSX, DOCX or ODS file (its content was read, not its name)", f.Name)
