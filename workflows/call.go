@@ -262,6 +262,9 @@ func (w *callWF) status(ctx workflow.Context) StatusResult {
 		s.WaitingFor = fmt.Sprintf("eligibility verdicts: %d of %s still to screen (`starter screen`)", s.Screening.Pending, words.Count(w.st.Submitted, "application", "applications"))
 	case StageReview:
 		s.WaitingFor = fmt.Sprintf("the committee's scoring workbook for %d eligible applications (`starter review import`)", w.st.EligibleCount)
+		if d := w.call.Committee.Deadline; !d.IsZero() {
+			s.WaitingFor += ", or every reviewer's own sheet, due " + brussels(d)
+		}
 	case StageProposed:
 		s.WaitingFor = fmt.Sprintf("the government's decision on the proposal: %d projects, %s (budget %d, lapses %s)",
 			w.st.Proposal.Selected, w.st.Proposal.SelectedTotal, w.st.BudgetYear, brussels(w.st.LapseAt))
