@@ -96,12 +96,6 @@ func (f FileProblem) reason() string {
 	return fmt.Sprintf("unknown field; want one of %s", strings.Join(AttachmentFields, ", "))
 }
 
-// FileTooLarge is the refusal of a file the front end stopped reading
-// because it passed the limit: it never reached the operation.
-func FileTooLarge(field, name string, limit int64) error {
-	return FileProblems{{Field: field, Name: cleanName(name, ""), Fault: FileTooBig, Limit: limit}}.refusal()
-}
-
 func (p FileProblems) refusal() *Error {
 	e := &Error{Kind: Refused, Message: "attachments refused: " + p.Error(), Err: p}
 	for _, f := range p {

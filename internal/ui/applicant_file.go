@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/callcycle/callcycle/internal/locale"
@@ -20,6 +21,9 @@ type fileData struct {
 	Grant       *grantView
 	Attachments []attachmentView
 	Report      reportForm
+	Missing     []string   // statutes, budget: not sent yet, offered in the form that adds them
+	Attach      reportForm // that form
+	Attached    bool       // files were just added
 }
 
 type grantView struct {
@@ -61,6 +65,11 @@ func fileView(l *locale.Loc, f operations.ApplicationFile) fileData {
 		d.Attachments = append(d.Attachments, attachmentView{
 			Href: fmt.Sprintf("/files/%s/attachments/%d", url.PathEscape(f.Reference), a.ID),
 			Name: a.Name, Field: l.T("field." + a.Field), Type: typeName(a.MediaType), Size: sizeText(l, a.Size), Uploaded: l.Time(a.UploadedAt)})
+	}
+	for _, field := range applyFiles {
+		if !slices.ContainsFunc(f.Attachments, func(a operations.Attachment) bool { return a.Field == field }) {
+			d.Missing = append(d.Missing, field)
+		}
 	}
 	if g := f.Grant; g != nil {
 		v := &grantView{ID: g.GrantID, Stage: l.T("grant_stage." + g.Stage), Amount: g.Amount.Text, Signed: g.SignedOn != nil,

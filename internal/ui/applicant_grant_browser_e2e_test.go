@@ -143,6 +143,12 @@ func TestApplicantFollowsItsGrantInTheBrowser(t *testing.T) {
 	}
 	accessible("fr file with its grant")
 	screenshot(t, b, "applicant-file.png")
+	// The budget was not sent with the application: the page offers to send it.
+	b.Run(t, 30*time.Second, chromedp.SetUploadFiles(`#budget`, []string{writeTemp(t, "budget.xlsx", budgetWorkbook(t))}),
+		testenv.Loads(chromedp.Click(`form[action$="/attachments"] button[type="submit"]`)), chromedp.WaitVisible("main h1"))
+	if got := b.Text(t); !strings.Contains(got, "Les fichiers sont ajoutés") || !strings.Contains(got, "budget.xlsx") || b.Count(t, `form[action$="/attachments"]`) != 0 {
+		t.Errorf("after sending the missing budget:\n%s", got)
+	}
 	reports := func() (n int) {
 		_ = sys.DB.QueryRow(ctx, `SELECT count(*) FROM reports`).Scan(&n)
 		return n

@@ -33,7 +33,11 @@ func (p *Pages) attachment(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	h.Set("Content-Type", f.MediaType)
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": f.Name})
+	if disposition == "" {
+		disposition = "attachment" // a name the header cannot carry: the browser names it
+	}
+	h.Set("Content-Disposition", disposition)
 	h.Set("Content-Length", strconv.Itoa(len(f.Data)))
 	_, _ = w.Write(f.Data)
 }

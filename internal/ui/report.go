@@ -37,7 +37,8 @@ func (p *Pages) report(w http.ResponseWriter, r *http.Request) {
 		p.render(w, q, http.StatusForbidden, "error", q.loc.T("error.title"), q.loc.T("error.csrf"))
 		return
 	}
-	form := reportForm{Form: map[string]string{}, Problems: map[string][]string{}, FilesAgain: len(files)+len(tooBig) > 0}
+	form := newForm()
+	form.FilesAgain = len(files)+len(tooBig) > 0
 	for _, f := range reportFields {
 		form.Form[f] = strings.TrimSpace(r.PostFormValue(f))
 	}
@@ -62,7 +63,7 @@ func (p *Pages) report(w http.ResponseWriter, r *http.Request) {
 		form.Problems["lessons"] = append(form.Problems["lessons"], q.loc.T("report.bad_lessons"))
 	}
 	if len(form.Problems) > 0 {
-		p.showFile(w, q, http.StatusUnprocessableEntity, form)
+		p.showFile(w, q, http.StatusUnprocessableEntity, form, newForm())
 		return
 	}
 	_, err = p.cfg.Service.OwnReport(r.Context(), q.actor(auth.SubmitOwnReport), in)
@@ -90,5 +91,5 @@ func (p *Pages) report(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, q, err)
 		return
 	}
-	p.showFile(w, q, http.StatusUnprocessableEntity, form)
+	p.showFile(w, q, http.StatusUnprocessableEntity, form, newForm())
 }

@@ -27,6 +27,7 @@ func (p *Pages) Register(mux *http.ServeMux) {
 	p.registerReviews(mux)
 	mux.HandleFunc("POST /files/{reference}/report", p.report)
 	mux.HandleFunc("GET /files/{reference}/attachments/{id}", p.attachment)
+	mux.HandleFunc("POST /files/{reference}/attachments", p.attach)
 	p.registerStaff(mux)
 }
 
