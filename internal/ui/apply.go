@@ -145,9 +145,11 @@ func (p *Pages) apply(w http.ResponseWriter, r *http.Request) {
 		p.render(w, q, http.StatusUnprocessableEntity, "apply", q.loc.T("apply.title", "Call", call.Title), d)
 		return
 	}
-	if err != nil {
+	if err != nil && res.Reference == "" {
 		p.fail(w, q, err)
 		return
 	}
+	// With an error and a reference, the application is in but its files
+	// could not be kept: its page offers to send them again.
 	http.Redirect(w, r, "/files/"+url.PathEscape(res.Reference)+"?received=1", http.StatusSeeOther)
 }
