@@ -327,6 +327,9 @@ func (s *Service) ReviewSheetUpload(ctx context.Context, by Actor, in ReviewShee
 		return res, &Error{Kind: Refused, Problems: p, Message: msg}
 	}
 	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		if err := sheetsOpen(ctx, tx, st.call.ID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM review_sheet_scores WHERE call_id = $1 AND user_id = $2::uuid`, st.call.ID, st.user); err != nil {
 			return err
 		}
@@ -383,6 +386,9 @@ func (s *Service) ReviewScore(ctx context.Context, by Actor, in ReviewScoreInput
 		return res, refusedAll(fmt.Sprintf("%s: nothing was saved:", in.Reference), problems)
 	}
 	err = pgx.BeginFunc(ctx, s.DB, func(tx pgx.Tx) error {
+		if err := sheetsOpen(ctx, tx, st.call.ID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM review_sheet_scores WHERE call_id = $1 AND user_id = $2::uuid AND reference = $3`,
 			st.call.ID, st.user, in.Reference); err != nil {
 			return err
@@ -412,6 +418,28 @@ func (s *Service) openSheet(ctx context.Context, by Actor, callID string) (seat,
 	}
 	apps, err := s.files(ctx, st)
 	return st, apps, err
+}
+
+// sheetLock is the advisory lock class (pg_advisory_lock(class, key))
+// of a call's reviewer sheets: a save holds it for its transaction, the
+// ranking while it merges the sheets and hands them to the call, so no
+// sheet changes under a ranking being made, nor after it.
+const sheetLock int32 = 0x43430010
+
+// sheetsOpen waits for a ranking under way and refuses a save once the
+// ranking is made (the scores are then final).
+func sheetsOpen(ctx context.Context, tx pgx.Tx, callID string) error {
+	var ranked bool
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, sheetLock, callID); err != nil {
+		return err
+	}
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ranking WHERE call_id = $1)`, callID).Scan(&ranked); err != nil {
+		return err
+	}
+	if ranked {
+		return &Error{Kind: WrongStage, Message: fmt.Sprintf("%s: the ranking is made; the committee's scores are final", callID)}
+	}
+	return nil
 }
 
 func saveScores(ctx context.Context, tx pgx.Tx, st seat, source string, scores []scoring.Score) error {

@@ -218,3 +218,78 @@ func TestReviewersReturnTheirOwnSheets(t *testing.T) {
 		t.Errorf("the ranking's hand-over: %d audit rows, want 1", n)
 	}
 }
+
+// The committee's two last sheets saved at the same moment: both saves
+// are kept, the call ranks once (one hand-over, one proposal), and the
+// ranking holds both reviewers' last scores.
+func TestLastTwoSheetsAtOnceRankOnce(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	ctx := context.Background()
+	const call = "AP-CMS-RACE"
+	svc := s.env.svc
+	if _, err := s.env.Launch(ctx, writeFile(t, call+".yaml", strings.Replace(fmt.Sprintf(smallCall, call, call),
+		"committee: {reviewers: [AB]}", "committee: {reviewers: [AB, CD]}", 1)), launchOpts{}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s.env.Import(ctx, call, writeFile(t, call+".csv", fmt.Sprintf(smallApps, call))); err != nil || len(res.Accepted) != 2 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	if _, err := s.env.Close(ctx, call, "enough"); err != nil {
+		t.Fatal(err)
+	}
+	waitStage(t, s.env, call, workflows.StageScreening)
+	if err := s.env.EndScreening(ctx, call); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 30*time.Second, func() bool { return waitStage(t, s.env, call, workflows.StageReview).ScoringPath != "" })
+	var who []operations.Actor
+	for _, name := range []string{"Ines", "Jan"} {
+		email := strings.ToLower(name) + "@office.example"
+		id, err := auth.CreateUser(ctx, s.db, name+" Reviewer", email, "", "test", auth.Reviewer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := operations.Actor{Name: name + " Reviewer", ID: id, Role: "reviewer"}
+		if _, err := svc.AssignReviewer(ctx, s.env.by, operations.AssignReviewerInput{CallID: call, Email: email}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Declare(ctx, a, operations.DeclareInput{CallID: call}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ReviewScore(ctx, a, operations.ReviewScoreInput{CallID: call, Reference: call + "-0001", Scores: map[string]string{"pertinence": "5"}}); err != nil {
+			t.Fatal(err)
+		}
+		who = append(who, a)
+	}
+	results := make([]operations.ReviewSheetSaveResult, 2)
+	errs := make([]error, 2)
+	done := make(chan int)
+	for i, a := range who {
+		go func() {
+			results[i], errs[i] = svc.ReviewScore(ctx, a, operations.ReviewScoreInput{CallID: call, Reference: call + "-0002", Scores: map[string]string{"pertinence": "9"}})
+			done <- i
+		}()
+	}
+	<-done
+	<-done
+	proposals := 0
+	for i := range who {
+		if errs[i] != nil || !results[i].Returned {
+			t.Fatalf("%s's last score: %+v %v", who[i].Name, results[i], errs[i])
+		}
+		if results[i].Proposal != nil {
+			proposals++
+		}
+	}
+	if proposals != 1 {
+		t.Errorf("%d saves answered with the proposal, want exactly one", proposals)
+	}
+	waitStage(t, s.env, call, workflows.StageProposed)
+	if n := s.count(t, `SELECT count(*) FROM audit_log WHERE action = 'review.rank' AND result = 'ok'`); n != 1 {
+		t.Errorf("%d hand-overs of the merged sheets, want 1", n)
+	}
+	if n := s.count(t, `SELECT count(*) FROM scores WHERE reference = $1 AND scores = '{9}'`, call+"-0002"); n != 2 {
+		t.Errorf("the ranking holds %d of the two last scores", n)
+	}
+}

@@ -56,9 +56,20 @@ func (s *Service) afterSave(ctx context.Context, by Actor, st seat, apps []scori
 // reviewer has returned, through the merged workbook's path (staging,
 // then the call's import-scores update). It answers the proposal, or
 // why the ranking waits; a save that came before stays saved either way.
-// Two last sheets saved at once both try: the call takes one import and
-// refuses the other, which then finds the ranking made.
+// It holds the call's sheet lock throughout (see sheetsOpen): two last
+// sheets saved at once rank once, and no save lands between the merge
+// and the ranking.
 func (s *Service) rankCommittee(ctx context.Context, by Actor, callID string) (*Proposal, string) {
+	// A transaction's lock: it goes with the transaction, even when the
+	// connection does.
+	lock, err := s.DB.Begin(ctx)
+	if err != nil {
+		return nil, "the database could not be reached; the ranking is made when it is next read"
+	}
+	defer func() { _ = lock.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := lock.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, sheetLock, callID); err != nil {
+		return nil, "the database could not be reached; the ranking is made when it is next read"
+	}
 	p, err := s.progress(ctx, callID)
 	if err != nil || p.Reviewers == 0 || p.Returned < p.Reviewers || p.Ranked {
 		return nil, ""
