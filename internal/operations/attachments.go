@@ -287,7 +287,7 @@ func (s *Service) Attach(ctx context.Context, by Actor, in AttachInput) (AttachR
 		err = refused("files", "no file sent")
 	}
 	if err == nil {
-		_, err = s.Application(ctx, by, ApplicationInput{Reference: in.Reference, Only: in.Only})
+		err = s.visible(ctx, in.Reference, in.Only)
 	}
 	if err != nil {
 		s.audited(ctx, by, "application.attach", fileDigest(in.Reference, nil), &err, func() string { return in.Reference })
@@ -295,6 +295,19 @@ func (s *Service) Attach(ctx context.Context, by Actor, in AttachInput) (AttachR
 	}
 	kept, err := s.attach(ctx, by, in.Reference, files)
 	return AttachResult{Reference: in.Reference, Attachments: kept}, err
+}
+
+// visible is nil when the filter lets reference through, else the
+// NotFound Application answers (the same for one that does not exist).
+func (s *Service) visible(ctx context.Context, reference string, only ApplicationFilter) error {
+	where, args := only.where(2)
+	var one int
+	err := s.DB.QueryRow(ctx, `SELECT 1 FROM applications a WHERE a.reference = $1 AND `+where, append([]any{reference}, args...)...).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return &Error{Kind: NotFound, Message: fmt.Sprintf("no application %q", reference),
+			Problems: []Problem{{Field: "reference", Reason: "no such application"}}}
+	}
+	return classify("", err)
 }
 
 // attachmentsOf lists reference's files, oldest first.
@@ -325,7 +338,7 @@ type AttachmentsResult struct {
 
 // Attachments lists an application's files, or NotFound as Application.
 func (s *Service) Attachments(ctx context.Context, by Actor, in AttachmentsInput) (AttachmentsResult, error) {
-	if _, err := s.Application(ctx, by, ApplicationInput{Reference: in.Reference, Only: in.Only}); err != nil {
+	if err := s.visible(ctx, in.Reference, in.Only); err != nil {
 		return AttachmentsResult{}, err
 	}
 	list, err := s.attachmentsOf(ctx, in.Reference)
@@ -353,7 +366,7 @@ func (s *Service) Attachment(ctx context.Context, by Actor, in AttachmentInput) 
 		Reference string
 		ID        int64
 	}{in.Reference, in.ID}, &err, func() string { return in.Reference })
-	if _, err := s.Application(ctx, by, ApplicationInput{Reference: in.Reference, Only: in.Only}); err != nil {
+	if err := s.visible(ctx, in.Reference, in.Only); err != nil {
 		return res, err
 	}
 	err = s.DB.QueryRow(ctx, `SELECT attachment_id, reference, field, file_name, media_type, size_bytes, sha256, uploaded_at, content

@@ -127,7 +127,7 @@ func (p *Pages) apply(w http.ResponseWriter, r *http.Request) {
 	case operations.KindOf(err) == operations.WrongStage:
 		// The workflow's validator: the deadline passed (or the office
 		// closed the window) between the form and its sending.
-		d.General = append(d.General, q.loc.T("apply.closed", "Deadline", q.loc.Time(call.Deadline)))
+		d.General, d.FilesAgain = append(d.General, q.loc.T("apply.closed", "Deadline", q.loc.Time(call.Deadline))), false
 		p.render(w, q, http.StatusConflict, "apply", q.loc.T("apply.title", "Call", call.Title), d)
 		return
 	}
