@@ -39,7 +39,7 @@ criteria:
 deadline: "2030-03-31 23:59"
 tranches: [{percent: 100, on: signature}]
 report: {delay_days: 60}
-committee: {reviewers: [AB, CD]}
+committee: {reviewers: [AB, CD], deadline: "2030-05-15", reminder_days: [7, 2]}
 officer: {email: officer@cooperation.brussels, language: fr}
 committee_secretariat: {email: comite@cooperation.brussels, language: nl}
 announce_to: [{email: info@cms.example, language: fr}]
@@ -121,7 +121,7 @@ func TestReviewersScoreInTheBrowser(t *testing.T) {
 
 	// Rita, in French: her calls, then the declaration before any file.
 	signIn("fr", "rita", "rita pass")
-	page("fr reviews", "Mes évaluations", "Appel CMS 2030", "Déclarer mes intérêts pour "+call)
+	page("fr reviews", "Mes évaluations", "Appel CMS 2030", "15/05/2030", "Déclarer mes intérêts pour "+call)
 	accessible("fr reviews")
 	b.Run(t, 30*time.Second, chromedp.Navigate(web+"/reviews/"+call), chromedp.WaitVisible("main h1"))
 	page("fr sheet before declaring", "Déclaration d'intérêts", "Oxfam-Solidariteit — Inleefateliers")
@@ -133,7 +133,7 @@ func TestReviewersScoreInTheBrowser(t *testing.T) {
 	}
 	accessible("fr declaration refused")
 	b.Run(t, 30*time.Second, chromedp.Click(`#confidential`), testenv.Loads(chromedp.Click(`main form button[type="submit"]`)), chromedp.WaitVisible("main h1"))
-	sheet := page("fr sheet", "Ma grille de cotation", "Votre déclaration est enregistrée", second, "1 dossier(s) masqué(s)")
+	sheet := page("fr sheet", "Ma grille de cotation", "Votre déclaration est enregistrée", second, "1 dossier(s) masqué(s)", "Grille à rendre pour le", "15/05/2030")
 	if strings.Contains(sheet, first) || strings.Contains(sheet, "Cooperation Games") {
 		t.Fatalf("Rita's conflict shows on her sheet:\n%s", sheet)
 	}
@@ -205,6 +205,7 @@ func TestReviewersScoreInTheBrowser(t *testing.T) {
 	upload(8, "grille.xlsx")
 	page("fr upload", "Votre grille est enregistrée", "1 dossier(s) coté(s) sur 1", "1 membre(s) sur 2 ont rendu leur grille")
 	accessible("fr uploaded")
+	keepReviewerPage(t, b, "reviewer-sheet.png")
 	b.Run(t, 30*time.Second, chromedp.Navigate(web+"/reviews/"+call+"/ranking"), chromedp.WaitVisible("main h1"))
 	page("fr ranking before Bart", "1 sur 2 l'ont fait")
 	signOut()
@@ -316,4 +317,21 @@ func startReviewPortal(t *testing.T, sys *workerapptest.System, svc *operations.
 	go func() { _ = web.Serve(ln) }()
 	t.Cleanup(func() { _ = web.Close() })
 	return base
+}
+
+// keepReviewerPage keeps the page as the README shows it (docs/<name>)
+// under CALLCYCLE_UPDATE_SCREENSHOTS, else in a temporary file.
+func keepReviewerPage(t *testing.T, b *testenv.Browser, name string) {
+	t.Helper()
+	shot, err := chromedp.Run(b.Context(), chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if os.Getenv("CALLCYCLE_UPDATE_SCREENSHOTS") != "" {
+		path = filepath.Join("..", "..", "docs", name)
+	}
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
