@@ -11,6 +11,7 @@ import (
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/errgroup"
@@ -25,13 +26,22 @@ func (s *Service) submitBatches(ctx context.Context, by Actor, callID string, ap
 		return nil, nil, err
 	}
 	importID := uuid.NewString()
-	conn, release, err := s.holdImport(ctx, importID)
-	if err != nil {
-		return nil, nil, err
+	// One application (a form, a file) is in and out of the inbox in
+	// seconds, far within the purge's retention (hours): it needs no lock,
+	// and holding a connection for the length of its update would make the
+	// pool, not Temporal, the limit on applicants applying at once.
+	var conn inbox = s.DB
+	if len(apps) > 1 {
+		held, release, err := s.holdImport(ctx, importID)
+		if err != nil {
+			return nil, nil, err
+		}
+		// Released after the refused rows are unstaged below: accepted
+		// rows are then in applications, or in updates the workflow has
+		// accepted.
+		defer release()
+		conn = held
 	}
-	// Released after the refused rows are unstaged below: accepted rows
-	// are then in applications, or in updates the workflow has accepted.
-	defer release()
 	tokens, err := stage(ctx, conn, callID, importID, apps)
 	if err != nil {
 		return nil, nil, err
@@ -94,7 +104,14 @@ func (s *Service) submitBatches(ctx context.Context, by Actor, callID string, ap
 	return refs, rows, nil
 }
 
-func stage(ctx context.Context, conn *pgxpool.Conn, callID, importID string, apps []intake.Application) ([]string, error) {
+// inbox is where applications are staged: the pool, or a connection
+// holding the import's lock.
+type inbox interface {
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func stage(ctx context.Context, conn inbox, callID, importID string, apps []intake.Application) ([]string, error) {
 	tokens := make([]string, len(apps))
 	rows := make([][]any, len(apps))
 	for i, a := range apps {
@@ -141,7 +158,7 @@ func (s *Service) holdImport(ctx context.Context, importID string) (*pgxpool.Con
 	}, nil
 }
 
-func unstage(ctx context.Context, conn *pgxpool.Conn, tokens []string) error {
+func unstage(ctx context.Context, conn inbox, tokens []string) error {
 	if len(tokens) == 0 {
 		return nil
 	}
