@@ -99,6 +99,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/calls/AP-SUD-2030/my/sheet", `{"workbook": "", "name": "x.xlsx"}`, []auth.Role{auth.Reviewer}},
 		{"POST", "/api/v1/calls/AP-SUD-2030/my/scores", `{"reference": "AP-SUD-2030-0001", "scores": {}}`, []auth.Role{auth.Reviewer}},
 		{"GET", "/api/v1/calls/AP-SUD-2030/my/ranking", "", []auth.Role{auth.Reviewer}},
+		{"GET", "/api/v1/calls/AP-SUD-2030/committee", "", officer},
 		{"GET", "/api/v1/tokens", "", tokenHolders},
 		{"POST", "/api/v1/tokens", `{"name": "matrix", "days": 1}`, tokenHolders},
 		{"DELETE", "/api/v1/tokens/" + unknownToken, "", tokenHolders},

@@ -12,7 +12,8 @@ import (
 // committee has returned. The right lets reviewers in; the operations
 // then let each one reach only the calls it is assigned to, once
 // declared, and only its own scores (an officer, who scores through the
-// merged workbook, has no sheet here).
+// merged workbook, has no sheet here). The officer follows the
+// committee (who has returned) beside them.
 func reviewRoutes(svc *operations.Service) []Route {
 	call := func(r *Request) string { return r.PathValue("call") }
 	return []Route{
@@ -25,5 +26,7 @@ func reviewRoutes(svc *operations.Service) []Route {
 		big(post("/api/v1/calls/{call}/my/sheet", auth.ScoreOwnSheet, "review.sheet-upload", func(in *operations.ReviewSheetUploadInput, r *Request) { in.CallID = call(r) }, svcOp(svc.ReviewSheetUpload))),
 		post("/api/v1/calls/{call}/my/scores", auth.ScoreOwnSheet, "review.score", func(in *operations.ReviewScoreInput, r *Request) { in.CallID = call(r) }, svcOp(svc.ReviewScore)),
 		get("/api/v1/calls/{call}/my/ranking", auth.ScoreOwnSheet, "review.ranking", func(in *operations.ReviewRankingInput, r *Request) { in.CallID = call(r) }, svcOp(svc.ReviewRanking)),
+		// The officer's view: who of the committee has returned.
+		get("/api/v1/calls/{call}/committee", auth.Screen, "review.committee", func(in *operations.CommitteeInput, r *Request) { in.CallID = call(r) }, svcOp(svc.Committee)),
 	}
 }

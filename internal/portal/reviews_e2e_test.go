@@ -160,4 +160,19 @@ func TestReviewerRoutesRefuseOthers(t *testing.T) {
 	if code, body := do(rita, "POST", "/api/v1/calls/AP-CMS-REV/my/scores", `{"reference": "AP-CMS-REV-0001", "scores": {"pertinence": "ten"}}`); code != http.StatusUnprocessableEntity || !strings.Contains(body, "scores.pertinence") {
 		t.Errorf("a word for a score: %d %s, want 422 naming scores.pertinence", code, body)
 	}
+	// The officer sees on whom the ranking waits: Bart, who has not declared.
+	code, body = do(officer, "GET", "/api/v1/calls/AP-CMS-REV/committee", "")
+	var com operations.CommitteeResult
+	if code != 200 || json.Unmarshal([]byte(body), &com) != nil || len(com.Members) != 2 || com.Ranked {
+		t.Fatalf("the committee: %d %s", code, body)
+	}
+	if m := com.Members[0]; m.Name != "Rita Reviewer" || m.Code != "AB" || !m.Returned || m.Scored != 2 {
+		t.Errorf("Rita in the committee: %+v", m)
+	}
+	if m := com.Members[1]; m.Name != "Bart Reviewer" || m.Declared || m.Returned {
+		t.Errorf("Bart in the committee: %+v", m)
+	}
+	if code, _ := do(rita, "GET", "/api/v1/calls/AP-CMS-REV/committee", ""); code != http.StatusForbidden {
+		t.Errorf("a reviewer reads the committee: %d, want 403", code)
+	}
 }
