@@ -48,4 +48,3 @@ func (p *Pages) registerStaff(mux *http.ServeMux) {
 	mux.HandleFunc("GET /payments/orders/{call}", p.paymentOrders)
 	mux.HandleFunc("GET /portfolio", p.portfolio)
 }
-
