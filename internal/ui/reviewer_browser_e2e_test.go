@@ -208,11 +208,13 @@ func TestReviewersScoreInTheBrowser(t *testing.T) {
 	keepReviewerPage(t, b, "reviewer-sheet.png")
 	b.Run(t, 30*time.Second, chromedp.Navigate(web+"/reviews/"+call+"/ranking"), chromedp.WaitVisible("main h1"))
 	page("fr ranking before Bart", "1 sur 2 l'ont fait")
+	accessible("fr ranking before Bart")
 	signOut()
 
 	// Bart, in Dutch: declares no conflict, scores both files in the page.
 	signIn("nl", "bart", "bart pass")
 	page("nl reviews", "Mijn beoordelingen", "Mijn belangen verklaren voor "+call)
+	accessible("nl reviews")
 	b.Run(t, 30*time.Second, testenv.Loads(chromedp.Click(`a[href="/reviews/`+call+`/declaration"]`)), chromedp.WaitVisible("#confidential"))
 	accessible("nl declaration")
 	b.Run(t, 30*time.Second, chromedp.Click(`#confidential`), testenv.Loads(chromedp.Click(`main form button[type="submit"]`)), chromedp.WaitVisible("main h1"))
@@ -234,6 +236,7 @@ func TestReviewersScoreInTheBrowser(t *testing.T) {
 	accessible("nl score refused")
 	score(first, "6", "6")
 	page("nl first score", "Uw scores voor "+first+" zijn opgeslagen", "1 van 2 dossier(s) beoordeeld")
+	accessible("nl first score")
 	score(second, "9", "8")
 	ranking := page("nl ranking", "Rangschikking: Appel CMS 2030", "Alle leden hebben hun rooster ingediend", "Oxfam-Solidariteit", "ULB Coopération")
 	if strings.Index(ranking, second) > strings.Index(ranking, first) {
