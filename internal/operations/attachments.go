@@ -216,12 +216,13 @@ type ApplyWithAttachmentsResult struct {
 	Attachments []Attachment `json:"attachments"`
 }
 
-// ApplyWithAttachments checks every file first (a bad one refuses the
-// whole submission and nothing is submitted), then submits the
+// ApplyWithAttachments checks the form and every file first (a bad one
+// refuses the whole submission, every problem named, and nothing is
+// submitted), then submits the
 // application, and only once it is accepted keeps its files: a refused
 // application leaves no file behind.
 func (s *Service) ApplyWithAttachments(ctx context.Context, by Actor, in ApplyWithAttachmentsInput) (ApplyWithAttachmentsResult, error) {
-	files, err := s.checkFiles(in.Files, "statutes", "budget")
+	files, err := s.checkForm(ctx, in)
 	if err != nil {
 		s.audited(ctx, by, "application.apply", fileDigest("", nil), &err, func() string { return in.CallID })
 		return ApplyWithAttachmentsResult{}, err

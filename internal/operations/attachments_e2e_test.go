@@ -123,6 +123,22 @@ func TestEndToEndApplicantAttachmentsAndOwnReport(t *testing.T) {
 		res.Attachments[1].MediaType != operations.TypeXLSX || res.Attachments[1].Size != int64(len(xlsx)) {
 		t.Fatalf("kept %+v", res.Attachments)
 	}
+	// The same title again, in a region the call does not fund, with a
+	// bad budget: every problem named at once, each with its rule.
+	twice := form
+	twice.Region = "Mars"
+	_, err = svc.ApplyWithAttachments(ctx, sophie, operations.ApplyWithAttachmentsInput{
+		ApplyInput: operations.ApplyInput{CallID: call, Source: "the form", Organisation: org, Form: &twice},
+		Files:      []operations.AttachmentFile{{Field: "budget", Name: "b.xlsx", Data: []byte("nope")}}})
+	var fp *operations.FormProblems
+	var files operations.FileProblems
+	if !errors.As(err, &fp) || len(fp.Fields) != 2 || fp.Fields[0].Rule != operations.RuleRegion || fp.Fields[1].Rule != operations.RuleDuplicate ||
+		fp.Fields[1].Reference != ref || !errors.As(err, &files) || len(files) != 1 {
+		t.Errorf("a repeated title in a foreign region with a bad budget: %v (%+v)", err, fp)
+	}
+	if n := s.count(t, `SELECT count(*) FROM applications WHERE call_id = $1`, call); n != 1 {
+		t.Errorf("%d applications after refusals, want 1", n)
+	}
 	again, err := svc.Attach(ctx, sophie, operations.AttachInput{Reference: ref, Files: []operations.AttachmentFile{budget},
 		Only: operations.ApplicationFilter{Organisation: org}})
 	if err != nil || len(again.Attachments) != 1 || again.Attachments[0].ID != res.Attachments[1].ID {

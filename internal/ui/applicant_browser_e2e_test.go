@@ -72,15 +72,16 @@ func TestApplicantAppliesInTheBrowser(t *testing.T) {
 		signIn, files, calls, apply, submit string
 		received, refused                   string
 		wrongType, attachments, closed      string
+		bounds                              string
 	}{
 		{"fr", "Solsoc", "projets@solsoc.example", "Économie sociale à Gaza",
 			"Recevoir un lien de connexion", "Mes dossiers", "Appels à projets ouverts", "Déposer un projet", "Déposer la demande",
 			"Votre demande est reçue sous la référence", "La demande n'a pas été acceptée",
-			"budget-faux.xlsx n'est pas un fichier PDF, XLSX, DOCX ou ODS", "Pièces jointes", ""},
+			"budget-faux.xlsx n'est pas un fichier PDF, XLSX, DOCX ou ODS", "Pièces jointes", "", "un montant de 10.000 € à 125.000 €"},
 		{"nl", "Oxfam-Solidariteit", "info@oxfam.example", "Waterputten in Kinshasa",
 			"Een aanmeldlink ontvangen", "Mijn dossiers", "Open projectoproepen", "Een project indienen", "De aanvraag indienen",
 			"Uw aanvraag is ontvangen onder referentie", "De aanvraag werd niet aanvaard",
-			"budget-faux.xlsx is geen PDF-, XLSX-, DOCX- of ODS-bestand", "Bijlagen", "De oproep aanvaardt sinds"},
+			"budget-faux.xlsx is geen PDF-, XLSX-, DOCX- of ODS-bestand", "Bijlagen", "De oproep aanvaardt sinds", "een bedrag van 10.000 € tot 125.000 €"},
 	} {
 		if _, err := sys.DB.Exec(ctx, `INSERT INTO applicants (name, name_key) VALUES ($1, $2)`, j.org, intake.NameKey(j.org)); err != nil {
 			t.Fatal(err)
@@ -165,15 +166,17 @@ func TestApplicantAppliesInTheBrowser(t *testing.T) {
 			t.Errorf("%s: fields marked invalid: %q, want amount", j.lang, got)
 		}
 		accessible(j.lang + " form with a problem")
-		// A budget that is an HTML page named .xlsx: refused beside its
-		// field, nothing submitted, no file kept.
-		fill(j.title, "80.000 €", pdfPath, fakePath)
-		if got := b.Text(t); !strings.Contains(got, j.refused) || !strings.Contains(got, j.wrongType) || count() != applied || files() != kept {
+		// A budget that is an HTML page named .xlsx, with an amount over the
+		// call's maximum: both refused beside their fields, in the
+		// applicant's language, nothing submitted, no file kept.
+		fill(j.title, "500.000 €", pdfPath, fakePath)
+		if got := b.Text(t); !strings.Contains(got, j.refused) || !strings.Contains(got, j.wrongType) || !strings.Contains(got, j.bounds) ||
+			count() != applied || files() != kept {
 			t.Fatalf("%s: a wrong-type budget must be refused and change nothing (%d applications, were %d; %d files, were %d):\n%s",
 				j.lang, count(), applied, files(), kept, got)
 		}
-		if got := invalid(); got != "budget" {
-			t.Errorf("%s: fields marked invalid: %q, want budget", j.lang, got)
+		if got := invalid(); got != "amount,budget" {
+			t.Errorf("%s: fields marked invalid: %q, want amount,budget", j.lang, got)
 		}
 		accessible(j.lang + " form with a wrong file")
 		fill(j.title, "80.000 €", pdfPath, xlsxPath)

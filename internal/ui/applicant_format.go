@@ -2,9 +2,11 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/callcycle/callcycle/internal/intake"
 	"github.com/callcycle/callcycle/internal/locale"
 	"github.com/callcycle/callcycle/internal/operations"
 )
@@ -20,6 +22,31 @@ func fileProblems(q *request, bad operations.FileProblems, into map[string][]str
 		into[f.Field] = append(into[f.Field], q.loc.T("attachment."+string(f.Fault), "Name", name, "Limit", f.Limit>>20,
 			"Max", operations.MaxAttachments))
 	}
+}
+
+// formProblems puts each refused field beside itself, in the reader's
+// words: what the field wants ("apply.need_<field>"), the call's range
+// for the amount, the application a title repeats; then the files.
+func formProblems(q *request, call operations.OpenCall, p *operations.FormProblems, into map[string][]string) {
+	for _, f := range p.Fields {
+		var msg string
+		switch f.Rule {
+		case operations.RuleDuplicate:
+			msg = q.loc.T("apply.duplicate", "Reference", f.Reference)
+		case operations.RuleBounds:
+			msg = q.loc.T("apply.need_amount", "Min", call.MinGrant.Text, "Max", call.MaxGrant.Text)
+		case operations.RuleRegion:
+			msg = q.loc.T("apply.need_region")
+		default:
+			id := "apply.need_" + f.Field // apply.need_title, _email, _iban…
+			msg = q.loc.T(id, "Min", call.MinGrant.Text, "Max", call.MaxGrant.Text, "Name", intake.MaxNameLen,
+				"Title", intake.MaxTitleLen, "Summary", intake.MaxSummaryLen)
+		}
+		if !slices.Contains(into[f.Field], msg) {
+			into[f.Field] = append(into[f.Field], msg)
+		}
+	}
+	fileProblems(q, p.Files, into)
 }
 
 // sizeText is a file's size, Belgian style: 834 o / 12,5 kB / 1,2 MB

@@ -38,7 +38,10 @@ func TestApplicantRuntimeMessagesExist(t *testing.T) {
 	for _, f := range reportFields {
 		ids = append(ids, "report.bad_"+f, "field."+f)
 	}
-	ids = append(ids, "report.review.approved", "report.review.revise")
+	ids = append(ids, "report.review.approved", "report.review.revise", "apply.need_association", "apply.duplicate")
+	for _, f := range applyFields {
+		ids = append(ids, "apply.need_"+f)
+	}
 	for _, lang := range locale.Languages {
 		loc := words.For(lang, "")
 		for _, id := range ids {

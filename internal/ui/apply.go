@@ -118,10 +118,10 @@ func (p *Pages) apply(w http.ResponseWriter, r *http.Request) {
 		ApplyInput: operations.ApplyInput{CallID: call.CallID, Source: "the form", Organisation: q.who.Organisation, Form: &app},
 		Files:      files})
 	var refused *operations.Error
-	var bad operations.FileProblems
+	var form *operations.FormProblems
 	switch {
-	case errors.As(err, &bad):
-		fileProblems(q, bad, d.Problems)
+	case errors.As(err, &form):
+		formProblems(q, call, form, d.Problems)
 		p.render(w, q, http.StatusUnprocessableEntity, "apply", q.loc.T("apply.title", "Call", call.Title), d)
 		return
 	case operations.KindOf(err) == operations.WrongStage:
