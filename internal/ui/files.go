@@ -49,7 +49,9 @@ func (p *Pages) file(w http.ResponseWriter, r *http.Request) {
 	p.showFile(w, q, http.StatusOK, newForm(), newForm())
 }
 
-func newForm() reportForm { return reportForm{Form: map[string]string{}, Problems: map[string][]string{}} }
+func newForm() reportForm {
+	return reportForm{Form: map[string]string{}, Problems: map[string][]string{}}
+}
 
 // showFile renders the file page with the final report's form and the
 // form that adds missing files as given.
