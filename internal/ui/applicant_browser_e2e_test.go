@@ -179,6 +179,9 @@ func TestApplicantAppliesInTheBrowser(t *testing.T) {
 			t.Errorf("%s: fields marked invalid: %q, want amount,budget", j.lang, got)
 		}
 		accessible(j.lang + " form with a wrong file")
+		if j.lang == "fr" {
+			screenshot(t, b, "applicant-apply.png")
+		}
 		fill(j.title, "80.000 €", pdfPath, xlsxPath)
 		page = b.Text(t)
 		ref := regexp.MustCompile(`AP-SUD-2030-\d{4}`).FindString(page)
