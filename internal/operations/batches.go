@@ -59,7 +59,11 @@ func (s *Service) submitBatches(ctx context.Context, by Actor, callID string, ap
 			for i := start; i < end; i++ {
 				subs = append(subs, apps[i].Submission(tokens[i]))
 			}
-			r, refused, err := s.sendBatch(gctx, by, callID, subs)
+			send := s.sendBatch
+			if len(apps) == 1 {
+				send = s.sendOne
+			}
+			r, refused, err := send(gctx, by, callID, subs)
 			if err != nil {
 				return err
 			}
@@ -164,6 +168,19 @@ func unstage(ctx context.Context, conn inbox, tokens []string) error {
 	}
 	_, err := conn.Exec(context.WithoutCancel(ctx), `DELETE FROM intake_inbox WHERE token = ANY($1::uuid[])`, tokens)
 	return err
+}
+
+// sendOne submits a single application grouped with the others sent to
+// the call at the same moment (group.go), as sendBatch answers.
+func (s *Service) sendOne(ctx context.Context, _ Actor, callID string, subs []intake.Submission) ([]string, map[int]string, error) {
+	ref, refused, err := s.sendGrouped(ctx, callID, subs[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	if refused != "" {
+		return []string{""}, map[int]string{0: refused}, nil
+	}
+	return []string{ref}, map[int]string{}, nil
 }
 
 // sendBatch submits one batch through batchUpdate and returns the

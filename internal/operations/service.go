@@ -35,6 +35,8 @@ type Service struct {
 	// MaxAttachmentBytes is the size limit of one attachment (the
 	// portal's ATTACHMENT_MAX_MIB); 0 means DefaultMaxAttachment.
 	MaxAttachmentBytes int64
+
+	groups *groups // applications sent one by one, grouped by call (group.go); made on first use
 }
 
 // Actor is who acts: recorded with every change. Identity and roles
