@@ -36,7 +36,9 @@ func (f ApplicationFilter) where(n int) (string, []any) {
 	}
 	if f.Reviewer != "" {
 		conds = append(conds, `EXISTS (SELECT 1 FROM reviewer_assignments ra WHERE ra.user_id = `+arg(f.Reviewer)+`::uuid
-			AND ra.call_id = a.call_id AND ra.declared_at IS NOT NULL AND NOT a.reference = ANY (ra.conflicts))`)
+			AND ra.call_id = a.call_id AND ra.declared_at IS NOT NULL AND NOT a.reference = ANY (ra.conflicts))`,
+			// A reviewer scores the eligible files only; the others are not its to read.
+			"a.eligible IS TRUE")
 	}
 	if len(conds) == 0 {
 		return "true", nil

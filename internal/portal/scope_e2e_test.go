@@ -150,6 +150,14 @@ func TestApplicationScoping(t *testing.T) {
 	if code, body := do(reviewer, "POST", "/api/v1/calls/AP-SUD-2030/declaration", `{"conflicts": []}`); code != 200 || !strings.Contains(body, "already_done") {
 		t.Errorf("declaring twice: %d %s", code, body)
 	}
+	// A reviewer reads the eligible files only: none before the screening.
+	if got := refs(reviewer, "/api/v1/calls/AP-SUD-2030/applications"); len(got) != 0 {
+		t.Errorf("declared reviewer sees %v before the screening, want none", got)
+	}
+	// The screening's verdicts, as the call's activity records them.
+	if _, err := sys.DB.Exec(context.Background(), `UPDATE applications SET eligible = true WHERE call_id = 'AP-SUD-2030'`); err != nil {
+		t.Fatal(err)
+	}
 	if got := refs(reviewer, "/api/v1/calls/AP-SUD-2030/applications"); strings.Join(got, ",") != mine+","+second.Reference {
 		t.Errorf("declared reviewer sees %v, want %s and %s (not its conflict %s)", got, mine, second.Reference, theirs)
 	}

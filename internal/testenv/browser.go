@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -200,4 +201,45 @@ func (b *Browser) Count(t testing.TB, selector string) int {
 	t.Helper()
 	quoted, _ := json.Marshal(selector)
 	return Eval[int](t, b, `document.querySelectorAll(`+string(quoted)+`).length`)
+}
+
+// Keep saves the whole page as a PNG: to docs/<name> at the module's root
+// (what the README shows) under CALLCYCLE_UPDATE_SCREENSHOTS, else to a
+// temporary file, so every run still takes it.
+func (b *Browser) Keep(t testing.TB, name string) {
+	t.Helper()
+	shot, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if os.Getenv("CALLCYCLE_UPDATE_SCREENSHOTS") != "" {
+		root, err := moduleRoot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		path = filepath.Join(root, "docs", name)
+	}
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// moduleRoot is the folder holding go.mod, from the test's directory up.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
 }

@@ -180,7 +180,7 @@ func TestApplicantAppliesInTheBrowser(t *testing.T) {
 		}
 		accessible(j.lang + " form with a wrong file")
 		if j.lang == "fr" {
-			screenshot(t, b, "applicant-apply.png")
+			b.Keep(t, "applicant-apply.png")
 		}
 		fill(j.title, "80.000 €", pdfPath, xlsxPath)
 		page = b.Text(t)

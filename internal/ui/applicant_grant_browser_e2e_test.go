@@ -7,7 +7,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -142,7 +141,7 @@ func TestApplicantFollowsItsGrantInTheBrowser(t *testing.T) {
 		t.Errorf("the file page shows no reminder date:\n%s", page)
 	}
 	accessible("fr file with its grant")
-	screenshot(t, b, "applicant-file.png")
+	b.Keep(t, "applicant-file.png")
 	// The budget was not sent with the application: the page offers to send it.
 	b.Run(t, 30*time.Second, chromedp.SetUploadFiles(`#budget`, []string{writeTemp(t, "budget.xlsx", budgetWorkbook(t))}),
 		testenv.Loads(chromedp.Click(`form[action$="/attachments"] button[type="submit"]`)), chromedp.WaitVisible("main h1"))
@@ -280,22 +279,4 @@ func writeTemp(t *testing.T, name string, data []byte) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// screenshot keeps the page as the README shows it (docs/<name>) under
-// CALLCYCLE_UPDATE_SCREENSHOTS, else in a temporary file.
-func screenshot(t *testing.T, b *testenv.Browser, name string) {
-	t.Helper()
-	shot, err := chromedp.Run(b.Context(), chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), name)
-	if os.Getenv("CALLCYCLE_UPDATE_SCREENSHOTS") != "" {
-		path = filepath.Join("..", "..", "docs", name)
-	}
-	if err := os.WriteFile(path, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", path)
 }

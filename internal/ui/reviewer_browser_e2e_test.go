@@ -205,7 +205,7 @@ func TestReviewersScoreInTheBrowser(t *testing.T) {
 	upload(8, "grille.xlsx")
 	page("fr upload", "Votre grille est enregistrée", "1 dossier(s) coté(s) sur 1", "1 membre(s) sur 2 ont rendu leur grille")
 	accessible("fr uploaded")
-	keepReviewerPage(t, b, "reviewer-sheet.png")
+	b.Keep(t, "reviewer-sheet.png")
 	b.Run(t, 30*time.Second, chromedp.Navigate(web+"/reviews/"+call+"/ranking"), chromedp.WaitVisible("main h1"))
 	page("fr ranking before Bart", "1 sur 2 l'ont fait")
 	accessible("fr ranking before Bart")
@@ -320,21 +320,4 @@ func startReviewPortal(t *testing.T, sys *workerapptest.System, svc *operations.
 	go func() { _ = web.Serve(ln) }()
 	t.Cleanup(func() { _ = web.Close() })
 	return base
-}
-
-// keepReviewerPage keeps the page as the README shows it (docs/<name>)
-// under CALLCYCLE_UPDATE_SCREENSHOTS, else in a temporary file.
-func keepReviewerPage(t *testing.T, b *testenv.Browser, name string) {
-	t.Helper()
-	shot, err := chromedp.Run(b.Context(), chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), name)
-	if os.Getenv("CALLCYCLE_UPDATE_SCREENSHOTS") != "" {
-		path = filepath.Join("..", "..", "docs", name)
-	}
-	if err := os.WriteFile(path, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -128,6 +128,7 @@ func TestOfficeFinanceAndManagersInTheBrowser(t *testing.T) {
 	signIn(awa)
 	page("Bureau : les appels", "AP-SUD-2030", "examen de recevabilité")
 	accessible("fr office")
+	b.Keep(t, "office-dashboard.png")
 	b.Run(t, 30*time.Second, testenv.Loads(chromedp.Click(`a[href="/office/calls/AP-SUD-2030"]`)), chromedp.WaitVisible("form.screen"))
 	accessible("fr call screening")
 	screenForm := func(ref string) string { return `form.screen:has(input[value="` + ref + `"])` }
@@ -184,6 +185,7 @@ func TestOfficeFinanceAndManagersInTheBrowser(t *testing.T) {
 	page("Kantoor: de oproepen", "1 goedkeuring(en) in behandeling")
 	b.Run(t, 30*time.Second, chromedp.Navigate(callPage), chromedp.WaitVisible(`form[action$="/approve"]`))
 	accessible("nl call approval")
+	b.Keep(t, "office-approval.png")
 	submit(`form[action$="/approve"]`)
 	page("Goedgekeurd.", "Besluit AG-2030-0417, opgeslagen door Awa Diallo: 2 subsidies voor 140.000 €")
 	accessible("nl call decided")
@@ -212,6 +214,7 @@ func TestOfficeFinanceAndManagersInTheBrowser(t *testing.T) {
 	signIn(marc)
 	page("Te bevestigen betalingsopdrachten", "Bevestigd door Fatou Ndiaye")
 	accessible("nl payments")
+	b.Keep(t, "finance-payments.png")
 	submit(`form[action="/payments/approve"]`)
 	page("Betaling goedgekeurd.")
 	var paidBy string
@@ -236,6 +239,7 @@ func TestOfficeFinanceAndManagersInTheBrowser(t *testing.T) {
 		t.Errorf("no link to a workflow in the Temporal Web UI: %q", link)
 	}
 	accessible("fr portfolio")
+	b.Keep(t, "manager-portfolio.png")
 	b.Run(t, 30*time.Second, chromedp.Navigate(web+"/lang/nl?back=/portfolio"), chromedp.WaitVisible("figure.chart"))
 	page("Vastgelegd: "+committed+" · betaald: "+paid, "Vastgelegd en betaald per zone", "Territoire palestinien occupé")
 	accessible("nl portfolio")
