@@ -60,7 +60,8 @@ var PortfolioSQL = []string{
 		     WHEN c.status IN ('running', 'carried-over') THEN 'selection' ELSE c.status END
 		FROM calls c ORDER BY c.launched_at DESC, c.call_id`,
 	`SELECT status, count(*) FROM grants GROUP BY status ORDER BY status`,
-	// money: year, kind, zone, committed, paid
+	// money: budget year, kind, zone, committed, paid (a payment counts
+	// in the budget year of the decision it pays)
 	`SELECT d.budget_year::text, c.kind, a.region, sum(a.granted_cents), 0::bigint
 		FROM decisions d JOIN calls c USING (call_id) JOIN applications a ON a.call_id = c.call_id AND a.decision = 'granted'
 		GROUP BY 1, 2, 3
@@ -69,8 +70,9 @@ var PortfolioSQL = []string{
 		FROM direct_grants g LEFT JOIN budget_reversals r ON r.grant_key = g.grant_key
 		GROUP BY 1, 2, 3
 	UNION ALL
-	SELECT extract(year FROM l.paid_on)::int::text, c.kind, a.region, 0, sum(l.amount_cents)
+	SELECT d.budget_year::text, c.kind, a.region, 0, sum(l.amount_cents)
 		FROM ledger l JOIN grants g USING (grant_id) JOIN calls c ON c.call_id = g.call_id JOIN applications a ON a.reference = g.reference
+		JOIN decisions d ON d.call_id = g.call_id
 		WHERE l.kind = 'payment' AND l.paid_on IS NOT NULL
 		GROUP BY 1, 2, 3`,
 }
