@@ -24,6 +24,7 @@ import (
 	"github.com/callcycle/callcycle/internal/auth"
 	"github.com/callcycle/callcycle/internal/mailer"
 	"github.com/callcycle/callcycle/internal/operations"
+	"github.com/callcycle/callcycle/internal/ui"
 )
 
 // LinkSubject is the subject of the sign-in mail.
@@ -77,34 +78,34 @@ func (s *Server) linkRoutes() {
 	s.mux.HandleFunc("GET /auth/link", func(w http.ResponseWriter, r *http.Request) {
 		p := linkPageData{Title: "Sign in to callcycle", CSRF: formToken(w, r, secure(r))}
 		if p.Token = r.URL.Query().Get("token"); p.Token != "" {
-			p.Message = "Press the button to sign in. The link works once."
+			p.Message, p.Key = "Press the button to sign in. The link works once.", "link.press"
 		} else {
-			p.Ask, p.Message = true, "Applicants and reviewers sign in with a link we mail them."
+			p.Ask, p.Message, p.Key = true, "Applicants and reviewers sign in with a link we mail them.", "link.ask"
 		}
-		writePage(w, http.StatusOK, p)
+		s.writePage(w, r, http.StatusOK, p)
 	})
 
 	s.mux.HandleFunc("POST /auth/link", func(w http.ResponseWriter, r *http.Request) {
 		email, err := readField(r, "email")
 		if err != nil {
-			answerError(w, r, err)
+			s.answerError(w, r, err)
 			return
 		}
 		token, userID, err := auth.RequestLink(r.Context(), s.cfg.DB, l.Policy, email, clientOf(r), s.cfg.Now())
 		var limit *auth.LimitError
 		switch {
 		case errors.Is(err, auth.ErrBadAddress):
-			answer(w, r, http.StatusUnprocessableEntity, string(operations.Refused), err.Error())
+			s.answer(w, r, http.StatusUnprocessableEntity, string(operations.Refused), "link.bad_address", err.Error())
 		case errors.As(err, &limit):
 			s.cfg.Log.Info("sign-in link refused: rate limit", "by", limit.By)
 			w.Header().Set("Retry-After", strconv.Itoa(int(limit.RetryAfter.Round(time.Second).Seconds())))
-			answer(w, r, http.StatusTooManyRequests, "rate_limited", limit.Error())
+			s.answer(w, r, http.StatusTooManyRequests, "rate_limited", "link.limited", limit.Error())
 		case errors.Is(err, auth.ErrNoLinkUser):
 			s.cfg.Log.Info("sign-in link asked for an address that is no applicant's or reviewer's: none sent")
-			answer(w, r, http.StatusAccepted, "", LinkSent)
+			s.answer(w, r, http.StatusAccepted, "", "link.sent", LinkSent)
 		case err != nil:
 			s.cfg.Log.Error("sign-in link", "err", err)
-			answer(w, r, http.StatusServiceUnavailable, string(operations.Unavailable), "sign-in links cannot be sent now; try again in a few minutes")
+			s.answer(w, r, http.StatusServiceUnavailable, string(operations.Unavailable), "link.unavailable", "sign-in links cannot be sent now; try again in a few minutes")
 		default:
 			to, _ := auth.NormalAddress(email)
 			// The mail goes after the answer: waiting for the relay would make
@@ -113,7 +114,7 @@ func (s *Server) linkRoutes() {
 			// portal stopped) costs the person a second request; the log
 			// says whose.
 			go s.mailLink(l.Mailer, userID, to, public+"/auth/link?token="+url.QueryEscape(token))
-			answer(w, r, http.StatusAccepted, "", LinkSent)
+			s.answer(w, r, http.StatusAccepted, "", "link.sent", LinkSent)
 		}
 	})
 
@@ -121,7 +122,7 @@ func (s *Server) linkRoutes() {
 		ctx, now := r.Context(), s.cfg.Now()
 		token, err := readField(r, "token")
 		if err != nil {
-			answerError(w, r, err)
+			s.answerError(w, r, err)
 			return
 		}
 		userID, err := auth.TakeLink(ctx, s.cfg.DB, token, now)
@@ -129,7 +130,7 @@ func (s *Server) linkRoutes() {
 			// Logged, not audited: anyone can post tokens, and the audit
 			// chain is not theirs to fill.
 			s.cfg.Log.Info("sign-in by link refused", "why", "expired, used or unknown link")
-			answer(w, r, http.StatusUnauthorized, string(operations.Unauthenticated), "sign-in failed: "+err.Error())
+			s.answer(w, r, http.StatusUnauthorized, string(operations.Unauthenticated), "link.invalid", "sign-in failed: "+err.Error())
 			return
 		}
 		if err == nil {
@@ -155,7 +156,7 @@ func (s *Server) linkRoutes() {
 			}
 		}
 		s.cfg.Log.Error("sign-in by link", "err", err)
-		answer(w, r, http.StatusServiceUnavailable, string(operations.Unavailable), "sign-in is not available now; ask for a new link in a few minutes")
+		s.answer(w, r, http.StatusServiceUnavailable, string(operations.Unavailable), "link.unavailable", "sign-in is not available now; ask for a new link in a few minutes")
 	})
 
 	// Without OIDC nobody registered the sign-out: a link's session needs one.
@@ -269,33 +270,35 @@ func formToken(w http.ResponseWriter, r *http.Request, secure bool) string {
 	return v
 }
 
-func answerError(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Server) answerError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errFormCSRF) {
-		answer(w, r, http.StatusForbidden, string(operations.Forbidden), err.Error())
+		s.answer(w, r, http.StatusForbidden, string(operations.Forbidden), "link.csrf", err.Error())
 		return
 	}
-	answer(w, r, http.StatusUnprocessableEntity, string(operations.Refused), err.Error())
+	s.answer(w, r, http.StatusUnprocessableEntity, string(operations.Refused), "link.bad_form", err.Error())
 }
 
 // answer is msg as JSON (kind "" is a LinkRequested, else an error) or
-// as a page.
-func answer(w http.ResponseWriter, r *http.Request, status int, kind, msg string) {
+// as a page, which says key in the reader's language when the portal has
+// its pages.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, status int, kind, key, msg string) {
 	switch {
 	case wantsJSON(r) && kind == "":
 		writeJSON(w, status, LinkRequested{Message: msg})
 	case wantsJSON(r):
 		writeError(w, status, kind, msg)
 	default:
-		p := linkPageData{Title: "Sign in to callcycle", Message: msg}
+		p := linkPageData{Title: "Sign in to callcycle", Message: msg, Key: key}
 		if kind != "" {
 			p.Title, p.Again = "Not signed in", true
 		}
-		writePage(w, status, p)
+		s.writePage(w, r, status, p)
 	}
 }
 
 type linkPageData struct {
 	Title, Message string
+	Key            string // the message's id in the pages' catalogs
 	Token, CSRF    string // the "Sign in" button's form
 	Ask            bool   // the form to ask for a link
 	Again          bool   // a way back to it
@@ -319,7 +322,13 @@ var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
 </body></html>
 `))
 
-func writePage(w http.ResponseWriter, status int, p linkPageData) {
+// writePage shows a sign-in page: the people's pages' own (their
+// language, their look) when the portal has them, else a plain one.
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, status int, p linkPageData) {
+	if s.cfg.Pages != nil {
+		s.cfg.Pages.Link(w, r, status, ui.LinkView{Say: p.Key, Token: p.Token, CSRF: p.CSRF, Ask: p.Ask, Again: p.Again})
+		return
+	}
 	var b bytes.Buffer
 	if err := linkPage.Execute(&b, p); err != nil {
 		http.Error(w, "the page failed", http.StatusInternalServerError)

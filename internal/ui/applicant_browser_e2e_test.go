@@ -101,8 +101,14 @@ func TestApplicantAppliesInTheBrowser(t *testing.T) {
 			t.Fatalf("%s home page:\n%s", j.lang, got)
 		}
 		accessible(j.lang + " home")
-		b.Run(t, 30*time.Second, testenv.Loads(chromedp.Click(`a[href="/auth/link"]`)), chromedp.WaitVisible(`input[name="email"]`),
-			chromedp.SendKeys(`input[name="email"]`, j.email), testenv.Loads(chromedp.Submit(`input[name="email"]`)))
+		b.Run(t, 30*time.Second, testenv.Loads(chromedp.Click(`a[href="/auth/link"]`)), chromedp.WaitVisible(`input[name="email"]`))
+		// The sign-in pages speak the applicant's language too.
+		if lang := testenv.Eval[string](t, b, `document.documentElement.lang`); lang != j.lang {
+			t.Errorf("the sign-in page is in %q, want %s", lang, j.lang)
+		}
+		accessible(j.lang + " sign-in link form")
+		b.Run(t, 30*time.Second, chromedp.SendKeys(`input[name="email"]`, j.email), testenv.Loads(chromedp.Submit(`input[name="email"]`)))
+		accessible(j.lang + " sign-in link sent")
 		mails := sys.Mailpit.WaitFor(t, before+1, 20*time.Second)
 		link := ""
 		for _, m := range mails {

@@ -140,6 +140,11 @@ func (q *request) actor(right auth.Right) operations.Actor {
 
 // render writes page name with data, and the headers every page has.
 func (p *Pages) render(w http.ResponseWriter, q *request, status int, name, title string, data any) {
+	p.renderWith(w, q, status, name, title, data, nil)
+}
+
+// renderWith is render with more headers set (or changed) by extra.
+func (p *Pages) renderWith(w http.ResponseWriter, q *request, status int, name, title string, data any, extra func(http.Header)) {
 	var b bytes.Buffer
 	v := view{L: q.loc, Who: q.who, In: q.in, CSRF: q.csrf, Path: q.URL.Path, Title: title, Data: data}
 	if err := p.pages[name].Execute(&b, v); err != nil {
@@ -150,6 +155,9 @@ func (p *Pages) render(w http.ResponseWriter, q *request, status int, name, titl
 	headers(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", q.loc.Lang)
+	if extra != nil {
+		extra(w.Header())
+	}
 	w.WriteHeader(status)
 	_, _ = io.Copy(w, &b)
 }
