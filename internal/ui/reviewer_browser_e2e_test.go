@@ -3,8 +3,6 @@ package ui_test
 import (
 	"bytes"
 	"context"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,9 +12,7 @@ import (
 	"github.com/callcycle/callcycle/internal/auth"
 	"github.com/callcycle/callcycle/internal/launcher"
 	"github.com/callcycle/callcycle/internal/operations"
-	"github.com/callcycle/callcycle/internal/portal"
 	"github.com/callcycle/callcycle/internal/testenv"
-	"github.com/callcycle/callcycle/internal/ui"
 	"github.com/callcycle/callcycle/internal/workerapp/workerapptest"
 	"github.com/callcycle/callcycle/workflows"
 	"github.com/chromedp/cdproto/browser"
@@ -67,7 +63,7 @@ func TestReviewersScoreInTheBrowser(t *testing.T) {
 	first, second := call+"-0001", call+"-0002"
 	toCommitteeReview(t, svc, call)
 
-	web := startReviewPortal(t, sys, svc,
+	web := startOIDCPortal(t, sys, svc,
 		launcher.IDPUser{ID: "u-rita", Username: "rita", Password: "rita pass", FirstName: "Rita", LastName: "Reviewer",
 			Email: "rita@office.example", EmailVerified: true, PreferredLanguage: "fr"},
 		launcher.IDPUser{ID: "u-bart", Username: "bart", Password: "bart pass", FirstName: "Bart", LastName: "Reviewer",
@@ -289,35 +285,4 @@ func toCommitteeReview(t *testing.T, svc *operations.Service, call string) {
 			t.Fatalf("%s did not reach the committee review", call)
 		}
 	}
-}
-
-// startReviewPortal serves the API and the pages over sys with staff
-// sign-in through a real OpenID Connect provider knowing users, and
-// returns the portal's address (as applicant_browser_e2e_test.go's
-// startPortal, with OIDC in place of the e-mail links).
-func startReviewPortal(t *testing.T, sys *workerapptest.System, svc *operations.Service, users ...launcher.IDPUser) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	idp := testenv.StartIDP(t, base+"/auth/callback", users...)
-	o, err := portal.NewOIDC(context.Background(), portal.OIDCConfig{Issuer: idp.Issuer, ClientID: launcher.IDPClientID,
-		ClientSecret: launcher.IDPClientSecret, PublicURL: base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pages, err := ui.New(ui.Config{Service: svc, DB: sys.DB, SessionCookie: portal.SessionCookie})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := portal.New(portal.Config{Service: svc, DB: sys.DB, Pages: pages, SignIn: o}, portal.Routes(svc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	web := &http.Server{Handler: srv.Handler()}
-	go func() { _ = web.Serve(ln) }()
-	t.Cleanup(func() { _ = web.Close() })
-	return base
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,9 +15,7 @@ import (
 	"github.com/callcycle/callcycle/internal/launcher"
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/internal/operations"
-	"github.com/callcycle/callcycle/internal/portal"
 	"github.com/callcycle/callcycle/internal/testenv"
-	"github.com/callcycle/callcycle/internal/ui"
 	"github.com/callcycle/callcycle/internal/workerapp/workerapptest"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
@@ -253,38 +249,15 @@ func TestOfficeFinanceAndManagersInTheBrowser(t *testing.T) {
 // each also a callcycle user with their role.
 func startStaffPortal(t *testing.T, sys *workerapptest.System, svc *operations.Service, people ...staffPerson) string {
 	t.Helper()
-	ctx := context.Background()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
 	var users []launcher.IDPUser
 	for _, p := range people {
 		users = append(users, launcher.IDPUser{ID: "u-" + p.user, Username: p.user, Password: "pw-" + p.user, FirstName: p.first,
 			LastName: p.last, Email: p.email(), EmailVerified: true, PreferredLanguage: p.lang})
-		if _, err := auth.CreateUser(ctx, sys.DB, p.name(), p.email(), "", "test", p.role); err != nil {
+		if _, err := auth.CreateUser(context.Background(), sys.DB, p.name(), p.email(), "", "test", p.role); err != nil {
 			t.Fatal(err)
 		}
 	}
-	idp := testenv.StartIDP(t, base+"/auth/callback", users...)
-	o, err := portal.NewOIDC(ctx, portal.OIDCConfig{Issuer: idp.Issuer, ClientID: launcher.IDPClientID, ClientSecret: launcher.IDPClientSecret, PublicURL: base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pages, err := ui.New(ui.Config{Service: svc, DB: sys.DB, SessionCookie: portal.SessionCookie,
-		TemporalUI: "http://127.0.0.1:8233", Namespace: "default"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := portal.New(portal.Config{Service: svc, DB: sys.DB, Pages: pages, SignIn: o}, portal.Routes(svc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	web := &http.Server{Handler: srv.Handler()}
-	go func() { _ = web.Serve(ln) }()
-	t.Cleanup(func() { _ = web.Close() })
-	return base
+	return startOIDCPortal(t, sys, svc, users...)
 }
 
 // scoreAll fills every reviewer's sheet: the first two applications
