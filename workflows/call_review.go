@@ -119,7 +119,9 @@ func (w *callWF) remindCommittee(ctx workflow.Context, at []callspec.CommitteeRe
 				CallID: w.call.ID, DaysBefore: r.DaysBefore}).Get(ctx, &res); err != nil {
 				return fmt.Errorf("committee reminder: %w", err)
 			}
-			w.st.MailPending = w.st.MailPending || res.Queued > 0
+			// Always: a retried activity whose first try committed queues
+			// nothing the second time, and its mails must still go out.
+			w.st.MailPending = true
 		}
 		w.st.CommitteeReminded = next
 	}
