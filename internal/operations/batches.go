@@ -172,8 +172,8 @@ func unstage(ctx context.Context, conn inbox, tokens []string) error {
 
 // sendOne submits a single application grouped with the others sent to
 // the call at the same moment (group.go), as sendBatch answers.
-func (s *Service) sendOne(ctx context.Context, _ Actor, callID string, subs []intake.Submission) ([]string, map[int]string, error) {
-	ref, refused, err := s.sendGrouped(ctx, callID, subs[0])
+func (s *Service) sendOne(_ context.Context, _ Actor, callID string, subs []intake.Submission) ([]string, map[int]string, error) {
+	ref, refused, err := s.sendGrouped(callID, subs[0])
 	if err != nil {
 		return nil, nil, err
 	}

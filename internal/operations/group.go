@@ -56,7 +56,7 @@ type groupOutcome struct {
 // sendGrouped submits one staged application with whichever others are
 // waiting for the same call, and returns its reference, or the reason it
 // was refused.
-func (s *Service) sendGrouped(ctx context.Context, callID string, sub intake.Submission) (string, string, error) {
+func (s *Service) sendGrouped(callID string, sub intake.Submission) (string, string, error) {
 	req := &groupReq{sub: sub, done: make(chan groupOutcome, 1)}
 	g := s.grouper()
 	g.mu.Lock()
@@ -66,14 +66,11 @@ func (s *Service) sendGrouped(ctx context.Context, callID string, sub intake.Sub
 	if !running {
 		go s.sendWaiting(g, callID)
 	}
-	select {
-	case out := <-req.done:
-		return out.ref, out.refused, out.err
-	case <-ctx.Done():
-		// The application may still go in with its batch: the caller
-		// hears it as a failure to answer, as for any update cut short.
-		return "", "", ctx.Err()
-	}
+	// Not given up when ctx ends: once queued the application may go in
+	// with its batch, and its caller must not unstage the personal data
+	// the call is about to record. The batch has its own timeout.
+	out := <-req.done
+	return out.ref, out.refused, out.err
 }
 
 // sendWaiting sends the call's waiting applications, a batch at a time,
