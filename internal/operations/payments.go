@@ -6,6 +6,7 @@ import (
 
 	"github.com/callcycle/callcycle/internal/money"
 	"github.com/callcycle/callcycle/workflows"
+	"github.com/jackc/pgx/v5"
 )
 
 // PaymentsInput asks for the payment orders ("" CallID: every call's).
@@ -68,12 +69,19 @@ func (s *Service) Payments(ctx context.Context, _ Actor, in PaymentsInput) (Paym
 	if err := rows.Err(); err != nil {
 		return PaymentsResult{}, err
 	}
+	// Only the grants whose last word on a payment in the audit log is a
+	// proposal are asked (a page of a thousand orders is not a thousand
+	// queries); the workflow says whether it still waits.
+	proposed, err := s.proposedPayments(ctx)
+	if err != nil {
+		return PaymentsResult{}, err
+	}
 	seen := map[string]bool{}
 	for i := range out.ToConfirm {
 		p := &out.ToConfirm[i]
 		// A grant orders its next tranche once the one before is paid, so
 		// the proposal is the oldest unpaid order's.
-		if seen[p.GrantID] {
+		if seen[p.GrantID] || !proposed[p.GrantID] {
 			continue
 		}
 		seen[p.GrantID] = true
@@ -87,6 +95,27 @@ func (s *Service) Payments(ctx context.Context, _ Actor, in PaymentsInput) (Paym
 				p.Proposed = &a
 			}
 		}
+	}
+	return out, nil
+}
+
+// proposedPayments are the grants whose latest payment entry in the audit
+// log is a proposal: those a confirmation may wait on.
+func (s *Service) proposedPayments(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.DB.Query(ctx, `SELECT target FROM (
+		SELECT DISTINCT ON (target) target, action FROM audit_log
+		WHERE result = 'ok' AND action IN ('grant.paid.propose', 'grant.paid.approve', 'grant.paid.refuse')
+		ORDER BY target, seq DESC) last WHERE action = 'grant.paid.propose'`)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, id := range ids {
+		out[id] = true
 	}
 	return out, nil
 }
