@@ -35,6 +35,24 @@ func StartMailpit(ctx context.Context, opts MailpitOptions) (*Mailpit, error) {
 	if opts.Bin == "" {
 		return nil, fmt.Errorf("mailpit: no binary given (Tools.Mailpit)")
 	}
+	// Free ports are found by binding and letting go: another process
+	// (a parallel test) can take one before Mailpit binds it. Then, and
+	// only for ports chosen here, the start is tried again on new ones.
+	for try := 1; ; try++ {
+		m, err := startMailpit(ctx, opts)
+		if err == nil || opts.SMTPPort != 0 || opts.UIPort != 0 || try == 3 || !m.portTaken() {
+			return m, err
+		}
+	}
+}
+
+// portTaken: after Mailpit failed to start, one of its ports answers,
+// so another process holds it.
+func (m *Mailpit) portTaken() bool {
+	return m != nil && (PortOpen(m.SMTPPort) || PortOpen(m.UIPort))
+}
+
+func startMailpit(ctx context.Context, opts MailpitOptions) (*Mailpit, error) {
 	var err error
 	m := &Mailpit{}
 	if m.SMTPPort, err = portOr(opts.SMTPPort); err != nil {
@@ -58,7 +76,7 @@ func StartMailpit(ctx context.Context, opts MailpitOptions) (*Mailpit, error) {
 	}
 	m.proc = &Process{Name: "mailpit", Bin: opts.Bin, Args: args, LogPath: opts.LogPath, Detach: opts.Detach}
 	if err := killOnError(m.proc, m.Restart(ctx)); err != nil {
-		return nil, err
+		return m, err
 	}
 	return m, nil
 }
